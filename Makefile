@@ -1,0 +1,44 @@
+# Two commands on a fresh machine: `make demo` runs the app, `make test` runs the tests.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP := $(PY) -m pip --disable-pip-version-check -q
+APP_STAMP := $(VENV)/.app-installed
+DEV_STAMP := $(VENV)/.dev-installed
+NODE_DIR := tests/realfw
+NODE_STAMP := $(NODE_DIR)/node_modules/.installed
+
+.PHONY: demo test node-tools bench clean
+
+$(VENV)/bin/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(APP_STAMP): pyproject.toml | $(VENV)/bin/python
+	$(PIP) install -e .
+	touch $@
+
+$(DEV_STAMP): pyproject.toml | $(VENV)/bin/python
+	$(PIP) install -e '.[dev]'
+	touch $@ $(APP_STAMP)
+
+# The real frameworks the compatibility tests drive (npm). Without npm those tests skip locally
+# (and fail under CI, which must run them).
+node-tools:
+	@if command -v npm >/dev/null 2>&1; then \
+		$(MAKE) --no-print-directory $(NODE_STAMP); \
+	else \
+		echo "npm not found: the real node-pg-migrate tests will be skipped"; \
+	fi
+
+$(NODE_STAMP): $(NODE_DIR)/package.json $(NODE_DIR)/package-lock.json
+	cd $(NODE_DIR) && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+demo: $(APP_STAMP)
+	$(PY) manage.py demo
+
+test: $(DEV_STAMP) node-tools
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+clean:
+	rm -rf $(VENV) $(NODE_DIR)/node_modules .pytest_cache

@@ -1,0 +1,106 @@
+"""The audit log: who ran what against which target, and how it ended.
+
+Written by the services for every command that changes the target (up, down, redo, run,
+mark-applied), whatever front-end called them.
+"""
+
+from __future__ import annotations
+
+import getpass
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from django.utils import timezone
+
+from .exceptions import MigrationsManagerError
+from .models import MigrationEvent, MigrationRun
+from .types import RunReport
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who asks: a Django user (admin, API) or the OS user of the command line."""
+
+    name: str
+    source: str = MigrationRun.Source.CLI
+    user: Any = None
+    address: str | None = None
+
+    @classmethod
+    def command_line(cls) -> Actor:
+        try:
+            name = getpass.getuser()
+        except (KeyError, OSError):
+            name = "unknown"
+        return cls(name=name, source=MigrationRun.Source.CLI)
+
+    @classmethod
+    def for_user(cls, user: Any, *, source: str, address: str | None = None) -> Actor:
+        return cls(name=user.get_username(), source=source, user=user, address=address)
+
+
+def start(
+    actor: Actor,
+    *,
+    command: str,
+    target: str,
+    framework: str,
+    tracking_table: str,
+    files: Sequence[str],
+    reason: str = "",
+) -> MigrationRun:
+    return MigrationRun.objects.create(
+        user=actor.user if getattr(actor.user, "pk", None) else None,
+        actor=actor.name[:150],
+        client_address=actor.address,
+        source=actor.source,
+        command=command,
+        target=target[:255],
+        framework=framework,
+        tracking_table=tracking_table[:255],
+        files=list(files),
+        reason=reason,
+    )
+
+
+def finish(run: MigrationRun, report: RunReport, summary: str) -> None:
+    events = [
+        MigrationEvent(run=run, name=r.name, direction=r.direction, duration=r.duration, ok=r.ok)
+        for r in report.completed
+    ]
+    if report.failure is not None:
+        failure = report.failure
+        events.append(
+            MigrationEvent(
+                run=run,
+                name=failure.name,
+                direction=_failed_direction(report),
+                ok=False,
+                error=failure.error,
+            )
+        )
+    MigrationEvent.objects.bulk_create(events)
+    run.outcome = MigrationRun.Outcome.SUCCEEDED if report.ok else MigrationRun.Outcome.FAILED
+    run.failure = report.failure.as_dict() if report.failure is not None else None
+    _close(run, summary)
+
+
+def fail(run: MigrationRun, error: MigrationsManagerError, *, refused: bool = False) -> None:
+    """Close ``run`` after an error that stopped it before or outside the plan."""
+    run.outcome = MigrationRun.Outcome.REFUSED if refused else MigrationRun.Outcome.FAILED
+    run.failure = error.as_dict()
+    _close(run, error.message)
+
+
+def _close(run: MigrationRun, summary: str) -> None:
+    run.summary = summary
+    run.finished_at = timezone.now()
+    run.save(update_fields=["outcome", "failure", "summary", "finished_at"])
+
+
+def _failed_direction(report: RunReport) -> str:
+    done = len(report.completed)
+    steps = report.plan.steps[done:] if not report.plan.single_transaction else report.plan.steps
+    failing = next((s for s in steps if s.migration.name == report.failure.name), None)
+    return failing.direction if failing else "up"

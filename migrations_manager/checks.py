@@ -1,0 +1,58 @@
+"""System checks with stable ids (``python manage.py check``)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.checks import Error, Tags, Warning, register
+
+from .conf import app_settings
+
+
+class Messages:
+    NO_TARGET = "No target database is configured for the migrations manager."
+    UNREACHABLE = "The target database does not answer: {reason}"
+    NO_DIRECTORY = "The migrations directory {path} does not exist."
+
+
+class Hints:
+    NO_TARGET = "Set TRUSS_DATABASE_URL, or MIGRATIONS_MANAGER['DATABASE_URL'] in the settings."
+    UNREACHABLE = "Check the URL, the network and that the server is running."
+    NO_DIRECTORY = (
+        "Create it (`python manage.py pgmigrate create NAME` does), or set TRUSS_MIGRATIONS_DIR."
+    )
+
+
+@register(Tags.compatibility, "migrations_manager")
+def check_target(app_configs: Any = None, **kwargs: Any) -> list:
+    from . import db
+    from .exceptions import MigrationsManagerError
+
+    if not app_settings.DATABASE_URL:
+        return [Error(Messages.NO_TARGET, hint=Hints.NO_TARGET, id="migrations_manager.E001")]
+    try:
+        with db.connection(application_suffix=":check"):
+            pass
+    except MigrationsManagerError as error:
+        return [
+            Warning(
+                Messages.UNREACHABLE.format(reason=error.message),
+                hint=Hints.UNREACHABLE,
+                id="migrations_manager.W001",
+            )
+        ]
+    return []
+
+
+@register("migrations_manager")
+def check_directory(app_configs: Any = None, **kwargs: Any) -> list:
+    path = app_settings.migrations_dir
+    if path.is_dir():
+        return []
+    return [
+        Warning(
+            Messages.NO_DIRECTORY.format(path=path),
+            hint=Hints.NO_DIRECTORY,
+            id="migrations_manager.W002",
+        )
+    ]

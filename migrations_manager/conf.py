@@ -1,0 +1,64 @@
+"""The app's settings: one namespaced dict, read lazily, with defaults.
+
+    # settings.py
+    MIGRATIONS_MANAGER = {
+        "DATABASE_URL": "postgresql://deploy@db.internal/app",
+        "MIGRATIONS_DIR": BASE_DIR / "db" / "migrations",
+        "LOCK_TIMEOUT": "5s",
+    }
+
+    from migrations_manager.conf import app_settings
+    app_settings.LOCK_TIMEOUT  # "5s"
+
+Nothing is read at import time; ``override_settings`` in tests is seen at once because every
+attribute access reads Django's settings again (the dict is small; the cost is nil).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+
+DEFAULTS: dict[str, Any] = {
+    # The PostgreSQL being migrated (libpq URL). Never Django's own database.
+    "DATABASE_URL": None,
+    "MIGRATIONS_DIR": "db/migrations",
+    "APPLICATION_NAME": "truss-migrations",
+    "CONNECT_TIMEOUT": 5,
+    # DDL waiting for a lock longer than this gives up instead of queueing the app's traffic.
+    "LOCK_TIMEOUT": "5s",
+    "STATEMENT_TIMEOUT": None,
+    # How long a runner polls for the advisory lock another run holds before refusing.
+    "LOCK_WAIT": 0.0,
+    "ADVISORY_LOCK_KEY": 7241865325823964,  # node-pg-migrate's key: the two exclude each other
+    "ACTIVE_TX_THRESHOLD": 3,
+    # Pin the framework / tracking table instead of detecting them ("flyway", "app.history").
+    "FRAMEWORK": None,
+    "TRACKING_TABLE": None,
+    "MAX_BODY_BYTES": 1024 * 1024,
+    "NODE_PG_MIGRATE": None,
+    "EXTRA_FRAMEWORKS": [],
+}
+
+
+class AppSettings:
+    """Attribute access to ``settings.MIGRATIONS_MANAGER`` with ``DEFAULTS`` as fallback."""
+
+    def __getattr__(self, name: str) -> Any:
+        if name not in DEFAULTS:
+            raise AttributeError(f"Unknown MIGRATIONS_MANAGER setting: {name!r}")
+        configured = getattr(settings, "MIGRATIONS_MANAGER", {}) or {}
+        return configured.get(name, DEFAULTS[name])
+
+    @property
+    def migrations_dir(self) -> Path:
+        """The migrations directory, relative paths taken from the project's BASE_DIR."""
+        path = Path(self.MIGRATIONS_DIR)
+        if not path.is_absolute():
+            path = Path(getattr(settings, "BASE_DIR", Path.cwd())) / path
+        return path
+
+
+app_settings = AppSettings()

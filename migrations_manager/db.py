@@ -1,0 +1,88 @@
+"""The one place that opens connections to the target database.
+
+The target is reached through its own psycopg 3 connection, never through Django's ORM
+connections, so Django's transaction handling (ATOMIC_REQUESTS, test transactions) can never wrap,
+commit or roll back a migration. Connections come back in autocommit mode: whoever needs a
+transaction opens one explicitly (``with conn.transaction():``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import psycopg
+from psycopg import conninfo
+
+from .conf import app_settings
+from .exceptions import ConfigurationError, TargetUnavailable
+from .introspection import queries
+
+
+def target_url() -> str:
+    url = app_settings.DATABASE_URL
+    if not url:
+        raise ConfigurationError(
+            "No target database is configured: set TRUSS_DATABASE_URL "
+            "(MIGRATIONS_MANAGER['DATABASE_URL'])."
+        )
+    return str(url)
+
+
+def describe(url: str) -> str:
+    """``database on host`` for messages, without the password."""
+    params = conninfo.conninfo_to_dict(url)
+    host = params.get("host") or "localhost"
+    return f"database {params.get('dbname') or params.get('user') or '?'!r} on {host}"
+
+
+def connect(
+    url: str | None = None, *, read_only: bool = False, application_suffix: str = ""
+) -> psycopg.Connection:
+    """Open an autocommit connection with the app's name and timeouts set.
+
+    Args:
+        url: libpq URL; the configured target when omitted.
+        read_only: make every transaction of this session read-only (introspection sessions).
+        application_suffix: appended to ``application_name`` so a run is recognisable in
+            ``pg_stat_activity`` (e.g. ``truss-migrations:run``).
+
+    Raises:
+        TargetUnavailable: the server does not answer or refuses the connection.
+    """
+    url = url or target_url()
+    try:
+        conn = psycopg.connect(
+            url,
+            autocommit=True,
+            application_name=f"{app_settings.APPLICATION_NAME}{application_suffix}",
+            connect_timeout=int(app_settings.CONNECT_TIMEOUT),
+        )
+    except psycopg.OperationalError as error:
+        reason = str(error).strip().splitlines()[-1] if str(error).strip() else "no answer"
+        raise TargetUnavailable(f"The target {describe(url)} is unreachable: {reason}") from None
+    except psycopg.ProgrammingError as error:
+        raise ConfigurationError(f"The target database URL is invalid: {error}") from None
+    _apply_session_settings(conn, read_only=read_only)
+    return conn
+
+
+@contextmanager
+def connection(url: str | None = None, **options: object) -> Iterator[psycopg.Connection]:
+    """``connect()`` as a context manager that always closes."""
+    conn = connect(url, **options)  # type: ignore[arg-type]
+    try:
+        yield conn
+    finally:
+        conn.close()
+
+
+def _apply_session_settings(conn: psycopg.Connection, *, read_only: bool) -> None:
+    settings = {
+        "lock_timeout": app_settings.LOCK_TIMEOUT,
+        "statement_timeout": app_settings.STATEMENT_TIMEOUT,
+        "default_transaction_read_only": "on" if read_only else None,
+    }
+    for name, value in settings.items():
+        if value is not None:
+            conn.execute(queries.SET_CONFIG, (name, str(value)))

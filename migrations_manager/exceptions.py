@@ -1,0 +1,117 @@
+"""Errors of the migrations manager.
+
+They carry data (file, statement, line, SQLSTATE, holder pid...) and know nothing of HTTP: the
+admin, the REST API and the ``pgmigrate`` command each map them to their own way of answering.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+
+class MigrationsManagerError(Exception):
+    """Base class: ``str(error)`` is a sentence fit to show to the user."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+    def as_dict(self) -> dict[str, Any]:
+        """The error as the JSON body the API and ``--json`` print."""
+        return {"error": self.message}
+
+
+class ConfigurationError(MigrationsManagerError):
+    """The project's settings cannot work (no target URL, bad directory...)."""
+
+
+class TargetUnavailable(MigrationsManagerError):
+    """The target PostgreSQL does not answer, or refuses the connection."""
+
+
+class UsageError(MigrationsManagerError):
+    """The request itself is wrong: bad count, unknown or repeated names, not pending..."""
+
+
+class InvalidMigrationName(UsageError, ValueError):
+    """A name that can never designate a file of the migrations directory."""
+
+
+class MigrationNotFound(MigrationsManagerError, LookupError):
+    """A well-formed name with no migration file behind it."""
+
+
+class LockNotAcquired(MigrationsManagerError):
+    """Another migration run holds the advisory lock of the target database."""
+
+    def __init__(self, message: str, *, pid: int | None = None, application: str | None = None):
+        super().__init__(message)
+        self.pid = pid
+        self.application = application
+
+    def as_dict(self) -> dict[str, Any]:
+        return {**super().as_dict(), "holder": {"pid": self.pid, "application": self.application}}
+
+
+class UnsupportedMigration(MigrationsManagerError):
+    """A migration this tool cannot execute here (a ``.cjs`` without Node.js, a ``.py``...)."""
+
+    def __init__(self, message: str, *, names: Sequence[str] = ()) -> None:
+        super().__init__(message)
+        self.names = tuple(names)
+
+
+class IrreversibleMigration(MigrationsManagerError):
+    """A migration asked to roll back has no down section."""
+
+
+class SQLSyntaxError(MigrationsManagerError):
+    """PostgreSQL's parser refused the SQL; nothing was sent to the server."""
+
+    def __init__(
+        self, message: str, *, name: str | None, line: int, column: int, position: int
+    ) -> None:
+        where = f"{name}, line {line}" if name else f"line {line}"
+        super().__init__(f"Syntax error in {where}, column {column}: {message}")
+        self.parser_message = message
+        self.name = name
+        self.line = line
+        self.column = column
+        self.position = position
+
+    def as_dict(self) -> dict[str, Any]:
+        return {**super().as_dict(), "line": self.line, "column": self.column}
+
+
+class MigrationFailed(MigrationsManagerError):
+    """A statement of a migration failed on the server."""
+
+    def __init__(
+        self,
+        *,
+        name: str,
+        error: str,
+        statement: str,
+        line: int | None,
+        column: int | None,
+        sqlstate: str | None,
+    ) -> None:
+        where = f" (line {line})" if line else ""
+        super().__init__(f'Migration "{name}" failed{where}: {error}')
+        self.name = name
+        self.error = error
+        self.statement = statement
+        self.line = line
+        self.column = column
+        self.sqlstate = sqlstate
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "error": self.error,
+            "statement": self.statement,
+            "line": self.line,
+            "column": self.column,
+            "sqlstate": self.sqlstate,
+        }

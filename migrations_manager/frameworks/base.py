@@ -1,0 +1,233 @@
+"""The contract every tracking-table adapter fulfils.
+
+An adapter describes one migration framework's bookkeeping, mostly as data:
+
+    @registry.register
+    class DbmateAdapter(TrackingAdapter):
+        name = "dbmate"
+        label = "dbmate"
+        table_names = ("schema_migrations",)
+        signature = {"version": TEXT_TYPES}
+        exact_columns = True
+
+and overrides a method only where the framework's rules differ from the common case (a row per
+migration, identified by the file name without extension, no checksum).
+
+Contract, method by method:
+
+- ``discover(directory)``: the migrations the framework reads from the directory, in the order
+  the framework applies them. Names contain no path separator; identifiers are what the
+  framework stores. Never raises for unrelated files: it ignores them.
+- ``read_records(conn, table, migrations)``: what the table says, normalised to
+  ``AppliedRecord``s, oldest first. Never creates the table; an absent table reads as ``[]``.
+  Frameworks that store one current version expand it into one record per migration it covers.
+- ``checksum(migration)`` / ``checksum_matches(migration, stored)``: the framework's OWN
+  algorithm; ``None`` means the framework keeps no content checksum.
+- ``up_section(migration)`` / ``down_section(migration)``: the SQL text to execute, with the file
+  line it starts on. ``None`` for down means irreversible. Files we cannot execute raise
+  ``UnsupportedMigration`` naming the framework's own command.
+- ``record(table, migrations)`` / ``unrecord(table, migrations)``: the statements that write or
+  remove the row(s) the framework itself writes, composed with ``psycopg.sql`` (so a dry run can
+  print them and a run executes exactly those). They run inside the caller's transaction.
+- ``check_record(statuses, migrations)``: refuse, with a sentence, what the framework cannot
+  express (e.g. marking a migration applied out of order in a single-version framework).
+- ``create_table(table)``: the framework's exact DDL, for frameworks the app may initialise
+  (only the default, node-pg-migrate, in practice).
+
+Adapters never read Django settings: everything they need arrives as arguments.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import ClassVar
+
+import psycopg
+from psycopg import sql
+
+from ..exceptions import UnsupportedMigration
+from ..introspection.catalog import CatalogTable
+from ..sources import MigrationsDirectory, read_text, sha256_of
+from ..types import AppliedRecord, Migration, MigrationStatus, Section, State, TableRef
+
+# format_type() spellings, grouped, for column signatures.
+TEXT_TYPES = frozenset({"text", "character varying"})
+INTEGER_TYPES = frozenset({"integer", "bigint", "smallint"})
+TIMESTAMP_TYPES = frozenset({"timestamp without time zone", "timestamp with time zone"})
+
+
+def type_family(format_type: str) -> str:
+    """``character varying(255)`` → ``character varying``; ``timestamp(0) without time zone`` →
+    ``timestamp without time zone``: signatures compare families, not modifiers."""
+    base, _, rest = format_type.partition("(")
+    if not rest:
+        return format_type
+    return (base + rest.partition(")")[2]).strip()
+
+
+class TrackingAdapter:
+    """Base class: a row per migration, identified by the file name without extension."""
+
+    name: ClassVar[str]
+    label: ClassVar[str]
+    #: Table names the framework uses, the default first (renames come from settings).
+    table_names: ClassVar[tuple[str, ...]]
+    #: Schema of the default table; ``None`` means the connection's current schema.
+    default_schema: ClassVar[str | None] = "public"
+    #: Columns that identify the table: name -> accepted type families (``None``: any type).
+    signature: ClassVar[Mapping[str, frozenset[str] | None]]
+    #: True when the table has exactly these columns (a tie-breaker against look-alikes).
+    exact_columns: ClassVar[bool] = False
+    #: Tables that must / must not exist in the same schema for this framework to match.
+    required_siblings: ClassVar[frozenset[str]] = frozenset()
+    forbidden_siblings: ClassVar[frozenset[str]] = frozenset()
+    #: Extensions of the migration files the framework reads, and of those we can execute.
+    extensions: ClassVar[tuple[str, ...]] = (".sql",)
+    executable_extensions: ClassVar[tuple[str, ...]] = (".sql",)
+    #: The framework's own command, named when we refuse to execute one of its files.
+    native_command: ClassVar[str] = ""
+    #: Column holding the applied identifier, and the one holding the applied time.
+    identifier_column: ClassVar[str] = "name"
+    applied_at_column: ClassVar[str | None] = None
+    order_by: ClassVar[tuple[str, ...]] = ()
+
+    # ---- detection -------------------------------------------------------------------------
+
+    def match_score(self, table: CatalogTable, siblings: frozenset[str]) -> int | None:
+        """How specifically ``table`` looks like this framework's table; ``None``: not at all."""
+        if table.name not in self.table_names:
+            return None
+        families = {column: type_family(kind) for column, kind in table.columns.items()}
+        for column, accepted in self.signature.items():
+            if column not in families or (
+                accepted is not None and families[column] not in accepted
+            ):
+                return None
+        if not self.required_siblings <= siblings or self.forbidden_siblings & siblings:
+            return None
+        exact = set(families) == set(self.signature)
+        if self.exact_columns and not exact:
+            return None
+        return 10 * len(self.signature) + 5 * len(self.required_siblings) + (3 if exact else 0)
+
+    def default_table(self, current_schema: str | None) -> TableRef:
+        return TableRef(self.default_schema or current_schema or "public", self.table_names[0])
+
+    # ---- files ---------------------------------------------------------------------------
+
+    def discover(self, directory: MigrationsDirectory) -> list[Migration]:
+        return [self.migration_for(path) for path in directory.files(self.extensions)]
+
+    def migration_for(self, path) -> Migration:
+        return Migration(
+            name=path.name,
+            identifier=self.identifier_for(path.name),
+            path=path,
+            sha256=sha256_of(path),
+            sort_key=(path.name,),
+        )
+
+    def identifier_for(self, file_name: str) -> str:
+        return file_name.rsplit(".", 1)[0]
+
+    def up_section(self, migration: Migration) -> Section:
+        self.ensure_executable(migration)
+        return Section(read_text(migration.path), 1)
+
+    def down_section(self, migration: Migration) -> Section | None:
+        return None
+
+    def ensure_executable(self, migration: Migration) -> None:
+        if migration.extension not in self.executable_extensions:
+            command = f" Run it with {self.native_command}." if self.native_command else ""
+            raise UnsupportedMigration(
+                f"{migration.name} is a {migration.extension} migration of {self.label}: this "
+                f"tool executes only {', '.join(self.executable_extensions)} files.{command}",
+                names=[migration.name],
+            )
+
+    # ---- checksums -----------------------------------------------------------------------
+
+    def checksum(self, migration: Migration) -> str | None:
+        return None
+
+    def checksum_matches(self, migration: Migration, stored: str | None) -> bool:
+        expected = self.checksum(migration)
+        return expected is None or stored is None or expected == stored
+
+    # ---- the tracking table ----------------------------------------------------------------
+
+    def read_records(
+        self, conn: psycopg.Connection, table: TableRef, migrations: Sequence[Migration]
+    ) -> list[AppliedRecord]:
+        columns = [self.identifier_column, self.applied_at_column]
+        query = sql.SQL("SELECT {columns} FROM {table} ORDER BY {order}").format(
+            columns=sql.SQL(", ").join(sql.Identifier(c) if c else sql.NULL for c in columns),
+            table=table.identifier,
+            order=sql.SQL(", ").join(map(sql.Identifier, self.order_by or columns[:1])),
+        )
+        return [
+            AppliedRecord(identifier=str(identifier), applied_at=applied_at)
+            for identifier, applied_at in conn.execute(query).fetchall()
+        ]
+
+    def record(self, table: TableRef, migrations: Sequence[Migration]) -> list[sql.Composable]:
+        raise NotImplementedError
+
+    def unrecord(self, table: TableRef, migrations: Sequence[Migration]) -> list[sql.Composable]:
+        raise UnsupportedMigration(f"Rolling back {self.label} migrations is not supported here.")
+
+    def check_record(
+        self, statuses: Sequence[MigrationStatus], migrations: Sequence[Migration]
+    ) -> None:
+        """Refuse (raise ``UsageError``) what the framework cannot record; default: nothing."""
+
+    def create_table(self, table: TableRef) -> list[sql.Composable]:
+        raise UnsupportedMigration(
+            f"{self.label}'s tracking table {table} does not exist; let {self.label} create it."
+        )
+
+    # ---- state -----------------------------------------------------------------------------
+
+    def statuses(
+        self, migrations: Sequence[Migration], records: Sequence[AppliedRecord]
+    ) -> list[MigrationStatus]:
+        """Each migration's state, then the orphaned records, oldest first."""
+        by_identifier = {record.identifier: record for record in records}
+        known = set()
+        result = []
+        for migration in migrations:
+            known.add(migration.identifier)
+            result.append(self._status_of(migration, by_identifier.get(migration.identifier)))
+        result.extend(
+            MigrationStatus(
+                record.identifier,
+                State.ORPHANED,
+                record.applied_at,
+                record.stored_hash,
+                None,
+                detail=record.detail,
+            )
+            for record in records
+            if record.identifier not in known
+        )
+        return result
+
+    def _status_of(self, migration: Migration, record: AppliedRecord | None) -> MigrationStatus:
+        if record is None:
+            state = State.PENDING
+        elif record.failed:
+            state = State.FAILED
+        elif not self.checksum_matches(migration, record.stored_hash):
+            state = State.MODIFIED
+        else:
+            state = State.APPLIED
+        return MigrationStatus(
+            name=migration.name,
+            state=state,
+            applied_at=record.applied_at if record else None,
+            stored_hash=record.stored_hash if record else None,
+            file_hash=migration.sha256,
+            migration=migration,
+            detail=record.detail if record else None,
+        )

@@ -1,0 +1,123 @@
+"""Find which framework's tracking table the target holds: by table name AND columns.
+
+One catalog query reads every table carrying a name some adapter uses, in every schema, with
+its columns; each adapter scores each table; the most specific match wins. A setting or a
+request may pin the framework (and the table); with nothing found, the standard mode's
+``public.pgmigrations`` (node-pg-migrate) is the default.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+
+import psycopg
+
+from ..exceptions import UsageError
+from ..introspection import catalog
+from ..types import DetectedTable, TableRef
+from .base import TrackingAdapter
+from .registry import NotRegistered, registry
+
+DEFAULT_FRAMEWORK = "node-pg-migrate"
+
+
+@dataclass(frozen=True)
+class Tracking:
+    """The tracking table in use: its adapter, where it is, whether it exists yet."""
+
+    adapter: TrackingAdapter
+    table: TableRef
+    exists: bool
+    detected: tuple[DetectedTable, ...]
+
+
+@dataclass(frozen=True)
+class _Candidate:
+    detected: DetectedTable
+    score: int
+
+
+def detect(conn: psycopg.Connection, *, extra_names: tuple[str, ...] = ()) -> list[_Candidate]:
+    """Every (table, framework) pair that matches, best first."""
+    tables = catalog.tables_named(conn, registry.table_names() | set(extra_names))
+    names_by_schema: dict[str, set[str]] = defaultdict(set)
+    for table in tables:
+        names_by_schema[table.schema].add(table.name)
+    candidates = []
+    for table in tables:
+        siblings = frozenset(names_by_schema[table.schema] - {table.name})
+        scores = {a.name: a.match_score(table, siblings) for a in registry.all()}
+        scores = {name: score for name, score in scores.items() if score is not None}
+        best = max(scores.values(), default=None)
+        candidates.extend(
+            _Candidate(DetectedTable(table.schema, table.name, name), score)
+            for name, score in scores.items()
+            if score == best  # a table is one framework's: keep its best reading(s) only
+        )
+    return sorted(
+        candidates,
+        key=lambda c: (
+            -c.score,
+            c.detected.schema != "public",
+            c.detected.schema,
+            c.detected.table,
+        ),
+    )
+
+
+def resolve(
+    conn: psycopg.Connection,
+    *,
+    framework: str | None = None,
+    table: str | None = None,
+    current_schema: str | None = None,
+) -> Tracking:
+    """The tracking table to use, given an optional pinned framework and table name.
+
+    Raises:
+        UsageError: the pinned framework is unknown, or not among the detected tables.
+    """
+    pinned_table = _parse_table(table, current_schema) if table else None
+    extra = (pinned_table.name,) if pinned_table else ()
+    candidates = detect(conn, extra_names=extra)
+    detected = tuple(c.detected for c in candidates)
+    adapter = _adapter(framework) if framework else None
+    if pinned_table:
+        chosen = adapter or _framework_of(candidates, pinned_table) or _adapter(DEFAULT_FRAMEWORK)
+        return Tracking(chosen, pinned_table, pinned_table in {d.ref for d in detected}, detected)
+    if adapter:
+        match = next((d for d in detected if d.framework == adapter.name), None)
+        if match is None and detected:
+            raise UsageError(
+                f"No {adapter.label} tracking table was detected (found: "
+                + ", ".join(f"{d.schema}.{d.table} ({d.framework})" for d in detected)
+                + ")."
+            )
+        if match is None:
+            return Tracking(adapter, adapter.default_table(current_schema), False, detected)
+        return Tracking(adapter, match.ref, True, detected)
+    if candidates:
+        best = candidates[0].detected
+        return Tracking(registry.get(best.framework), best.ref, True, detected)
+    default = registry.get(DEFAULT_FRAMEWORK)
+    return Tracking(default, default.default_table(current_schema), False, detected)
+
+
+def _adapter(name: str) -> TrackingAdapter:
+    try:
+        return registry.get(name)
+    except NotRegistered as error:
+        raise UsageError(str(error)) from None
+
+
+def _framework_of(candidates: list[_Candidate], table: TableRef) -> TrackingAdapter | None:
+    for candidate in candidates:
+        if candidate.detected.ref == table:
+            return registry.get(candidate.detected.framework)
+    return None
+
+
+def _parse_table(value: str, current_schema: str | None) -> TableRef:
+    schema, _, name = value.rpartition(".")
+    return TableRef(schema or current_schema or "public", name)

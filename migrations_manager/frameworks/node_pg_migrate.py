@@ -1,0 +1,73 @@
+"""node-pg-migrate: ``pgmigrations(id serial, name varchar(255), run_on timestamp)``.
+
+The standard mode's own bookkeeping. Name = file name without extension; applied order is
+``run_on, id``; no checksum. SQL files carry ``-- Up Migration`` / ``-- Down Migration``
+sections. (frameworks.md §2.1)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from psycopg import sql
+
+from ..exceptions import UnsupportedMigration
+from ..sources import read_text, sql_sections
+from ..types import Migration, Section, TableRef
+from .base import INTEGER_TYPES, TEXT_TYPES, TIMESTAMP_TYPES, TrackingAdapter
+from .registry import registry
+
+CREATE_TABLE = sql.SQL(
+    "CREATE TABLE IF NOT EXISTS {table} ("
+    "id SERIAL PRIMARY KEY, name varchar(255) NOT NULL, run_on timestamp NOT NULL)"
+)
+INSERT_ROW = sql.SQL("INSERT INTO {table} (name, run_on) VALUES ({name}, NOW())")
+DELETE_ROW = sql.SQL("DELETE FROM {table} WHERE name = {name}")
+
+
+@registry.register
+class NodePgMigrateAdapter(TrackingAdapter):
+    name = "node-pg-migrate"
+    label = "node-pg-migrate"
+    table_names = ("pgmigrations",)
+    default_schema = "public"
+    signature = {"id": INTEGER_TYPES, "name": TEXT_TYPES, "run_on": TIMESTAMP_TYPES}
+    exact_columns = True
+    extensions = (".sql", ".cjs", ".js")
+    executable_extensions = (".sql",)
+    native_command = "node-pg-migrate up"
+    identifier_column = "name"
+    applied_at_column = "run_on"
+    order_by = ("run_on", "id")
+
+    def up_section(self, migration: Migration) -> Section:
+        self.ensure_executable(migration)
+        return sql_sections(read_text(migration.path)).up
+
+    def down_section(self, migration: Migration) -> Section | None:
+        self.ensure_executable(migration)
+        return sql_sections(read_text(migration.path)).down
+
+    def ensure_executable(self, migration: Migration) -> None:
+        if migration.extension in (".cjs", ".js"):
+            raise UnsupportedMigration(
+                f"{migration.name} is a JavaScript migration: it needs node-pg-migrate "
+                "(Node.js and the node-pg-migrate npm package) to run.",
+                names=[migration.name],
+            )
+        super().ensure_executable(migration)
+
+    def record(self, table: TableRef, migrations: Sequence[Migration]) -> list[sql.Composable]:
+        return [
+            INSERT_ROW.format(table=table.identifier, name=sql.Literal(m.identifier))
+            for m in migrations
+        ]
+
+    def unrecord(self, table: TableRef, migrations: Sequence[Migration]) -> list[sql.Composable]:
+        return [
+            DELETE_ROW.format(table=table.identifier, name=sql.Literal(m.identifier))
+            for m in migrations
+        ]
+
+    def create_table(self, table: TableRef) -> list[sql.Composable]:
+        return [CREATE_TABLE.format(table=table.identifier)]

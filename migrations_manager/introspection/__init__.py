@@ -1,0 +1,1 @@
+"""Catalog reading: every query is a named constant in ``queries``; typed helpers in ``catalog``."""

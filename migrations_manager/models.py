@@ -1,0 +1,94 @@
+"""What the app persists in Django's own database: the audit log, and the permissions.
+
+The migrations themselves live in the target database and the migrations directory; ``Migration``
+is a table-less model that only carries the permissions the admin and the API check.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+
+class Migration(models.Model):
+    """Holder of the app's permissions (no table: migrations are not stored here)."""
+
+    class Meta:
+        managed = False
+        db_table = "migrations_manager_migration_unused"
+        default_permissions = ("view",)
+        permissions = [
+            ("run_migrations", "Can run migrations"),
+            ("mark_migrations", "Can mark migrations as applied"),
+        ]
+        verbose_name = "migration"
+        verbose_name_plural = "migrations"
+
+    def __str__(self) -> str:
+        return "migration"
+
+
+class MigrationRun(models.Model):
+    """One command that changed (or tried to change) the target: up, down, redo, run, mark."""
+
+    class Outcome(models.TextChoices):
+        RUNNING = "running", "running"
+        SUCCEEDED = "succeeded", "succeeded"
+        FAILED = "failed", "failed"
+        REFUSED = "refused", "refused"
+
+    class Source(models.TextChoices):
+        CLI = "cli", "command line"
+        API = "api", "REST API"
+        ADMIN = "admin", "admin"
+
+    started_at = models.DateTimeField(default=timezone.now, db_index=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="migration_runs",
+    )
+    actor = models.CharField(
+        max_length=150, help_text="Django user name, or the OS user of the CLI."
+    )
+    client_address = models.GenericIPAddressField(null=True, blank=True)
+    source = models.CharField(max_length=8, choices=Source.choices)
+    command = models.CharField(max_length=20)
+    target = models.CharField(max_length=255, help_text="The target database.")
+    framework = models.CharField(max_length=40)
+    tracking_table = models.CharField(max_length=255)
+    files = models.JSONField(default=list)
+    outcome = models.CharField(max_length=10, choices=Outcome.choices, default=Outcome.RUNNING)
+    summary = models.TextField(blank=True)
+    failure = models.JSONField(null=True, blank=True)
+    reason = models.TextField(blank=True, help_text="Why an unsafe run was confirmed anyway.")
+
+    class Meta:
+        ordering = ["-started_at", "-id"]
+        verbose_name = "migration run"
+        verbose_name_plural = "migration history"
+
+    def __str__(self) -> str:
+        when = f"{self.started_at:%Y-%m-%d %H:%M:%S}"
+        return f"{self.command} by {self.actor} at {when} ({self.outcome})"
+
+
+class MigrationEvent(models.Model):
+    """One migration within a run: its direction, duration and outcome."""
+
+    run = models.ForeignKey(MigrationRun, on_delete=models.CASCADE, related_name="events")
+    name = models.CharField(max_length=255)
+    direction = models.CharField(max_length=8)
+    duration = models.FloatField(null=True, blank=True, help_text="Seconds.")
+    ok = models.BooleanField()
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"{self.name} {self.direction} ({'ok' if self.ok else 'failed'})"

@@ -1,0 +1,69 @@
+"""The JSON bodies of the contract (``spec/api.md``), built from the services' dataclasses.
+
+Shared by ``pgmigrate --json`` and the REST API so both print exactly the same fields.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from .services import summarize
+from .types import MigrationStatus, RunReport, StatusReport
+
+
+def timestamp(value: datetime | None) -> str | None:
+    """ISO 8601 in UTC with ``Z``; naive values (``timestamp without time zone``) are UTC."""
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+def migration_status(status: MigrationStatus) -> dict[str, Any]:
+    return {
+        "name": status.name,
+        "state": status.state.value,
+        "applied_at": timestamp(status.applied_at),
+        "stored_hash": status.stored_hash,
+        "file_hash": status.file_hash,
+    }
+
+
+def status_report(report: StatusReport) -> dict[str, Any]:
+    return {
+        "framework": report.framework,
+        "tracking_table": str(report.tracking_table),
+        "detected_tables": [
+            {"schema": d.schema, "table": d.table, "framework": d.framework}
+            for d in report.detected_tables
+        ],
+        "migrations": [migration_status(status) for status in report.migrations],
+        "summary": report.summary,
+    }
+
+
+def run_report(report: RunReport) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "ok": report.ok,
+        "summary": summarize(report),
+        "dryRun": report.dry_run,
+        "applied": [
+            {"name": r.name, "direction": r.direction.value, "duration": round(r.duration, 6)}
+            for r in report.completed
+        ],
+        "failed": report.failure.as_dict() if report.failure is not None else None,
+        "plan": [
+            {
+                "name": step.migration.name,
+                "direction": step.direction.value,
+                "statements": len(step.statements),
+                "transactional": step.transactional,
+            }
+            for step in report.plan.steps
+        ],
+    }
+    if report.dry_run:
+        body["sql"] = report.sql_text
+    return body

@@ -1,0 +1,225 @@
+"""Executes a plan on the target: advisory lock, transactions, tracking rows, progress.
+
+A plan (``types.Plan``) is built by the services from migration files and an adapter; the runner
+knows nothing of frameworks. It either executes the plan or renders it as the exact SQL text it
+would send (``render``): the dry run is the run with execution switched off.
+
+Transaction modes:
+- one transaction per step (the standard mode, node-pg-migrate's default): a failure leaves the
+  earlier steps applied and nothing of the failing one;
+- one transaction for the whole plan (the idempotent ``run``): a failure leaves nothing;
+- a step marked non-transactional runs each statement in autocommit, and writes its tracking
+  rows only after its last statement succeeded.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import psycopg
+from psycopg import sql
+
+from .analysis.statements import LineIndex, Statement
+from .exceptions import LockNotAcquired, MigrationFailed
+from .introspection import catalog
+from .types import Plan, RunReport, Step, StepResult
+
+Progress = Callable[[str, Step, dict[str, Any]], None]
+
+EXCERPT_CONTEXT_LINES = 2
+LOCK_POLL_INTERVAL = 0.2
+
+
+def _ignore_progress(event: str, step: Step, detail: dict[str, Any]) -> None:
+    """Default progress callback: says nothing."""
+
+
+class Runner:
+    """Runs plans on one connection, which must be in autocommit mode."""
+
+    def __init__(
+        self,
+        conn: psycopg.Connection,
+        *,
+        lock_key: int,
+        lock_wait: float = 0.0,
+        progress: Progress | None = None,
+    ) -> None:
+        self.conn = conn
+        self.lock_key = lock_key
+        self.lock_wait = lock_wait
+        self.progress = progress or _ignore_progress
+
+    @contextmanager
+    def locked(self) -> Iterator[None]:
+        """Hold the session advisory lock for the block, or raise ``LockNotAcquired``.
+
+        The lock is tried without blocking and retried until ``lock_wait`` runs out: a waiter
+        never sits in a transaction, so it can never deadlock with a CREATE INDEX CONCURRENTLY
+        of the holder.
+        """
+        deadline = time.monotonic() + self.lock_wait
+        while not catalog.try_advisory_lock(self.conn, self.lock_key):
+            if time.monotonic() >= deadline:
+                raise self._lock_refused()
+            time.sleep(LOCK_POLL_INTERVAL)
+        try:
+            yield
+        finally:
+            if not self.conn.closed and not self.conn.broken:
+                catalog.advisory_unlock(self.conn, self.lock_key)
+
+    def _lock_refused(self) -> LockNotAcquired:
+        holder = catalog.advisory_lock_holder(self.conn, self.lock_key)
+        database = self.conn.info.dbname
+        message = f"Another migration run holds the lock on {database}"
+        if holder is None:
+            return LockNotAcquired(message + ".")
+        application = f", {holder.application_name}" if holder.application_name else ""
+        return LockNotAcquired(
+            f"{message} (pid {holder.pid}{application}).",
+            pid=holder.pid,
+            application=holder.application_name or None,
+        )
+
+    def execute(self, plan: Plan) -> RunReport:
+        """Run ``plan``; a failing statement ends the run and is reported, never raised."""
+        for statement in plan.setup:
+            self.conn.execute(statement)
+        if plan.single_transaction:
+            return self._execute_as_one(plan)
+        completed: list[StepResult] = []
+        for step in plan.steps:
+            try:
+                completed.append(self._run_step(step))
+            except MigrationFailed as failure:
+                return RunReport(plan, tuple(completed), failure)
+        return RunReport(plan, tuple(completed))
+
+    def _execute_as_one(self, plan: Plan) -> RunReport:
+        completed: list[StepResult] = []
+        try:
+            with self.conn.transaction():
+                for step in plan.steps:
+                    completed.append(self._run_step(step, own_transaction=False))
+        except MigrationFailed as failure:
+            return RunReport(plan, (), failure)
+        return RunReport(plan, tuple(completed))
+
+    def _run_step(self, step: Step, *, own_transaction: bool = True) -> StepResult:
+        self.progress("start", step, {})
+        started = time.perf_counter()
+        try:
+            if not step.transactional:
+                self._run_statements(step)
+                with self.conn.transaction():
+                    self._run_tracking(step)
+            elif own_transaction:
+                with self.conn.transaction():
+                    self._run_statements(step)
+                    self._run_tracking(step)
+            else:
+                self._run_statements(step)
+                self._run_tracking(step)
+        except MigrationFailed as failure:
+            self.progress("failed", step, {"error": failure, "duration": _since(started)})
+            raise
+        result = StepResult(step.migration.name, step.direction, _since(started), ok=True)
+        self.progress("done", step, {"duration": result.duration})
+        return result
+
+    def _run_statements(self, step: Step) -> None:
+        for statement in step.statements:
+            try:
+                self.conn.execute(statement.text.encode())
+            except psycopg.Error as error:
+                raise failure_of(step.migration.name, statement, error) from error
+
+    def _run_tracking(self, step: Step) -> None:
+        for statement in step.tracking:
+            try:
+                self.conn.execute(statement)
+            except psycopg.Error as error:
+                raise MigrationFailed(
+                    name=step.migration.name,
+                    error=f"writing the tracking row failed: {_primary(error)}",
+                    statement=statement.as_string(self.conn),
+                    line=None,
+                    column=None,
+                    sqlstate=error.sqlstate,
+                ) from error
+
+
+def failure_of(name: str, statement: Statement, error: psycopg.Error) -> MigrationFailed:
+    """A ``MigrationFailed`` naming the file line and column PostgreSQL pointed at."""
+    position = _error_position(error)
+    lines = LineIndex(statement.text)
+    if position is None:
+        line, column = statement.line, None
+    else:
+        offset = min(position - 1, max(len(statement.text) - 1, 0))
+        line = statement.line + lines.line_of(offset) - 1
+        column = lines.column_of(offset) + (statement.column - 1 if line == statement.line else 0)
+    return MigrationFailed(
+        name=name,
+        error=_primary(error),
+        statement=excerpt(statement, line),
+        line=line,
+        column=column,
+        sqlstate=error.sqlstate,
+    )
+
+
+def excerpt(statement: Statement, line: int) -> str:
+    """The statement's lines around ``line`` (a file line number), numbered like an editor."""
+    text_lines = statement.text.splitlines() or [""]
+    index = line - statement.line
+    first = max(index - EXCERPT_CONTEXT_LINES, 0)
+    last = min(index + EXCERPT_CONTEXT_LINES + 1, len(text_lines))
+    return "\n".join(f"{statement.line + i:>5} | {text_lines[i]}" for i in range(first, last))
+
+
+def _error_position(error: psycopg.Error) -> int | None:
+    diag = getattr(error, "diag", None)
+    raw = diag.statement_position if diag else None
+    return int(raw) if raw else None
+
+
+def _primary(error: psycopg.Error) -> str:
+    diag = getattr(error, "diag", None)
+    if diag is not None and diag.message_primary:
+        return diag.message_primary
+    text = str(error).strip()
+    return text.splitlines()[0] if text else type(error).__name__
+
+
+def _since(started: float) -> float:
+    return time.perf_counter() - started
+
+
+def render(plan: Plan, conn: psycopg.Connection | None = None) -> str:
+    """The exact SQL the runner would send for ``plan``, with transaction boundaries."""
+    parts: list[str] = [_as_text(statement, conn) + ";" for statement in plan.setup]
+    if plan.single_transaction:
+        parts.append("BEGIN;")
+    for step in plan.steps:
+        parts.append(f"-- {step.migration.name} ({step.direction})")
+        own = step.transactional and not plan.single_transaction
+        if own:
+            parts.append("BEGIN;")
+        if not step.transactional:
+            parts.append("-- runs outside a transaction (each statement commits by itself)")
+        parts.extend(statement.text + ";" for statement in step.statements)
+        parts.extend(_as_text(tracking, conn) + ";" for tracking in step.tracking)
+        if own:
+            parts.append("COMMIT;")
+    if plan.single_transaction:
+        parts.append("COMMIT;")
+    return "\n".join(parts) + "\n"
+
+
+def _as_text(statement: sql.Composable, conn: psycopg.Connection | None) -> str:
+    return statement.as_string(conn)

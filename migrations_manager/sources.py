@@ -1,0 +1,271 @@
+"""Migration files on disk: listing, ordering, safe lookup by name, hashing, sections, directives.
+
+A name that arrives from a request is never joined to a path before it has been checked: it must
+be a plain file name (no separator, no ``..``, no NUL, not hidden, a known extension), and the
+file it designates must really live inside the migrations directory (a symlink leading outside
+is treated as absent).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import stat
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from .analysis.statements import Comment, LineIndex, comments
+from .exceptions import InvalidMigrationName, MigrationNotFound, UsageError
+from .types import Section
+
+MAX_NAME_BYTES = 255
+STANDARD_EXTENSIONS = (".sql", ".cjs", ".js")
+
+SQL_TEMPLATE = "-- Up Migration\n\n-- Down Migration"  # byte for byte node-pg-migrate's
+CJS_TEMPLATE = """\
+/** @type {import('node-pg-migrate').ColumnDefinitions | undefined} */
+exports.shorthands = undefined;
+
+/**
+ * @param pgm {import('node-pg-migrate').MigrationBuilder}
+ * @returns {Promise<void> | void}
+ */
+exports.up = (pgm) => {};
+
+/**
+ * @param pgm {import('node-pg-migrate').MigrationBuilder}
+ * @returns {Promise<void> | void}
+ */
+exports.down = (pgm) => {};
+"""
+
+
+def validate_name(name: object, extensions: tuple[str, ...] = STANDARD_EXTENSIONS) -> str:
+    """Return ``name`` if it can designate a file directly inside the directory, else raise.
+
+    Raises:
+        InvalidMigrationName: with a sentence saying what is wrong with the name.
+    """
+    if not isinstance(name, str) or not name:
+        raise InvalidMigrationName("A migration name must be a non-empty string.")
+    problem = _name_problem(name)
+    if problem:
+        raise InvalidMigrationName(f"Invalid migration name: {problem}.")
+    if extensions and not name.lower().endswith(extensions):
+        raise InvalidMigrationName(
+            f"Invalid migration name: the extension must be one of {', '.join(extensions)}."
+        )
+    return name
+
+
+def _name_problem(name: str) -> str | None:
+    if "\x00" in name:
+        return "it contains a NUL byte"
+    if "/" in name or "\\" in name or os.sep in name:
+        return "it contains a path separator"
+    if name in (".", "..") or name.startswith("."):
+        return "hidden files and relative paths are not migrations"
+    if any(ord(char) < 32 or ord(char) == 127 for char in name):
+        return "it contains control characters"
+    if len(name.encode("utf-8", "surrogatepass")) > MAX_NAME_BYTES:
+        return f"it is longer than {MAX_NAME_BYTES} bytes"
+    return None
+
+
+class MigrationsDirectory:
+    """The migrations directory: the only way the app reads migration files."""
+
+    def __init__(self, root: Path | str) -> None:
+        self.root = Path(root)
+
+    @property
+    def resolved_root(self) -> Path:
+        return self.root.resolve()
+
+    def exists(self) -> bool:
+        return self.root.is_dir()
+
+    def files(
+        self, extensions: tuple[str, ...] = STANDARD_EXTENSIONS, *, under: str = ""
+    ) -> list[Path]:
+        """Regular files directly inside the directory (or its subfolder ``under``), by name.
+
+        Hidden files, unknown extensions and symlinks leading outside the directory are skipped.
+        """
+        folder = self.child(under) if under else self.root
+        if not folder.is_dir():
+            return []
+        found = [
+            Path(entry.path)
+            for entry in os.scandir(folder)
+            if not entry.name.startswith(".")
+            and entry.name.lower().endswith(extensions)
+            and self._is_inside_regular_file(entry)
+        ]
+        return sorted(found, key=lambda path: path.name)
+
+    def folders(self, *, under: str = "") -> list[Path]:
+        """Subdirectories directly inside the directory (or ``under``), by name, not hidden."""
+        folder = self.child(under) if under else self.root
+        if not folder.is_dir():
+            return []
+        found = [
+            Path(entry.path)
+            for entry in os.scandir(folder)
+            if not entry.name.startswith(".") and entry.is_dir() and self.contains(Path(entry.path))
+        ]
+        return sorted(found, key=lambda path: path.name)
+
+    def child(self, *parts: str) -> Path:
+        """A path inside the directory built from trusted, adapter-given parts."""
+        path = self.root.joinpath(*parts)
+        if not self.contains(path):
+            raise InvalidMigrationName(f"{'/'.join(parts)!r} is outside the migrations directory.")
+        return path
+
+    def lookup(self, name: object, extensions: tuple[str, ...] = STANDARD_EXTENSIONS) -> Path:
+        """The file called ``name`` directly inside the directory.
+
+        Raises:
+            InvalidMigrationName: the name can never be a migration file name.
+            MigrationNotFound: no such regular file inside the directory.
+        """
+        valid = validate_name(name, extensions)
+        path = self.root / valid
+        try:
+            info = path.lstat()
+        except (FileNotFoundError, NotADirectoryError):
+            raise MigrationNotFound(f"No migration file named {valid!r}.") from None
+        if stat.S_ISLNK(info.st_mode) and not (self.contains(path) and path.resolve().is_file()):
+            raise MigrationNotFound(f"No migration file named {valid!r}.")
+        if not stat.S_ISLNK(info.st_mode) and not stat.S_ISREG(info.st_mode):
+            raise MigrationNotFound(f"No migration file named {valid!r}.")
+        return path
+
+    def contains(self, path: Path) -> bool:
+        """Whether ``path``, symlinks resolved, lies inside the directory."""
+        try:
+            return path.resolve().is_relative_to(self.resolved_root)
+        except (OSError, RuntimeError):
+            return False
+
+    def _is_inside_regular_file(self, entry: os.DirEntry) -> bool:
+        if entry.is_symlink():
+            path = Path(entry.path)
+            return self.contains(path) and path.resolve().is_file()
+        return entry.is_file(follow_symlinks=False)
+
+    def create(self, name: str, *, extension: str = ".sql") -> Path:
+        """Write a new migration ``<13-digit ms timestamp>_<name><extension>`` from the template."""
+        _check_new_name(name)
+        self.root.mkdir(parents=True, exist_ok=True)
+        template = CJS_TEMPLATE if extension == ".cjs" else SQL_TEMPLATE
+        stamp = int(time.time() * 1000)
+        while True:
+            path = self.root / f"{stamp}_{name}{extension}"
+            try:
+                with path.open("x", encoding="utf-8") as handle:
+                    handle.write(template)
+                return path
+            except FileExistsError:
+                stamp += 1
+
+
+def _check_new_name(name: str) -> None:
+    if not name or not all(char.isascii() and (char.isalnum() or char in "-_") for char in name):
+        raise UsageError(
+            "A new migration's name may use only ASCII letters, digits, '-' and '_' "
+            f"(got {name!r})."
+        )
+
+
+# Hashes are cached by (path, size, mtime): a status over thousands of unchanged files reads
+# each of them once per process.
+_hash_cache: dict[Path, tuple[int, int, str]] = {}
+
+
+def sha256_of(path: Path) -> str:
+    info = path.stat()
+    cached = _hash_cache.get(path)
+    if cached and cached[:2] == (info.st_size, info.st_mtime_ns):
+        return cached[2]
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    _hash_cache[path] = (info.st_size, info.st_mtime_ns, digest)
+    return digest
+
+
+def read_text(path: Path) -> str:
+    """A migration file's text (UTF-8, a leading BOM dropped)."""
+    data = path.read_bytes()
+    try:
+        return data.decode("utf-8").removeprefix("\ufeff")
+    except UnicodeDecodeError as error:
+        raise UsageError(
+            f"{path.name} is not valid UTF-8 (byte {error.start}); PostgreSQL would refuse it."
+        ) from None
+
+
+@dataclass(frozen=True)
+class SqlSections:
+    """The ``-- Up Migration`` / ``-- Down Migration`` parts of a node-pg-migrate SQL file.
+
+    Without markers, the whole file is the up section and there is no down section (the
+    migration is irreversible), as node-pg-migrate reads it.
+    """
+
+    up: Section
+    down: Section | None
+
+
+def sql_sections(text: str) -> SqlSections:
+    markers: dict[str, int] = {}
+    for comment in comments(text):
+        kind = _section_marker(comment, text)
+        if kind and kind not in markers:
+            markers[kind] = _line_start(text, comment.start)
+    if not markers:
+        return SqlSections(Section(text, 1), None)
+    lines = LineIndex(text)
+    # Text before the first marker belongs to no section, except when only a down marker
+    # exists: then what precedes it is the up part (node-pg-migrate would run the whole file).
+    starts = {"up": 0, **markers} if "up" not in markers else markers
+    ends = {
+        kind: min((s for s in starts.values() if s > start), default=len(text))
+        for kind, start in starts.items()
+    }
+    up_start, down_start = starts["up"], starts.get("down")
+    up = Section(text[up_start : ends["up"]], lines.line_of(up_start))
+    if down_start is None:
+        return SqlSections(up, None)
+    return SqlSections(up, Section(text[down_start : ends["down"]], lines.line_of(down_start)))
+
+
+def _section_marker(comment: Comment, text: str) -> str | None:
+    """``up`` / ``down`` for a line comment like ``-- Up Migration`` that starts its line."""
+    if comment.block or text[_line_start(text, comment.start) : comment.start].strip():
+        return None
+    words = comment.text.lstrip("- \t").lower().split()
+    if len(words) >= 2 and words[1] == "migration" and words[0] in ("up", "down"):
+        return words[0]
+    return None
+
+
+def _line_start(text: str, offset: int) -> int:
+    return text.rfind("\n", 0, offset) + 1
+
+
+def runs_outside_transaction(text: str) -> bool:
+    """Whether the file asks to run without a transaction.
+
+    ``-- truss:no-transaction``, or dbmate's ``-- migrate:up transaction:false``.
+    """
+    for comment in comments(text):
+        words = comment.text.lower().split()
+        if not words:
+            continue
+        if words[0] == "truss:no-transaction":
+            return True
+        if words[0] == "migrate:up" and "transaction:false" in words[1:]:
+            return True
+    return False

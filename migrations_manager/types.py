@@ -1,0 +1,175 @@
+"""The frozen dataclasses and enums every layer speaks.
+
+Services return these; the admin, the REST serializers and the command render them. Nothing here
+touches a database or Django.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from psycopg import sql
+
+
+class State(enum.StrEnum):
+    """A migration's state against the tracking table."""
+
+    APPLIED = "applied"
+    PENDING = "pending"
+    MODIFIED = "modified"
+    ORPHANED = "orphaned"
+    FAILED = "failed"
+
+
+class Direction(enum.StrEnum):
+    UP = "up"
+    DOWN = "down"
+
+
+@dataclass(frozen=True, order=True)
+class TableRef:
+    """A schema-qualified table name, as stored in the catalog (no quoting, case kept)."""
+
+    schema: str
+    name: str
+
+    def __str__(self) -> str:
+        return f"{self.schema}.{self.name}"
+
+    @property
+    def identifier(self) -> sql.Identifier:
+        return sql.Identifier(self.schema, self.name)
+
+
+@dataclass(frozen=True)
+class Section:
+    """A part of a migration file that runs as SQL, with the file line it starts on."""
+
+    text: str
+    first_line: int = 1
+
+
+@dataclass(frozen=True)
+class Migration:
+    """One migration as a framework sees it in the migrations directory.
+
+    ``name`` is what users see and send back (never a path: it contains no separator);
+    ``identifier`` is what the framework stores in its tracking table for it.
+    """
+
+    name: str
+    identifier: str
+    path: Path
+    sha256: str
+    sort_key: tuple = field(compare=False)
+    down_path: Path | None = None
+
+    @property
+    def extension(self) -> str:
+        return self.path.suffix.lower()
+
+
+@dataclass(frozen=True)
+class AppliedRecord:
+    """What a tracking table says about one migration, normalised across frameworks."""
+
+    identifier: str
+    applied_at: datetime | None = None
+    stored_hash: str | None = None
+    failed: bool = False
+    detail: str | None = None
+
+
+@dataclass(frozen=True)
+class MigrationStatus:
+    name: str
+    state: State
+    applied_at: datetime | None
+    stored_hash: str | None
+    file_hash: str | None
+    migration: Migration | None = field(default=None, compare=False, repr=False)
+    detail: str | None = None
+
+
+@dataclass(frozen=True)
+class DetectedTable:
+    schema: str
+    table: str
+    framework: str
+
+    @property
+    def ref(self) -> TableRef:
+        return TableRef(self.schema, self.table)
+
+
+@dataclass(frozen=True)
+class StatusReport:
+    framework: str
+    tracking_table: TableRef
+    detected_tables: tuple[DetectedTable, ...]
+    migrations: tuple[MigrationStatus, ...]
+
+    def count(self, state: State) -> int:
+        return sum(1 for status in self.migrations if status.state is state)
+
+    @property
+    def summary(self) -> dict[str, int]:
+        return {state.value: self.count(state) for state in State}
+
+    @property
+    def pending(self) -> list[MigrationStatus]:
+        return [status for status in self.migrations if status.state is State.PENDING]
+
+
+@dataclass(frozen=True)
+class Step:
+    """One unit of a plan: a migration in a direction, and the SQL it runs.
+
+    ``statements`` are exact source texts from the file; ``tracking`` are the statements that
+    write or remove the tracking row(s), composed with ``psycopg.sql``.
+    """
+
+    migration: Migration
+    direction: Direction
+    statements: tuple  # of analysis.statements.Statement
+    tracking: tuple[sql.Composable, ...]
+    transactional: bool = True
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What a run will do. ``single_transaction`` puts every step in one transaction."""
+
+    steps: tuple[Step, ...]
+    framework: str
+    tracking_table: TableRef
+    single_transaction: bool = False
+    setup: tuple[sql.Composable, ...] = ()
+
+
+@dataclass(frozen=True)
+class StepResult:
+    name: str
+    direction: Direction
+    duration: float
+    ok: bool
+    error: str | None = None
+
+
+@dataclass(frozen=True)
+class RunReport:
+    """What a run did: the steps that completed, and the failure that stopped it, if any."""
+
+    plan: Plan
+    completed: tuple[StepResult, ...]
+    failure: object | None = None  # exceptions.MigrationFailed
+    dry_run: bool = False
+    sql_text: str = ""
+    run_id: int | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.failure is None

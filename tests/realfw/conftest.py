@@ -1,0 +1,47 @@
+"""Real migration frameworks, installed by ``make test`` (npm into tests/realfw/node_modules)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+NODE_BIN = Path(__file__).parent / "node_modules" / ".bin"
+
+
+def require_tool(path: Path | str | None, what: str) -> str:
+    """The tool's path; a missing tool fails under CI and skips (with the reason) elsewhere."""
+    found = shutil.which(str(path)) if path else None
+    if found:
+        return found
+    reason = f"{what} is not installed: run `make test` (it installs the real frameworks)"
+    if os.environ.get("CI"):
+        pytest.fail(reason)
+    pytest.skip(reason)
+
+
+@pytest.fixture
+def node_pg_migrate(target_db, tmp_path) -> Callable[..., subprocess.CompletedProcess]:
+    """Run the real node-pg-migrate CLI on the test's database and migrations directory."""
+    binary = require_tool(NODE_BIN / "node-pg-migrate", "node-pg-migrate (npm)")
+
+    def run(*args: str, check: bool = True) -> subprocess.CompletedProcess:
+        result = subprocess.run(
+            [binary, *args, "--migrations-dir", str(target_db.directory)],
+            cwd=tmp_path,
+            env={**os.environ, "DATABASE_URL": target_db.as_url()},
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        if check and result.returncode != 0:
+            raise AssertionError(
+                f"node-pg-migrate {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}"
+            )
+        return result
+
+    return run

@@ -1,0 +1,34 @@
+"""System checks: stable ids for a missing or unreachable target and a missing directory."""
+
+from __future__ import annotations
+
+from migrations_manager.checks import check_directory, check_target
+
+
+def ids(messages) -> list[str]:
+    return [message.id for message in messages]
+
+
+def test_no_target_configured(settings):
+    settings.MIGRATIONS_MANAGER = {**settings.MIGRATIONS_MANAGER, "DATABASE_URL": None}
+    assert ids(check_target()) == ["migrations_manager.E001"]
+
+
+def test_unreachable_target(settings):
+    settings.MIGRATIONS_MANAGER = {
+        **settings.MIGRATIONS_MANAGER,
+        "DATABASE_URL": "postgresql://x@127.0.0.1:1/none",
+    }
+    assert ids(check_target()) == ["migrations_manager.W001"]
+
+
+def test_reachable_target_and_existing_directory_are_fine(target_db):
+    assert check_target() == [] and check_directory() == []
+
+
+def test_missing_directory(settings, tmp_path):
+    settings.MIGRATIONS_MANAGER = {
+        **settings.MIGRATIONS_MANAGER,
+        "MIGRATIONS_DIR": str(tmp_path / "no"),
+    }
+    assert ids(check_directory()) == ["migrations_manager.W002"]

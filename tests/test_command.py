@@ -1,0 +1,93 @@
+"""``manage.py pgmigrate``: output, JSON and exit codes."""
+
+from __future__ import annotations
+
+import json
+import re
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+
+pytestmark = pytest.mark.django_db
+
+
+def run(*args: str) -> tuple[str, str]:
+    out, err = StringIO(), StringIO()
+    call_command("pgmigrate", *args, stdout=out, stderr=err)
+    return out.getvalue(), err.getvalue()
+
+
+def test_create_prints_the_new_file(target_db):
+    out, _ = run("create", "add-user-roles")
+    created = list(target_db.directory.iterdir())
+    assert len(created) == 1 and re.fullmatch(r"\d{13}_add-user-roles\.sql", created[0].name)
+    assert out.strip() == f"Created {created[0]}"
+
+
+def test_up_prints_one_line_per_migration_with_its_time(target_db):
+    target_db.write("001_a.sql", "CREATE TABLE a (id int);")
+    target_db.write("002_b.sql", "CREATE TABLE b (id int);")
+    out, _ = run("up")
+    lines = out.rstrip().splitlines()
+    assert re.fullmatch(r"  Applying 001_a\.sql\.\.\. OK \(\d+\.\d{3}s\)", lines[0])
+    assert re.fullmatch(r"  Applying 002_b\.sql\.\.\. OK \(\d+\.\d{3}s\)", lines[1])
+    assert lines[2] == "Applied 2 migration(s) successfully."
+
+
+def test_up_json_is_machine_readable(target_db):
+    target_db.write("001_a.sql", "CREATE TABLE a (id int);")
+    out, _ = run("up", "--json")
+    body = json.loads(out)
+    assert body["ok"] is True and body["summary"] == "Applied 1 migration(s) successfully."
+    assert [a["name"] for a in body["applied"]] == ["001_a.sql"]
+
+
+def test_failed_migration_exits_1_and_names_file_and_line(target_db):
+    target_db.write("001_bad.sql", "SELECT 1;\nSELECT * FROM nonexistent;")
+    with pytest.raises(CommandError) as caught:
+        run("up")
+    assert caught.value.returncode == 1
+    assert 'Migration "001_bad.sql" failed' in str(caught.value)
+
+
+def test_failed_migration_json_carries_the_failure(target_db):
+    target_db.write("001_bad.sql", "SELECT 1;\nSELECT * FROM nonexistent;")
+    out = StringIO()
+    with pytest.raises(CommandError):
+        call_command("pgmigrate", "up", "--json", stdout=out)
+    failed = json.loads(out.getvalue())["failed"]
+    assert (failed["name"], failed["line"], failed["sqlstate"]) == ("001_bad.sql", 3, "42P01")
+
+
+def test_bad_usage_exits_2(target_db):
+    with pytest.raises(CommandError) as caught:
+        run("up", "999_missing.sql")
+    assert caught.value.returncode == 2
+    with pytest.raises(CommandError) as caught:
+        run("down", "0")
+    assert caught.value.returncode == 2
+
+
+def test_dry_run_prints_plan_and_sql(target_db):
+    target_db.write("001_a.sql", "CREATE TABLE a (id int);", "DROP TABLE a;")
+    out, _ = run("up", "--dry-run")
+    assert "Applying 001_a.sql (1 statement(s), in a transaction)" in out
+    assert "CREATE TABLE a (id int);" in out and "Dry run: nothing was changed." in out
+    assert not target_db.exists("a")
+
+
+def test_status_lists_states(target_db):
+    target_db.write("001_a.sql", "CREATE TABLE a (id int);")
+    target_db.write("002_b.sql", "CREATE TABLE b (id int);")
+    run("up", "1")
+    body = json.loads(run("status", "--json")[0])
+    assert [(m["name"], m["state"]) for m in body["migrations"]] == [
+        ("001_a.sql", "applied"),
+        ("002_b.sql", "pending"),
+    ]
+    assert body["summary"]["applied"] == 1 and body["tracking_table"] == "public.pgmigrations"
+    assert re.fullmatch(
+        r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d+Z", body["migrations"][0]["applied_at"]
+    )

@@ -1,0 +1,56 @@
+"""Statement splitting on PostgreSQL's parser: positions, syntax errors, transaction needs."""
+
+from __future__ import annotations
+
+import pytest
+
+from migrations_manager.analysis.statements import comments, parse_statements
+from migrations_manager.exceptions import SQLSyntaxError
+
+
+def test_statements_keep_exact_text_and_file_lines():
+    source = "CREATE TABLE a (x text); -- note\n\n/* c */ SELECT 'a;b';\nSELECT $$ ; $$;"
+    statements = parse_statements(source, first_line=10)
+    assert [(s.text, s.line, s.column) for s in statements] == [
+        ("CREATE TABLE a (x text)", 10, 1),
+        ("SELECT 'a;b'", 12, 9),
+        ("SELECT $$ ; $$", 13, 1),
+    ]
+
+
+def test_positions_count_characters_not_bytes():
+    statements = parse_statements("SELECT 'é';\nSELECT 'ü';")
+    assert [(s.line, s.start) for s in statements] == [(1, 0), (2, 12)]
+
+
+def test_syntax_error_names_file_line_and_column():
+    with pytest.raises(SQLSyntaxError) as caught:
+        parse_statements("SELECT 1;\n\n  SELEC 2;", first_line=5, name="003_x.sql")
+    error = caught.value
+    assert (error.line, error.column) == (7, 3)
+    assert "003_x.sql, line 7" in error.message and 'at or near "SELEC"' in error.message
+
+
+@pytest.mark.parametrize(
+    "sql, outside",
+    [
+        ("CREATE INDEX CONCURRENTLY i ON t (c)", True),
+        ("CREATE INDEX i ON t (c)", False),
+        ("DROP INDEX CONCURRENTLY i", True),
+        ("REINDEX (CONCURRENTLY) TABLE t", True),
+        ("REINDEX TABLE t", False),
+        ("VACUUM t", True),
+        ("ANALYZE t", False),
+        ("CREATE DATABASE d", True),
+        ("ALTER SYSTEM SET work_mem = '1MB'", True),
+        ("ALTER TABLE p DETACH PARTITION c CONCURRENTLY", True),
+        ("ALTER TABLE p DETACH PARTITION c", False),
+    ],
+)
+def test_statements_that_cannot_run_in_a_transaction(sql, outside):
+    assert parse_statements(sql)[0].no_transaction is outside
+
+
+def test_comments_come_from_the_scanner_not_from_strings():
+    found = comments("SELECT '-- no'; -- yes\n/* block */ SELECT $$ -- no $$;")
+    assert [(c.text, c.line, c.block) for c in found] == [("yes", 1, False), ("block", 2, True)]
