@@ -1,0 +1,27 @@
+"""The use-cases of the migrations manager: the only API the admin, REST and command call.
+
+Each function opens what it needs (the migrations directory, a target connection), calls the
+layers below (sources, frameworks, analysis, runner) and returns a dataclass from ``types``.
+Errors are ``exceptions.MigrationsManagerError`` subclasses, which know nothing of HTTP; each
+front-end maps them. The modules of this package group the use-cases; import from here.
+
+    from migrations_manager import services
+    from migrations_manager.audit import Actor
+
+    report = services.migrate_up(2, actor=Actor.command_line())
+    report.ok, [step.name for step in report.completed]
+"""
+
+from .common import migrations_directory, summarize
+from .standard import create_migration, migrate_down, migrate_up, redo
+from .status import status
+
+__all__ = [
+    "create_migration",
+    "migrate_down",
+    "migrate_up",
+    "migrations_directory",
+    "redo",
+    "status",
+    "summarize",
+]

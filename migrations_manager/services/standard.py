@@ -1,0 +1,157 @@
+"""Standard mode: create, up, down and redo on node-pg-migrate's ``pgmigrations``."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import psycopg
+
+from .. import audit, db
+from ..conf import app_settings
+from ..exceptions import UsageError
+from ..frameworks.base import TrackingAdapter
+from ..frameworks.detection import Tracking
+from ..runner import Progress, render
+from ..types import Direction, Migration, Plan, RunReport, State, StatusReport
+from .common import (
+    build_step,
+    execute_audited,
+    migrations_directory,
+    resolve_tracking,
+    runner_for,
+    status_of,
+)
+
+# ---- create -----------------------------------------------------------------------------------
+
+
+def create_migration(name: str, *, cjs: bool = False) -> Path:
+    """Write ``<ms timestamp>_<name>.sql`` (or ``.cjs``) from node-pg-migrate's template."""
+    return migrations_directory().create(name, extension=".cjs" if cjs else ".sql")
+
+
+# ---- standard mode: up / down / redo ----------------------------------------------------------
+
+
+def migrate_up(
+    target: int | str | None = None,
+    *,
+    actor: audit.Actor,
+    dry_run: bool = False,
+    progress: Progress | None = None,
+) -> RunReport:
+    """Apply pending migrations in name order, each in its own transaction with its row.
+
+    Args:
+        target: ``None`` for all pending, a count, or the name of the last one to apply.
+    """
+    return _standard_run(
+        "up", actor, dry_run, progress, lambda report, adapter: _up_selection(report, target)
+    )
+
+
+def migrate_down(
+    count: int = 1, *, actor: audit.Actor, dry_run: bool = False, progress: Progress | None = None
+) -> RunReport:
+    """Roll back the last ``count`` applied migrations with their down sections."""
+    return _standard_run(
+        "down", actor, dry_run, progress, lambda report, adapter: _down_selection(report, count)
+    )
+
+
+def redo(
+    count: int = 1, *, actor: audit.Actor, dry_run: bool = False, progress: Progress | None = None
+) -> RunReport:
+    """Roll back the last ``count`` applied migrations, then apply them again."""
+
+    def select(report: StatusReport, adapter: TrackingAdapter) -> list[tuple[Migration, Direction]]:
+        downs = _down_selection(report, count)
+        return downs + [(migration, Direction.UP) for migration, _ in reversed(downs)]
+
+    return _standard_run("redo", actor, dry_run, progress, select)
+
+
+Selection = Callable[[StatusReport, TrackingAdapter], list[tuple[Migration, Direction]]]
+
+
+def _standard_run(
+    command: str, actor: audit.Actor, dry_run: bool, progress: Progress | None, select: Selection
+) -> RunReport:
+    with db.connection(application_suffix=f":{command}") as conn:
+        tracking = resolve_tracking(conn, standard=True)
+        if dry_run:
+            plan = _standard_plan(conn, tracking, select)
+            return RunReport(plan, (), dry_run=True, sql_text=render(plan, conn))
+        runner = runner_for(conn, progress)
+        with runner.locked():
+            plan = _standard_plan(conn, tracking, select)
+            return execute_audited(conn, runner, plan, actor, command)
+
+
+def _standard_plan(conn: psycopg.Connection, tracking: Tracking, select: Selection) -> Plan:
+    report = status_of(conn, tracking)
+    _check_standard_history(report)
+    adapter = tracking.adapter
+    steps = tuple(
+        build_step(adapter, tracking, migration, direction)
+        for migration, direction in select(report, adapter)
+    )
+    setup = () if tracking.exists else tuple(adapter.create_table(tracking.table))
+    return Plan(steps, adapter.name, tracking.table, setup=setup)
+
+
+def _check_standard_history(report: StatusReport) -> None:
+    """Refuse what node-pg-migrate refuses: a missing file, or a pending one before an applied."""
+    orphaned = [s.name for s in report.migrations if s.state is State.ORPHANED]
+    if orphaned:
+        raise UsageError(
+            f"Migration {orphaned[0]} is recorded as applied but its file is missing from "
+            f"{app_settings.migrations_dir}."
+        )
+    seen_pending = None
+    for status in report.migrations:
+        if status.state is State.PENDING:
+            seen_pending = seen_pending or status.name
+        elif seen_pending:
+            raise UsageError(
+                f"Not run migration {seen_pending} is preceding already run migration "
+                f"{status.name}: node-pg-migrate refuses this order too."
+            )
+
+
+def _up_selection(
+    report: StatusReport, target: int | str | None
+) -> list[tuple[Migration, Direction]]:
+    pending = [s.migration for s in report.pending]
+    if target is None:
+        chosen = pending
+    elif isinstance(target, int):
+        if target < 1:
+            raise UsageError("The number of migrations to run must be at least 1.")
+        chosen = pending[:target]
+    else:
+        names = [m.name for m in pending]
+        index = _index_of(target, pending)
+        if index is None:
+            raise UsageError(
+                f"{target} is not a pending migration (pending: {', '.join(names) or 'none'})."
+            )
+        chosen = pending[: index + 1]
+    return [(migration, Direction.UP) for migration in chosen]
+
+
+def _index_of(name: str, migrations: Sequence[Migration]) -> int | None:
+    for index, migration in enumerate(migrations):
+        if name in (migration.name, migration.identifier):
+            return index
+    return None
+
+
+def _down_selection(report: StatusReport, count: int) -> list[tuple[Migration, Direction]]:
+    if count < 1:
+        raise UsageError("The number of migrations to roll back must be at least 1.")
+    # The standard history is a prefix of the files in name order (checked before), so the
+    # last applied files are the last ones node-pg-migrate ran.
+    applied = [s for s in report.migrations if s.state in (State.APPLIED, State.MODIFIED)]
+    return [(status.migration, Direction.DOWN) for status in reversed(applied[-count:])]
