@@ -86,6 +86,13 @@ def finish(run: MigrationRun, report: RunReport, summary: str) -> None:
     _close(run, summary)
 
 
+def marked(run: MigrationRun, name: str) -> None:
+    """Close a mark-applied ``run``: one event, nothing executed."""
+    MigrationEvent.objects.create(run=run, name=name, direction="mark", duration=0.0, ok=True)
+    run.outcome = MigrationRun.Outcome.SUCCEEDED
+    _close(run, f"Recorded {name} as applied without running it.")
+
+
 def fail(run: MigrationRun, error: MigrationsManagerError, *, refused: bool = False) -> None:
     """Close ``run`` after an error that stopped it before or outside the plan."""
     run.outcome = MigrationRun.Outcome.REFUSED if refused else MigrationRun.Outcome.FAILED

@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from .services import summarize
+from .services import MarkResult, summarize
 from .types import MigrationStatus, RunReport, StatusReport
 
 
@@ -67,3 +67,38 @@ def run_report(report: RunReport) -> dict[str, Any]:
     if report.dry_run:
         body["sql"] = report.sql_text
     return body
+
+
+def idempotent_run(report: RunReport) -> dict[str, Any]:
+    """The body of ``POST idempotent/run``: the seed's four fields, plus what ran and how."""
+    by_name = {step.migration.name: step.migration for step in report.plan.steps}
+    body: dict[str, Any] = {
+        "ok": report.ok,
+        "summary": summarize(report),
+        "applied": [
+            {"name": result.name, "hash": by_name[result.name].sha256}
+            for result in report.completed
+        ],
+        "failed": report.failure.as_dict() if report.failure is not None else None,
+        "framework": report.plan.framework,
+        "tracking_table": str(report.plan.tracking_table),
+        "transaction": "single" if report.plan.single_transaction else "none",
+    }
+    if not report.plan.single_transaction and report.plan.steps:
+        body["note"] = (
+            "This migration ran outside a transaction (-- truss:no-transaction): each statement "
+            "committed on its own; its tracking row was written after the last one succeeded."
+        )
+    if report.dry_run:
+        body["sql"] = report.sql_text
+    return body
+
+
+def mark_result(result: MarkResult) -> dict[str, Any]:
+    return {
+        "ok": result.ok,
+        "migration": result.migration,
+        "framework": result.framework,
+        "tracking_table": result.tracking_table,
+        "message": result.message,
+    }

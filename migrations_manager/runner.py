@@ -87,24 +87,31 @@ class Runner:
 
     def execute(self, plan: Plan) -> RunReport:
         """Run ``plan``; a failing statement ends the run and is reported, never raised."""
-        for statement in plan.setup:
-            self.conn.execute(statement)
         if plan.single_transaction:
             return self._execute_as_one(plan)
+        for statement in plan.setup:
+            self.conn.execute(statement)
         completed: list[StepResult] = []
-        for step in plan.steps:
-            try:
+        try:
+            for step in plan.steps:
                 completed.append(self._run_step(step))
-            except MigrationFailed as failure:
-                return RunReport(plan, tuple(completed), failure)
+            if plan.finish:
+                with self.conn.transaction():
+                    self._run_tracking(plan.steps[-1].migration.name, plan.finish)
+        except MigrationFailed as failure:
+            return RunReport(plan, tuple(completed), failure)
         return RunReport(plan, tuple(completed))
 
     def _execute_as_one(self, plan: Plan) -> RunReport:
         completed: list[StepResult] = []
         try:
             with self.conn.transaction():
+                for statement in plan.setup:
+                    self.conn.execute(statement)
                 for step in plan.steps:
                     completed.append(self._run_step(step, own_transaction=False))
+                if plan.finish:
+                    self._run_tracking(plan.steps[-1].migration.name, plan.finish)
         except MigrationFailed as failure:
             return RunReport(plan, (), failure)
         return RunReport(plan, tuple(completed))
@@ -116,14 +123,14 @@ class Runner:
             if not step.transactional:
                 self._run_statements(step)
                 with self.conn.transaction():
-                    self._run_tracking(step)
+                    self._run_tracking(step.migration.name, step.tracking)
             elif own_transaction:
                 with self.conn.transaction():
                     self._run_statements(step)
-                    self._run_tracking(step)
+                    self._run_tracking(step.migration.name, step.tracking)
             else:
                 self._run_statements(step)
-                self._run_tracking(step)
+                self._run_tracking(step.migration.name, step.tracking)
         except MigrationFailed as failure:
             self.progress("failed", step, {"error": failure, "duration": _since(started)})
             raise
@@ -138,13 +145,13 @@ class Runner:
             except psycopg.Error as error:
                 raise failure_of(step.migration.name, statement, error) from error
 
-    def _run_tracking(self, step: Step) -> None:
-        for statement in step.tracking:
+    def _run_tracking(self, name: str, statements: tuple[sql.Composable, ...]) -> None:
+        for statement in statements:
             try:
                 self.conn.execute(statement)
             except psycopg.Error as error:
                 raise MigrationFailed(
-                    name=step.migration.name,
+                    name=name,
                     error=f"writing the tracking row failed: {_primary(error)}",
                     statement=statement.as_string(self.conn),
                     line=None,
@@ -202,9 +209,8 @@ def _since(started: float) -> float:
 
 def render(plan: Plan, conn: psycopg.Connection | None = None) -> str:
     """The exact SQL the runner would send for ``plan``, with transaction boundaries."""
-    parts: list[str] = [_as_text(statement, conn) + ";" for statement in plan.setup]
-    if plan.single_transaction:
-        parts.append("BEGIN;")
+    parts: list[str] = ["BEGIN;"] if plan.single_transaction else []
+    parts.extend(_as_text(statement, conn) + ";" for statement in plan.setup)
     for step in plan.steps:
         parts.append(f"-- {step.migration.name} ({step.direction})")
         own = step.transactional and not plan.single_transaction
@@ -216,6 +222,12 @@ def render(plan: Plan, conn: psycopg.Connection | None = None) -> str:
         parts.extend(_as_text(tracking, conn) + ";" for tracking in step.tracking)
         if own:
             parts.append("COMMIT;")
+    if plan.finish:
+        parts.append("-- tracking")
+        own = not plan.single_transaction
+        parts.extend(["BEGIN;"] if own else [])
+        parts.extend(_as_text(tracking, conn) + ";" for tracking in plan.finish)
+        parts.extend(["COMMIT;"] if own else [])
     if plan.single_transaction:
         parts.append("COMMIT;")
     return "\n".join(parts) + "\n"

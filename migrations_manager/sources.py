@@ -87,11 +87,12 @@ class MigrationsDirectory:
         return self.root.is_dir()
 
     def files(
-        self, extensions: tuple[str, ...] = STANDARD_EXTENSIONS, *, under: str = ""
+        self, extensions: tuple[str, ...] | None = STANDARD_EXTENSIONS, *, under: str = ""
     ) -> list[Path]:
         """Regular files directly inside the directory (or its subfolder ``under``), by name.
 
-        Hidden files, unknown extensions and symlinks leading outside the directory are skipped.
+        Hidden files, other extensions (``None``: any) and symlinks leading outside the
+        directory are skipped.
         """
         folder = self.child(under) if under else self.root
         if not folder.is_dir():
@@ -100,7 +101,7 @@ class MigrationsDirectory:
             Path(entry.path)
             for entry in os.scandir(folder)
             if not entry.name.startswith(".")
-            and entry.name.lower().endswith(extensions)
+            and (extensions is None or entry.name.lower().endswith(extensions))
             and self._is_inside_regular_file(entry)
         ]
         return sorted(found, key=lambda path: path.name)

@@ -141,13 +141,19 @@ class Step:
 
 @dataclass(frozen=True)
 class Plan:
-    """What a run will do. ``single_transaction`` puts every step in one transaction."""
+    """What a run will do.
+
+    ``setup`` runs first (e.g. creating the tracking table); ``finish`` holds tracking statements
+    written once for the whole plan after its last step (a batch number, a single current
+    version...). ``single_transaction`` puts setup, steps and finish in one transaction.
+    """
 
     steps: tuple[Step, ...]
     framework: str
     tracking_table: TableRef
     single_transaction: bool = False
     setup: tuple[sql.Composable, ...] = ()
+    finish: tuple[sql.Composable, ...] = ()
 
 
 @dataclass(frozen=True)

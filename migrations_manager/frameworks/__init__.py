@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.utils.module_loading import import_string
 
-from . import node_pg_migrate  # noqa: F401  (registers the adapter)
+from . import flyway, golang_migrate, node_pg_migrate  # noqa: F401  (register the adapters)
 from .registry import registry
 
 __all__ = ["registry", "load_extra_frameworks"]

@@ -45,7 +45,7 @@ from typing import ClassVar
 import psycopg
 from psycopg import sql
 
-from ..exceptions import UnsupportedMigration
+from ..exceptions import UnsupportedMigration, UsageError
 from ..introspection.catalog import CatalogTable
 from ..sources import MigrationsDirectory, read_text, sha256_of
 from ..types import AppliedRecord, Migration, MigrationStatus, Section, State, TableRef
@@ -74,6 +74,8 @@ class TrackingAdapter:
     table_names: ClassVar[tuple[str, ...]]
     #: Schema of the default table; ``None`` means the connection's current schema.
     default_schema: ClassVar[str | None] = "public"
+    #: When set, the table is this framework's only in these schemas (Hasura's hdb_catalog...).
+    only_schemas: ClassVar[frozenset[str]] = frozenset()
     #: Columns that identify the table: name -> accepted type families (``None``: any type).
     signature: ClassVar[Mapping[str, frozenset[str] | None]]
     #: True when the table has exactly these columns (a tie-breaker against look-alikes).
@@ -86,6 +88,9 @@ class TrackingAdapter:
     executable_extensions: ClassVar[tuple[str, ...]] = (".sql",)
     #: The framework's own command, named when we refuse to execute one of its files.
     native_command: ClassVar[str] = ""
+    #: True when the framework refuses a history with a pending migration before an applied
+    #: one (node-pg-migrate's checkOrder, Flyway's validate, single-version frameworks).
+    in_order_only: ClassVar[bool] = False
     #: Column holding the applied identifier, and the one holding the applied time.
     identifier_column: ClassVar[str] = "name"
     applied_at_column: ClassVar[str | None] = None
@@ -96,6 +101,8 @@ class TrackingAdapter:
     def match_score(self, table: CatalogTable, siblings: frozenset[str]) -> int | None:
         """How specifically ``table`` looks like this framework's table; ``None``: not at all."""
         if table.name not in self.table_names:
+            return None
+        if self.only_schemas and table.schema not in self.only_schemas:
             return None
         families = {column: type_family(kind) for column, kind in table.columns.items()}
         for column, accepted in self.signature.items():
@@ -108,7 +115,13 @@ class TrackingAdapter:
         exact = set(families) == set(self.signature)
         if self.exact_columns and not exact:
             return None
-        return 10 * len(self.signature) + 5 * len(self.required_siblings) + (3 if exact else 0)
+        return (
+            10 * len(self.signature)
+            + 5 * len(self.required_siblings)
+            + 5 * len(self.only_schemas and {table.schema})
+            + (3 if exact else 0)
+            + (2 if table.schema == self.default_schema else 0)
+        )
 
     def default_table(self, current_schema: str | None) -> TableRef:
         return TableRef(self.default_schema or current_schema or "public", self.table_names[0])
@@ -180,7 +193,28 @@ class TrackingAdapter:
     def check_record(
         self, statuses: Sequence[MigrationStatus], migrations: Sequence[Migration]
     ) -> None:
-        """Refuse (raise ``UsageError``) what the framework cannot record; default: nothing."""
+        """Refuse (raise ``UsageError``) what the framework cannot record.
+
+        With ``in_order_only``, recording ``migrations`` must not leave a pending migration
+        before a recorded one: the framework would refuse that history afterwards.
+        """
+        if not self.in_order_only or not migrations:
+            return
+        chosen = {m.identifier for m in migrations}
+        last = max(migrations, key=lambda m: m.sort_key)
+        for status in statuses:
+            migration = status.migration
+            if (
+                migration is not None
+                and migration.identifier not in chosen
+                and status.state is State.PENDING
+                and migration.sort_key < last.sort_key
+            ):
+                raise UsageError(
+                    f"{self.label} applies migrations in order: recording {last.name} while "
+                    f"{migration.name} is pending would leave a history {self.label} refuses. "
+                    f"Include {migration.name}, or record it first."
+                )
 
     def create_table(self, table: TableRef) -> list[sql.Composable]:
         raise UnsupportedMigration(

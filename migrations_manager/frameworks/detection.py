@@ -85,7 +85,8 @@ def resolve(
     adapter = _adapter(framework) if framework else None
     if pinned_table:
         chosen = adapter or _framework_of(candidates, pinned_table) or _adapter(DEFAULT_FRAMEWORK)
-        return Tracking(chosen, pinned_table, pinned_table in {d.ref for d in detected}, detected)
+        exists = catalog.relation_exists(conn, pinned_table.identifier.as_string(conn))
+        return Tracking(chosen, pinned_table, exists, detected)
     if adapter:
         match = next((d for d in detected if d.framework == adapter.name), None)
         if match is None and detected:

@@ -39,6 +39,7 @@ class NodePgMigrateAdapter(TrackingAdapter):
     identifier_column = "name"
     applied_at_column = "run_on"
     order_by = ("run_on", "id")
+    in_order_only = True  # node-pg-migrate's checkOrder (on by default)
 
     def up_section(self, migration: Migration) -> Section:
         self.ensure_executable(migration)

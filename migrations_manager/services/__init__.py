@@ -13,11 +13,16 @@ front-end maps them. The modules of this package group the use-cases; import fro
 """
 
 from .common import migrations_directory, summarize
+from .idempotent import MarkResult, mark_applied, plan_run, run_pending
 from .standard import create_migration, migrate_down, migrate_up, redo
 from .status import status
 
 __all__ = [
+    "MarkResult",
     "create_migration",
+    "mark_applied",
+    "plan_run",
+    "run_pending",
     "migrate_down",
     "migrate_up",
     "migrations_directory",

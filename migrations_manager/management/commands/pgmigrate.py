@@ -16,6 +16,7 @@ from ... import payloads, services
 from ...audit import Actor
 from ...exceptions import MigrationsManagerError, UsageError
 from ...types import RunReport, Step
+from ..arguments import add_subcommands
 
 Handler = Callable[[dict[str, Any]], Any]
 
@@ -25,32 +26,7 @@ class Command(BaseCommand):
     requires_system_checks: list[str] = []
 
     def add_arguments(self, parser: CommandParser) -> None:
-        subcommands = parser.add_subparsers(dest="subcommand", metavar="SUBCOMMAND", required=True)
-        create = self._subcommand(subcommands, "create", "write a new migration file")
-        create.add_argument("name", help="what the migration does, e.g. add-user-roles")
-        create.add_argument(
-            "--cjs",
-            action="store_true",
-            help="write a node-pg-migrate .cjs migration instead of .sql",
-        )
-        up = self._subcommand(
-            subcommands, "up", "apply pending migrations, each in its own transaction"
-        )
-        up.add_argument("target", nargs="?", help="how many to apply, or the last one to apply")
-        for name, what in (("down", "roll back"), ("redo", "roll back and re-apply")):
-            sub = self._subcommand(subcommands, name, f"{what} the last applied migration(s)")
-            sub.add_argument("count", nargs="?", type=int, default=1, help="how many (default 1)")
-        for name in ("up", "down", "redo"):
-            subcommands.choices[name].add_argument(
-                "--dry-run", action="store_true", help="print the SQL and the plan; change nothing"
-            )
-        status = self._subcommand(subcommands, "status", "every migration's state")
-        status.add_argument("--framework", help="use this framework's detected tracking table")
-
-    def _subcommand(self, subcommands: Any, name: str, help_text: str) -> CommandParser:
-        parser = subcommands.add_parser(name, help=help_text, description=help_text)
-        parser.add_argument("--json", action="store_true", help="print a JSON result on stdout")
-        return parser
+        add_subcommands(parser)
 
     def handle(self, *args: Any, **options: Any) -> None:
         handler: Handler = getattr(self, f"_{options['subcommand'].replace('-', '_')}")
@@ -83,15 +59,15 @@ class Command(BaseCommand):
         target = options["target"]
         if target is not None and target.isdigit():
             target = int(target)
-        self._run(services.migrate_up, target, options)
+        self._standard(services.migrate_up, target, options)
 
     def _down(self, options: dict[str, Any]) -> None:
-        self._run(services.migrate_down, options["count"], options)
+        self._standard(services.migrate_down, options["count"], options)
 
     def _redo(self, options: dict[str, Any]) -> None:
-        self._run(services.redo, options["count"], options)
+        self._standard(services.redo, options["count"], options)
 
-    def _run(
+    def _standard(
         self, service: Callable[..., RunReport], argument: Any, options: dict[str, Any]
     ) -> None:
         report = service(
@@ -100,8 +76,12 @@ class Command(BaseCommand):
             dry_run=options["dry_run"],
             progress=None if self.as_json else self._progress,
         )
+        self._report(report, payloads.run_report(report))
+
+    def _report(self, report: RunReport, body: dict[str, Any]) -> None:
+        """Print a run's outcome (JSON, dry-run plan, or result); a failure exits 1."""
         if self.as_json:
-            self._emit(payloads.run_report(report))
+            self._emit(body)
         elif report.dry_run:
             self._render_dry_run(report)
         else:
@@ -139,6 +119,28 @@ class Command(BaseCommand):
             self.stderr.write(f"{failure.message}\n{failure.statement}")
             return
         self.stdout.write(self.style.SUCCESS(services.summarize(report)))
+
+    def _run(self, options: dict[str, Any]) -> None:
+        names = options["files"] or None
+        if options["dry_run"]:
+            report = services.plan_run(names, framework=options["framework"])
+        else:
+            report = services.run_pending(
+                names,
+                actor=Actor.command_line(),
+                framework=options["framework"],
+                progress=None if self.as_json else self._progress,
+            )
+        self._report(report, payloads.idempotent_run(report))
+
+    def _mark_applied(self, options: dict[str, Any]) -> None:
+        result = services.mark_applied(
+            options["file"], actor=Actor.command_line(), framework=options["framework"]
+        )
+        if self.as_json:
+            self._emit(payloads.mark_result(result))
+        else:
+            self.stdout.write(self.style.SUCCESS(result.message))
 
     def _status(self, options: dict[str, Any]) -> None:
         report = services.status(framework=options["framework"])

@@ -1,0 +1,167 @@
+"""What the lint knows while it walks a migration: the options, and what earlier statements did.
+
+Rules only read the context; the engine calls ``remember`` after each statement, so "earlier in
+the migration" always means strictly before the statement being checked.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from pglast import ast
+from pglast.enums import AlterTableType, ConstrType, NullTestType, VariableSetKind
+
+from ..locks import LockMode, LockRequirement, conflicts, lock_requirements
+from ..objects import ObjectType, Target, created_by, relation_target
+from ..statements import Statement
+
+SMALL_TABLE_ROWS = 10_000
+"""Below this estimated row count, rewriting or scanning a table is a matter of milliseconds."""
+
+TableSizes = Mapping[tuple[str | None, str], int | None]
+
+
+def same_table(a: Target, b: Target) -> bool:
+    """Whether two names may designate the same table (an unqualified name matches any schema)."""
+    return a[1] == b[1] and (a[0] is None or b[0] is None or a[0] == b[0])
+
+
+@dataclass
+class _NotNullCheck:
+    table: Target
+    name: str | None
+    column: str
+    validated: bool
+
+
+class LintContext:
+    """The lint's options plus what the statements before the current one did."""
+
+    def __init__(self, *, in_transaction: bool = True, server_version: int | None = None,
+                 table_sizes: TableSizes | None = None) -> None:
+        self.in_transaction = in_transaction
+        self.server_version = server_version
+        self._sizes = dict(table_sizes or {})
+        self._created: list[tuple[ObjectType, Target]] = []
+        self._column_types: list[tuple[Target, str, ast.TypeName]] = []
+        self._checks: list[_NotNullCheck] = []
+        self._not_valid: list[tuple[Target, str]] = []
+        self.lock_timeout_set = False
+        self.took_blocking_lock = False
+
+    # --- questions rules ask ---------------------------------------------------------------
+
+    def is_new(self, table: Target, kind: ObjectType = ObjectType.TABLE) -> bool:
+        """Whether the migration created this table (or index...) before the current statement."""
+        return any(known == kind and same_table(name, table) for known, name in self._created)
+
+    def rows(self, table: Target) -> int | None:
+        """The estimated row count the caller gave for ``table``, or None when unknown."""
+        for key in (table, (None, table[1])):
+            if key in self._sizes:
+                return self._sizes[key]
+        if table[0] is None:
+            matches = [rows for (_, name), rows in self._sizes.items() if name == table[1]]
+            if len(matches) == 1:
+                return matches[0]
+        return None
+
+    def column_type(self, table: Target, column: str) -> ast.TypeName | None:
+        """The type this migration gave ``table.column`` last, when it defined or changed it."""
+        for known_table, name, type_name in reversed(self._column_types):
+            if name == column and same_table(known_table, table):
+                return type_name
+        return None
+
+    def has_validated_not_null_check(self, table: Target, column: str) -> bool:
+        return any(check.validated and check.column == column and same_table(check.table, table)
+                   for check in self._checks)
+
+    def added_not_valid(self, table: Target, name: str) -> bool:
+        return any(known == name and same_table(where, table) for where, known in self._not_valid)
+
+    def blocking_locks(self, statement: Statement) -> list[LockRequirement]:
+        """Locks of ``statement`` that block writes on tables this migration did not create."""
+        return [
+            requirement for requirement in lock_requirements(statement)
+            if conflicts(requirement.mode, LockMode.ROW_EXCLUSIVE)
+            and not self.is_new((requirement.schema, requirement.table))
+        ]
+
+    # --- bookkeeping -----------------------------------------------------------------------
+
+    def remember(self, statement: Statement) -> None:
+        """Record what ``statement`` did, for the rules that look at later statements."""
+        self.took_blocking_lock = self.took_blocking_lock or bool(self.blocking_locks(statement))
+        self._created.extend((item.type, (item.schema, item.name))
+                             for item in created_by(statement)
+                             if item.type in (ObjectType.TABLE, ObjectType.INDEX) and item.name)
+        node = statement.node
+        if isinstance(node, ast.CreateStmt):
+            self._remember_columns(relation_target(node.relation), node.tableElts or ())
+        elif isinstance(node, ast.AlterTableStmt) and node.relation is not None:
+            self._remember_alter(relation_target(node.relation), node.cmds or ())
+        elif isinstance(node, ast.VariableSetStmt) and node.name == "lock_timeout":
+            self.lock_timeout_set = _sets_a_timeout(node)
+        elif isinstance(node, ast.SelectStmt):
+            self._remember_set_config(node)
+
+    def _remember_columns(self, table: Target, elements: tuple) -> None:
+        for element in elements:
+            if isinstance(element, ast.ColumnDef) and element.typeName is not None:
+                self._column_types.append((table, element.colname, element.typeName))
+
+    def _remember_alter(self, table: Target, commands: tuple) -> None:
+        for command in commands:
+            if command.subtype == AlterTableType.AT_AddColumn:
+                self._remember_columns(table, (command.def_,))
+            elif command.subtype == AlterTableType.AT_AlterColumnType:
+                self._column_types.append((table, command.name, command.def_.typeName))
+            elif command.subtype == AlterTableType.AT_AddConstraint:
+                self._remember_constraint(table, command.def_)
+            elif command.subtype == AlterTableType.AT_ValidateConstraint:
+                for check in self._checks:
+                    if check.name == command.name and same_table(check.table, table):
+                        check.validated = True
+
+    def _remember_constraint(self, table: Target, constraint: ast.Constraint) -> None:
+        if constraint.skip_validation and constraint.conname:
+            self._not_valid.append((table, constraint.conname))
+        column = not_null_check_column(constraint)
+        if column is not None:
+            self._checks.append(_NotNullCheck(table, constraint.conname, column,
+                                              not constraint.skip_validation))
+
+    def _remember_set_config(self, node: ast.SelectStmt) -> None:
+        # SELECT set_config('lock_timeout', '5s', ...) is the function form of SET.
+        for target in node.targetList or ():
+            call = target.val
+            if isinstance(call, ast.FuncCall) and call.funcname[-1].sval == "set_config":
+                values = [_constant(arg) for arg in call.args or ()]
+                if values[:1] == ["lock_timeout"] and len(values) > 1:
+                    self.lock_timeout_set = values[1] not in ("0", 0, None)
+
+
+def not_null_check_column(constraint: ast.Node) -> str | None:
+    """The column of a ``CHECK (column IS NOT NULL)`` constraint, else None."""
+    if not isinstance(constraint, ast.Constraint) or constraint.contype != ConstrType.CONSTR_CHECK:
+        return None
+    test = constraint.raw_expr
+    if isinstance(test, ast.NullTest) and test.nulltesttype == NullTestType.IS_NOT_NULL:
+        if isinstance(test.arg, ast.ColumnRef) and isinstance(test.arg.fields[-1], ast.String):
+            return test.arg.fields[-1].sval
+    return None
+
+
+def _sets_a_timeout(node: ast.VariableSetStmt) -> bool:
+    if node.kind != VariableSetKind.VAR_SET_VALUE:
+        return False  # RESET / SET ... TO DEFAULT go back to the server default, usually 0
+    return _constant(node.args[0]) not in ("0", 0, None)
+
+
+def _constant(node: ast.Node) -> object:
+    if isinstance(node, ast.A_Const) and not node.isnull:
+        value = node.val
+        return value.sval if isinstance(value, ast.String) else getattr(value, "ival", None)
+    return None

@@ -1,0 +1,63 @@
+"""The ``pgmigrate`` command line, declared as data: subcommand -> (help, arguments)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.management.base import CommandParser
+
+Argument = tuple[tuple[str, ...], dict[str, Any]]
+
+JSON: Argument = (("--json",), {"action": "store_true", "help": "print a JSON result on stdout"})
+DRY_RUN: Argument = (
+    ("--dry-run",),
+    {"action": "store_true", "help": "print the plan and the exact SQL; change nothing"},
+)
+FRAMEWORK: Argument = (
+    ("--framework",),
+    {"help": "use this framework's tracking table when several are detected"},
+)
+COUNT: Argument = (
+    ("count",),
+    {"nargs": "?", "type": int, "default": 1, "help": "how many (default 1)"},
+)
+
+SUBCOMMANDS: dict[str, tuple[str, list[Argument]]] = {
+    "create": (
+        "write a new migration file from node-pg-migrate's template",
+        [
+            (("name",), {"help": "what the migration does, e.g. add-user-roles"}),
+            (("--cjs",), {"action": "store_true", "help": "write a .cjs migration instead"}),
+        ],
+    ),
+    "up": (
+        "apply pending migrations in name order, each in its own transaction",
+        [
+            (("target",), {"nargs": "?", "help": "how many to apply, or the last one to apply"}),
+            DRY_RUN,
+        ],
+    ),
+    "down": ("roll back the last applied migration(s) with their down sections", [COUNT, DRY_RUN]),
+    "redo": ("roll back the last applied migration(s), then apply them again", [COUNT, DRY_RUN]),
+    "status": ("every migration's state against the tracking table in use", [FRAMEWORK]),
+    "run": (
+        "run pending migrations in ONE transaction, writing the framework's own rows",
+        [
+            (("files",), {"nargs": "*", "metavar": "FILE", "help": "only these (default: all)"}),
+            DRY_RUN,
+            FRAMEWORK,
+        ],
+    ),
+    "mark-applied": (
+        "record a migration as applied without running it",
+        [(("file",), {"metavar": "FILE"}), FRAMEWORK],
+    ),
+}
+
+
+def add_subcommands(parser: CommandParser) -> None:
+    subparsers = parser.add_subparsers(dest="subcommand", metavar="SUBCOMMAND", required=True)
+    for name, (help_text, arguments) in SUBCOMMANDS.items():
+        subparser = subparsers.add_parser(name, help=help_text, description=help_text)
+        for flags, options in [*arguments, JSON]:
+            subparser.add_argument(*flags, **options)

@@ -1,0 +1,200 @@
+"""Idempotent mode: run pending migrations in one transaction, or mark them applied, writing
+the rows the framework that owns the tracking table would write itself."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+
+import psycopg
+
+from .. import audit, db
+from ..exceptions import MigrationFailed, MigrationNotFound, UsageError
+from ..frameworks.detection import Tracking
+from ..runner import Progress, render
+from ..sources import validate_name
+from ..types import Direction, MigrationStatus, Plan, RunReport, State, StatusReport, Step
+from .common import build_step, execute_audited, resolve_tracking, runner_for, status_of
+
+RECORDED = (State.APPLIED, State.MODIFIED)
+
+
+@dataclass(frozen=True)
+class MarkResult:
+    """The answer of ``mark_applied``; ``written`` is False when it was already recorded."""
+
+    ok: bool
+    migration: str
+    framework: str
+    tracking_table: str
+    message: str
+    written: bool
+
+
+def plan_run(names: Sequence[str] | None = None, *, framework: str | None = None) -> RunReport:
+    """What ``run_pending`` would do, without doing it: the plan and its exact SQL."""
+    with db.connection(read_only=True, application_suffix=":plan") as conn:
+        tracking = resolve_tracking(conn, framework=framework)
+        plan = _run_plan(conn, tracking, names)
+        return RunReport(plan, (), dry_run=True, sql_text=render(plan, conn))
+
+
+def run_pending(
+    names: Sequence[str] | None = None,
+    *,
+    actor: audit.Actor,
+    framework: str | None = None,
+    reason: str = "",
+    progress: Progress | None = None,
+) -> RunReport:
+    """Run the pending migrations (all, or ``names``) in ONE transaction with their rows.
+
+    A failure rolls the whole batch back and is reported in ``RunReport.failure``. A file that
+    must run outside a transaction (``-- truss:no-transaction``) is only accepted alone.
+
+    Raises:
+        LockNotAcquired: another run holds the lock (nothing ran).
+        UsageError: names unknown, not pending, repeated, or not expressible by the framework.
+        UnsupportedMigration / SQLSyntaxError: a file cannot run; found before anything ran.
+    """
+    with db.connection(application_suffix=":run") as conn:
+        tracking = resolve_tracking(conn, framework=framework)
+        runner = runner_for(conn, progress)
+        with runner.locked():
+            plan = _run_plan(conn, tracking, names)
+            return execute_audited(conn, runner, plan, actor, "run", reason)
+
+
+def _run_plan(conn: psycopg.Connection, tracking: Tracking, names: Sequence[str] | None) -> Plan:
+    report = status_of(conn, tracking)
+    chosen = _select_pending(report, names)
+    adapter = tracking.adapter
+    migrations = [status.migration for status in chosen]
+    adapter.check_record(report.migrations, migrations)
+    steps = tuple(build_step(adapter, tracking, m, Direction.UP) for m in migrations)
+    steps = tuple(_without_step_tracking(step) for step in steps)
+    outside = [step.migration.name for step in steps if not step.transactional]
+    if outside and len(steps) > 1:
+        raise UsageError(
+            f"{outside[0]} must run outside a transaction (-- truss:no-transaction), so it runs "
+            f'alone: run {{"migrations": ["{outside[0]}"]}} by itself, then the others.'
+        )
+    return Plan(
+        steps,
+        adapter.name,
+        tracking.table,
+        single_transaction=not outside,
+        setup=() if tracking.exists else tuple(adapter.create_table(tracking.table)),
+        finish=tuple(adapter.record(tracking.table, migrations)) if migrations else (),
+    )
+
+
+def _without_step_tracking(step: Step) -> Step:
+    """Rows are written once for the batch (``Plan.finish``): batch numbers and single-version
+    frameworks need to see the whole batch."""
+    return replace(step, tracking=())
+
+
+def _select_pending(report: StatusReport, names: Sequence[str] | None) -> list[MigrationStatus]:
+    pending = report.pending
+    if names is None:
+        return pending
+    repeated = [name for name, count in Counter(names).items() if count > 1]
+    if repeated:
+        raise UsageError(f"Migration {repeated[0]} is listed more than once.")
+    by_name = {status.name: status for status in report.migrations}
+    for name in names:
+        status = by_name.get(validate_name(name, extensions=()))
+        if status is None:
+            raise UsageError(f"Unknown migration {name!r}.")
+        if status.state is not State.PENDING:
+            raise UsageError(f"Migration {name} is not pending (it is {status.state}).")
+    wanted = set(names)
+    return [status for status in pending if status.name in wanted]
+
+
+def mark_applied(name: str, *, actor: audit.Actor, framework: str | None = None) -> MarkResult:
+    """Record ``name`` as applied in the framework's own format, without running it.
+
+    Already recorded: a success that writes nothing. Recorded as failed, or not expressible by
+    the framework (e.g. out of order where it keeps one current version): ``UsageError``.
+
+    Raises:
+        InvalidMigrationName / MigrationNotFound: the name is malformed / has no file.
+    """
+    validate_name(name, extensions=())
+    with db.connection(application_suffix=":mark") as conn:
+        tracking = resolve_tracking(conn, framework=framework)
+        runner = runner_for(conn)
+        with runner.locked():
+            report = status_of(conn, tracking)
+            status = _status_named(report, name)
+            if status.state in RECORDED:
+                return _mark_result(tracking, name, written=False)
+            _check_markable(status)
+            _record(conn, tracking, report, status, actor)
+            return _mark_result(tracking, name, written=True)
+
+
+def _status_named(report: StatusReport, name: str) -> MigrationStatus:
+    for status in report.migrations:
+        if status.name == name and status.migration is not None:
+            return status
+    raise MigrationNotFound(f"No migration file named {name!r}.")
+
+
+def _check_markable(status: MigrationStatus) -> None:
+    if status.state is State.FAILED:
+        raise UsageError(
+            f"{status.name} is recorded as failed; repair the tracking table with the "
+            "framework's own tool before marking it applied."
+        )
+
+
+def _record(
+    conn: psycopg.Connection,
+    tracking: Tracking,
+    report: StatusReport,
+    status: MigrationStatus,
+    actor: audit.Actor,
+) -> None:
+    adapter = tracking.adapter
+    adapter.check_record(report.migrations, [status.migration])
+    statements = [
+        *(() if tracking.exists else adapter.create_table(tracking.table)),
+        *adapter.record(tracking.table, [status.migration]),
+    ]
+    run = audit.start(
+        actor,
+        command="mark-applied",
+        target=db.describe(conn.info.dsn),
+        framework=adapter.name,
+        tracking_table=str(tracking.table),
+        files=[status.name],
+    )
+    try:
+        with conn.transaction():
+            for statement in statements:
+                conn.execute(statement)
+    except psycopg.Error as error:
+        failure = MigrationFailed(
+            name=status.name,
+            error=f"writing the tracking row failed: {error}",
+            statement=statement.as_string(conn),
+            line=None,
+            column=None,
+            sqlstate=error.sqlstate,
+        )
+        audit.fail(run, failure)
+        raise failure from error
+    audit.marked(run, status.name)
+
+
+def _mark_result(tracking: Tracking, name: str, *, written: bool) -> MarkResult:
+    table = str(tracking.table)
+    if written:
+        message = f"Recorded {name} as applied in {table} ({tracking.adapter.label}); nothing ran."
+    else:
+        message = f"{name} is already recorded as applied in {table}; nothing was written."
+    return MarkResult(True, name, tracking.adapter.name, table, message, written)
