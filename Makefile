@@ -8,6 +8,9 @@ DEV_STAMP := $(VENV)/.dev-installed
 NODE_DIR := tests/realfw
 NODE_STAMP := $(NODE_DIR)/node_modules/.installed
 
+BENCH_STAMP := $(VENV)/.bench-installed
+BENCH_NODE_STAMP := bench/node/node_modules/.installed
+
 .PHONY: demo test node-tools bench clean
 
 $(VENV)/bin/python:
@@ -39,6 +42,18 @@ demo: $(APP_STAMP)
 
 test: $(DEV_STAMP) node-tools
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+# Benchmarks against psql and peer tools (not part of `make test`); BENCH_ARGS=... passes options.
+$(BENCH_STAMP): pyproject.toml $(DEV_STAMP)
+	$(PIP) install -e '.[dev,bench]'
+	touch $@
+
+$(BENCH_NODE_STAMP): bench/node/package.json bench/node/package-lock.json
+	cd bench/node && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+bench: $(BENCH_STAMP) $(BENCH_NODE_STAMP)
+	$(PY) bench/run.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) $(NODE_DIR)/node_modules .pytest_cache

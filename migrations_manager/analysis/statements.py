@@ -11,6 +11,7 @@ and directive readers (which look at comment tokens from the same scanner).
 from __future__ import annotations
 
 import bisect
+import functools
 from dataclasses import dataclass, field
 
 from pglast import ast, parser
@@ -30,7 +31,13 @@ class Statement:
     start: int
     line: int
     column: int
-    node: ast.Node = field(compare=False, repr=False)
+    tree: _Tree = field(compare=False, repr=False)
+    index: int = field(compare=False, repr=False, default=0)
+
+    @property
+    def node(self) -> ast.Node:
+        """The statement's parse tree (built on first use, for all statements of the source)."""
+        return self.tree.nodes[self.index]
 
     @property
     def kind(self) -> str:
@@ -41,6 +48,21 @@ class Statement:
     def no_transaction(self) -> bool:
         """True when PostgreSQL refuses to run this statement inside a transaction block."""
         return cannot_run_in_transaction(self.node)
+
+
+class _Tree:
+    """The parse trees of one source, built lazily.
+
+    Splitting (which already runs the parser, so syntax errors surface) is enough to execute a
+    migration; the Python parse tree is only needed by the analyses, and costs ten times more.
+    """
+
+    def __init__(self, source: str) -> None:
+        self._source = source
+
+    @functools.cached_property
+    def nodes(self) -> list[ast.Node]:
+        return [raw.stmt for raw in parser.parse_sql(self._source)]
 
 
 @dataclass(frozen=True)
@@ -82,7 +104,6 @@ def parse_statements(
     """
     lines = LineIndex(source)
     try:
-        raw_statements = parser.parse_sql(source)
         slices = list(parser.split(source, with_parser=True, only_slices=True))
     except parser.ParseError as error:
         message, position = error.args[0], int(error.args[1])
@@ -93,23 +114,27 @@ def parse_statements(
             column=lines.column_of(position),
             position=position,
         ) from None
+    tree = _Tree(source)
     return [
         Statement(
             text=source[span],
             start=span.start,
             line=lines.line_of(span.start) + first_line - 1,
             column=lines.column_of(span.start),
-            node=raw.stmt,
+            tree=tree,
+            index=index,
         )
-        for raw, span in zip(raw_statements, slices, strict=True)
+        for index, span in enumerate(slices)
     ]
 
 
-def comments(source: str, *, first_line: int = 1) -> list[Comment]:
+@functools.lru_cache(maxsize=256)
+def comments(source: str, *, first_line: int = 1) -> tuple[Comment, ...]:
     """The comments of ``source`` (``--`` and ``/* */``), found by PostgreSQL's scanner.
 
     Text inside string literals, dollar-quoted bodies or identifiers is never taken for a comment.
     An unterminated literal makes the scanner stop; the comments before it are still returned.
+    Cached: a file's sections and directives are read from the same scan.
     """
     lines = LineIndex(source)
     found = []
@@ -123,7 +148,7 @@ def comments(source: str, *, first_line: int = 1) -> list[Comment]:
             continue
         line = lines.line_of(token.start) + first_line - 1
         found.append(Comment(text.strip(), token.start, line, block))
-    return found
+    return tuple(found)
 
 
 def _scan(source: str) -> list[parser.Token]:

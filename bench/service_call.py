@@ -1,0 +1,63 @@
+"""Time one service call inside an already started Django process (no start-up cost).
+
+    python bench/service_call.py run|up|status|lint|detect-schema|check [ARG]
+
+Prints one JSON line: {"seconds": ..., "statements": ..., "result": ...}. ``statements`` counts
+what the process sent to PostgreSQL during the call (every cursor execute).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+import django
+import psycopg
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "truss.settings")
+
+SENT = {"statements": 0}
+_execute = psycopg.Cursor.execute
+
+
+def _counting_execute(self, *args, **kwargs):
+    SENT["statements"] += 1
+    return _execute(self, *args, **kwargs)
+
+
+def call(name: str, argument: str | None):
+    from migrations_manager import services
+    from migrations_manager.audit import Actor
+
+    actor = Actor(name="bench")
+    calls = {
+        "run": lambda: services.run_pending(actor=actor).ok,
+        "up": lambda: services.migrate_up(actor=actor).ok,
+        "status": lambda: services.status().summary,
+    }
+    return calls[name]()
+
+
+def main() -> None:
+    name = sys.argv[1]
+    argument = sys.argv[2] if len(sys.argv) > 2 else None
+    repeat = int(os.environ.get("BENCH_REPEAT_IN_PROCESS", "1"))
+    django.setup()
+    psycopg.Cursor.execute = _counting_execute
+    timings = []
+    result = None
+    for _ in range(repeat):
+        SENT["statements"] = 0
+        started = time.perf_counter()
+        result = call(name, argument)
+        timings.append(time.perf_counter() - started)
+    print(json.dumps({"seconds": timings, "statements": SENT["statements"], "result": result}))
+
+
+if __name__ == "__main__":
+    main()
