@@ -7,6 +7,11 @@ APP_STAMP := $(VENV)/.app-installed
 DEV_STAMP := $(VENV)/.dev-installed
 NODE_DIR := tests/realfw
 NODE_STAMP := $(NODE_DIR)/node_modules/.installed
+# node-pg-migrate for the app itself (it executes .cjs/.js migrations), pinned by the app's
+# package.json and installed into the project-local var/node.
+NODE_APP_SRC := migrations_manager/node
+NODE_APP_DIR := var/node
+NODE_APP_STAMP := $(NODE_APP_DIR)/node_modules/.installed
 
 BENCH_STAMP := $(VENV)/.bench-installed
 BENCH_NODE_STAMP := bench/node/node_modules/.installed
@@ -24,20 +29,27 @@ $(DEV_STAMP): pyproject.toml | $(VENV)/bin/python
 	$(PIP) install -e '.[dev]'
 	touch $@ $(APP_STAMP)
 
-# The real frameworks the compatibility tests drive (npm). Without npm those tests skip locally
+# node-pg-migrate for the app (var/node) and the real frameworks the compatibility tests drive
+# (tests/realfw), from npm. Without npm, .cjs migrations cannot run and those tests skip locally
 # (and fail under CI, which must run them).
 node-tools:
 	@if command -v npm >/dev/null 2>&1; then \
-		$(MAKE) --no-print-directory $(NODE_STAMP); \
+		$(MAKE) --no-print-directory $(NODE_APP_STAMP) $(NODE_STAMP); \
 	else \
-		echo "npm not found: the real node-pg-migrate tests will be skipped"; \
+		echo "npm not found: .cjs migrations cannot run and the real node-pg-migrate tests will be skipped"; \
 	fi
+
+$(NODE_APP_STAMP): $(NODE_APP_SRC)/package.json $(NODE_APP_SRC)/package-lock.json
+	mkdir -p $(NODE_APP_DIR)
+	cp $(NODE_APP_SRC)/package.json $(NODE_APP_SRC)/package-lock.json $(NODE_APP_DIR)/
+	cd $(NODE_APP_DIR) && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
 
 $(NODE_STAMP): $(NODE_DIR)/package.json $(NODE_DIR)/package-lock.json
 	cd $(NODE_DIR) && npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
-demo: $(APP_STAMP)
+demo: $(APP_STAMP) node-tools
 	$(PY) manage.py demo
 
 test: $(DEV_STAMP) node-tools
@@ -56,4 +68,4 @@ bench: $(BENCH_STAMP) $(BENCH_NODE_STAMP)
 	$(PY) bench/run.py $(BENCH_ARGS)
 
 clean:
-	rm -rf $(VENV) $(NODE_DIR)/node_modules .pytest_cache
+	rm -rf $(VENV) $(NODE_DIR)/node_modules $(NODE_APP_DIR) .pytest_cache

@@ -38,6 +38,8 @@ DEFAULTS: dict[str, Any] = {
     "FRAMEWORK": None,
     "TRACKING_TABLE": None,
     "MAX_BODY_BYTES": 1024 * 1024,
+    # The node-pg-migrate executable that runs .cjs/.js migrations; None: the project-local
+    # install (var/node/node_modules/.bin, by `make`), else node-pg-migrate on PATH.
     "NODE_PG_MIGRATE": None,
     "EXTRA_FRAMEWORKS": [],
 }
@@ -53,11 +55,16 @@ class AppSettings:
         return configured.get(name, DEFAULTS[name])
 
     @property
+    def base_dir(self) -> Path:
+        """The project's BASE_DIR (relative paths start there; ``var/`` lives there)."""
+        return Path(getattr(settings, "BASE_DIR", Path.cwd()))
+
+    @property
     def migrations_dir(self) -> Path:
         """The migrations directory, relative paths taken from the project's BASE_DIR."""
         path = Path(self.MIGRATIONS_DIR)
         if not path.is_absolute():
-            path = Path(getattr(settings, "BASE_DIR", Path.cwd())) / path
+            path = self.base_dir / path
         return path
 
 

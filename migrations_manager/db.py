@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from urllib.parse import quote, urlencode
 
 import psycopg
 from psycopg import conninfo
@@ -34,6 +35,37 @@ def describe(url: str) -> str:
     params = conninfo.conninfo_to_dict(url)
     host = params.get("host") or "localhost"
     return f"database {params.get('dbname') or params.get('user') or '?'!r} on {host}"
+
+
+# The libpq parameters that node's ``pg`` also reads from a URL's query; it ignores the others.
+_URL_QUERY_PARAMETERS = (
+    "sslmode",
+    "sslrootcert",
+    "sslcert",
+    "sslkey",
+    "application_name",
+    "options",
+)
+
+
+def as_url(url: str, **query: str) -> str:
+    """``url`` (a libpq URL or key=value conninfo) as a ``postgresql://`` URL.
+
+    For clients that take no key=value conninfo (node's ``pg``). Host and port travel in the
+    query, so a Unix-socket directory or an IPv6 address needs no special form; ``query`` adds
+    or replaces parameters.
+    """
+    params = conninfo.conninfo_to_dict(url)
+    credentials = quote(str(params.get("user", "")), safe="")
+    if params.get("password"):
+        credentials += ":" + quote(str(params["password"]), safe="")
+    carried = {
+        key: params[key] for key in ("host", "port", *_URL_QUERY_PARAMETERS) if params.get(key)
+    }
+    carried.update(query)
+    database = quote(str(params.get("dbname") or ""), safe="")
+    at = "@" if credentials else ""
+    return f"postgresql://{credentials}{at}/{database}?{urlencode(carried, quote_via=quote)}"
 
 
 def connect(

@@ -9,11 +9,17 @@ Transaction modes:
   earlier steps applied and nothing of the failing one;
 - one transaction for the whole plan (the idempotent ``run``): a failure leaves nothing;
 - a step marked non-transactional runs each statement in autocommit, and writes its tracking
-  rows only after its last statement succeeded.
+  rows only after its last statement succeeded;
+- a step with an external command (a ``.cjs`` migration, which node-pg-migrate executes) runs
+  that program, in its own session and transaction, while this runner holds the lock; it can
+  join no transaction of ours.
 """
 
 from __future__ import annotations
 
+import os
+import shlex
+import subprocess
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -23,9 +29,9 @@ import psycopg
 from psycopg import sql
 
 from .analysis.statements import LineIndex, Statement
-from .exceptions import LockNotAcquired, MigrationFailed
+from .exceptions import LockNotAcquired, MigrationFailed, UnsupportedMigration
 from .introspection import catalog
-from .types import Plan, RunReport, Step, StepResult
+from .types import ExternalCommand, ExternalFailure, Plan, RunReport, Step, StepResult
 
 Progress = Callable[[str, Step, dict[str, Any]], None]
 
@@ -103,6 +109,13 @@ class Runner:
         return RunReport(plan, tuple(completed))
 
     def _execute_as_one(self, plan: Plan) -> RunReport:
+        external = [step.migration.name for step in plan.steps if step.external is not None]
+        if external:
+            raise UnsupportedMigration(
+                f"{external[0]} runs in its executor's own session and transaction: it cannot "
+                "join a single-transaction batch.",
+                names=external,
+            )
         completed: list[StepResult] = []
         try:
             with self.conn.transaction():
@@ -120,7 +133,9 @@ class Runner:
         self.progress("start", step, {})
         started = time.perf_counter()
         try:
-            if not step.transactional:
+            if step.external is not None:
+                self._run_external(step, step.external)
+            elif not step.transactional:
                 self._run_statements(step)
                 with self.conn.transaction():
                     self._run_tracking(step.migration.name, step.tracking)
@@ -134,9 +149,28 @@ class Runner:
         except MigrationFailed as failure:
             self.progress("failed", step, {"error": failure, "duration": _since(started)})
             raise
-        result = StepResult(step.migration.name, step.direction, _since(started), ok=True)
+        executor = step.external.executor if step.external is not None else None
+        result = StepResult(
+            step.migration.name, step.direction, _since(started), ok=True, executor=executor
+        )
         self.progress("done", step, {"duration": result.duration})
         return result
+
+    def _run_external(self, step: Step, command: ExternalCommand) -> None:
+        """Run ``command``; the lock stays held on this runner's session meanwhile."""
+        try:
+            result = run_external(command)
+        except OSError as error:
+            raise MigrationFailed(
+                name=step.migration.name,
+                error=f"{command.executor} could not be started: {error}",
+                statement=shlex.join(command.argv),
+                line=None,
+                column=None,
+                sqlstate=None,
+            ) from error
+        if result.returncode != 0:
+            raise external_failure(step.migration.name, command, result)
 
     def _run_statements(self, step: Step) -> None:
         for statement in step.statements:
@@ -158,6 +192,37 @@ class Runner:
                     column=None,
                     sqlstate=error.sqlstate,
                 ) from error
+
+
+def run_external(command: ExternalCommand) -> subprocess.CompletedProcess:
+    """Run ``command`` to its end (no timeout: a migration takes the time it takes)."""
+    return subprocess.run(
+        command.argv,
+        env={**os.environ, **dict(command.env)},
+        cwd=command.cwd,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+def external_failure(
+    name: str, command: ExternalCommand, result: subprocess.CompletedProcess
+) -> MigrationFailed:
+    """A ``MigrationFailed`` from what the program printed; a line only if it gave one."""
+    if command.read_failure is not None:
+        found = command.read_failure(result.stdout, result.stderr)
+    else:
+        last = (result.stderr or result.stdout).strip().splitlines()
+        found = ExternalFailure(last[-1] if last else f"exit status {result.returncode}")
+    return MigrationFailed(
+        name=name,
+        error=found.error,
+        statement=found.excerpt,
+        line=None,
+        column=None,
+        sqlstate=found.sqlstate,
+    )
 
 
 def failure_of(name: str, statement: Statement, error: psycopg.Error) -> MigrationFailed:
@@ -214,6 +279,9 @@ def render(plan: Plan, conn: psycopg.Connection | None = None) -> str:
     for step in plan.steps:
         parts.append(f"-- {step.migration.name} ({step.direction})")
         own = step.transactional and not plan.single_transaction
+        if step.external is not None:
+            parts.append(f"-- executed by {step.external.executor}, in its own session:")
+            parts.append(f"--   {shlex.join(step.external.argv)}")
         if own:
             parts.append("BEGIN;")
         if not step.transactional:

@@ -23,18 +23,25 @@ MAX_NAME_BYTES = 255
 STANDARD_EXTENSIONS = (".sql", ".cjs", ".js")
 
 SQL_TEMPLATE = "-- Up Migration\n\n-- Down Migration"  # byte for byte node-pg-migrate's
+# node-pg-migrate 9's .cjs template, with its exports written as CommonJS: its own file mixes
+# `export const shorthands` with `module.exports`, which only its jiti loader accepts (Node's
+# `require` refuses it), so a file written here also loads with plain Node.
 CJS_TEMPLATE = """\
-/** @type {import('node-pg-migrate').ColumnDefinitions | undefined} */
+/**
+ * @type {import('node-pg-migrate').ColumnDefinitions | undefined}
+ */
 exports.shorthands = undefined;
 
 /**
  * @param pgm {import('node-pg-migrate').MigrationBuilder}
+ * @param run {() => void | undefined}
  * @returns {Promise<void> | void}
  */
 exports.up = (pgm) => {};
 
 /**
  * @param pgm {import('node-pg-migrate').MigrationBuilder}
+ * @param run {() => void | undefined}
  * @returns {Promise<void> | void}
  */
 exports.down = (pgm) => {};

@@ -7,6 +7,7 @@ touches a database or Django.
 from __future__ import annotations
 
 import enum
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -125,11 +126,40 @@ class StatusReport:
 
 
 @dataclass(frozen=True)
+class ExternalFailure:
+    """What an external program said when it failed: the error, the statement it showed."""
+
+    error: str
+    excerpt: str = ""
+    sqlstate: str | None = None
+
+
+@dataclass(frozen=True)
+class ExternalCommand:
+    """A program that executes a step by itself: its own session, transaction and tracking row.
+
+    ``argv`` is safe to show; ``env`` (added to the runner's environment) may hold the target's
+    password and is never shown. ``executor`` names who guarantees the step's transaction;
+    ``read_failure`` reads the program's (stdout, stderr) after a non-zero exit.
+    """
+
+    argv: tuple[str, ...]
+    executor: str
+    env: tuple[tuple[str, str], ...] = field(default=(), repr=False)
+    cwd: Path | None = None
+    read_failure: Callable[[str, str], ExternalFailure] | None = field(
+        default=None, compare=False, repr=False
+    )
+
+
+@dataclass(frozen=True)
 class Step:
     """One unit of a plan: a migration in a direction, and the SQL it runs.
 
     ``statements`` are exact source texts from the file; ``tracking`` are the statements that
-    write or remove the tracking row(s), composed with ``psycopg.sql``.
+    write or remove the tracking row(s), composed with ``psycopg.sql``. A step with ``external``
+    is executed by that command instead: its statements and tracking then describe what the
+    command runs (as its own dry run printed them), and the runner sends none of them itself.
     """
 
     migration: Migration
@@ -137,6 +167,7 @@ class Step:
     statements: tuple  # of analysis.statements.Statement
     tracking: tuple[sql.Composable, ...]
     transactional: bool = True
+    external: ExternalCommand | None = None
 
 
 @dataclass(frozen=True)
@@ -163,6 +194,8 @@ class StepResult:
     duration: float
     ok: bool
     error: str | None = None
+    #: The external program that ran the step in its own transaction (``None``: this runner).
+    executor: str | None = None
 
 
 @dataclass(frozen=True)

@@ -10,16 +10,13 @@ from __future__ import annotations
 
 import os
 import tempfile
-import uuid
 import warnings
 from collections.abc import Iterator
 from pathlib import Path
 
-import psycopg
 import pytest
-from psycopg import conninfo, sql
 
-from tests.utils import Target
+from tests.utils import Target, fresh_database
 
 
 @pytest.fixture(scope="session")
@@ -44,25 +41,14 @@ def pg_admin_url() -> Iterator[str]:
 @pytest.fixture
 def target_db(pg_admin_url: str, tmp_path: Path, settings) -> Iterator[Target]:
     """A new empty database and migrations directory, wired into MIGRATIONS_MANAGER."""
-    name = f"truss_test_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(pg_admin_url, autocommit=True) as admin:
-        admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    url = conninfo.make_conninfo(pg_admin_url, dbname=name)
     directory = tmp_path / "migrations"
     directory.mkdir()
-    settings.MIGRATIONS_MANAGER = {
-        **settings.MIGRATIONS_MANAGER,
-        "DATABASE_URL": url,
-        "MIGRATIONS_DIR": str(directory),
-        "FRAMEWORK": None,
-        "TRACKING_TABLE": None,
-    }
-    target = Target(url=url, name=name, directory=directory)
-    try:
+    with fresh_database(pg_admin_url, directory) as target:
+        settings.MIGRATIONS_MANAGER = {
+            **settings.MIGRATIONS_MANAGER,
+            "DATABASE_URL": target.url,
+            "MIGRATIONS_DIR": str(directory),
+            "FRAMEWORK": None,
+            "TRACKING_TABLE": None,
+        }
         yield target
-    finally:
-        target.close()
-        with psycopg.connect(pg_admin_url, autocommit=True) as admin:
-            admin.execute(
-                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
-            )

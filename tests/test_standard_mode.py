@@ -202,12 +202,26 @@ def test_audit_log_records_runs_and_their_migrations(target_db):
     assert events == [("001_create-a.sql", "up", True), ("002_bad.sql", "up", False)]
 
 
-def test_cjs_migration_fails_before_anything_runs(target_db):
+def test_cjs_migration_without_node_pg_migrate_fails_before_anything_runs(target_db, settings):
+    missing = str(target_db.directory.parent / "no-such-dir" / "node-pg-migrate")
+    settings.MIGRATIONS_MANAGER = {**settings.MIGRATIONS_MANAGER, "NODE_PG_MIGRATE": missing}
     write_tables(target_db, "a")
     (target_db.directory / "002_js.cjs").write_text("exports.up = (pgm) => {};\n")
-    with pytest.raises(UnsupportedMigration, match="needs node-pg-migrate"):
-        services.migrate_up(actor=ACTOR)
+    for dry_run in (True, False):
+        with pytest.raises(UnsupportedMigration) as caught:
+            services.migrate_up(actor=ACTOR, dry_run=dry_run)
+        assert caught.value.message == (
+            "002_js.cjs is a JavaScript migration: it needs node-pg-migrate (Node.js and the "
+            "node-pg-migrate npm package) to run, and MIGRATIONS_MANAGER['NODE_PG_MIGRATE'] is "
+            f"{missing!r}, which is not an executable file. Install Node.js and npm, then run "
+            "`make node-tools` (it installs node-pg-migrate into var/node), or set "
+            "MIGRATIONS_MANAGER['NODE_PG_MIGRATE'] to a node-pg-migrate executable."
+        )
+        assert caught.value.names == ("002_js.cjs",)
     assert not target_db.exists("a") and not target_db.exists("pgmigrations")
+    assert MigrationRun.objects.count() == 0
+    warning = services.cjs_warning(services.status())
+    assert warning is not None and warning.startswith("002_js.cjs is a JavaScript migration")
 
 
 def test_syntax_error_in_a_later_file_stops_everything_before_it_runs(target_db):

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
 
 import psycopg
-from psycopg import conninfo
+from psycopg import conninfo, sql
+
+from migrations_manager import db
 
 
 @dataclass
@@ -51,19 +55,28 @@ class Target:
 
     def as_url(self) -> str:
         """The target as a postgresql:// URL (for tools that take no key=value conninfo)."""
-        params = conninfo.conninfo_to_dict(self.url)
-        host = params.get("host", "")
-        user = params.get("user", "postgres")
-        password = f":{quote(str(params['password']), safe='')}" if params.get("password") else ""
-        port = params.get("port")
-        if str(host).startswith("/"):
-            port_part = f"&port={port}" if port else ""
-            socket = quote(str(host), safe="")
-            return f"postgresql://{user}{password}@/{self.name}?host={socket}{port_part}"
-        netloc = f"{host}:{port}" if port else host
-        return f"postgresql://{user}{password}@{netloc}/{self.name}"
+        return db.as_url(self.url)
 
     def close(self) -> None:
         for conn in self._connections:
             conn.close()
         self._connections.clear()
+
+
+@contextmanager
+def fresh_database(admin_url: str, directory: Path) -> Iterator[Target]:
+    """A new empty database on the server of ``admin_url``, dropped afterwards."""
+    name = f"truss_test_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(admin_url, autocommit=True) as admin:
+        admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    target = Target(
+        url=conninfo.make_conninfo(admin_url, dbname=name), name=name, directory=directory
+    )
+    try:
+        yield target
+    finally:
+        target.close()
+        with psycopg.connect(admin_url, autocommit=True) as admin:
+            admin.execute(
+                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+            )

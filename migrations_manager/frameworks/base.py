@@ -86,6 +86,8 @@ class TrackingAdapter:
     #: Extensions of the migration files the framework reads, and of those we can execute.
     extensions: ClassVar[tuple[str, ...]] = (".sql",)
     executable_extensions: ClassVar[tuple[str, ...]] = (".sql",)
+    #: Extensions of the files the framework's own CLI executes on the runner's behalf.
+    cli_extensions: ClassVar[tuple[str, ...]] = ()
     #: The framework's own command, named when we refuse to execute one of its files.
     native_command: ClassVar[str] = ""
     #: True when the framework refuses a history with a pending migration before an applied

@@ -35,6 +35,7 @@ class NodePgMigrateAdapter(TrackingAdapter):
     exact_columns = True
     extensions = (".sql", ".cjs", ".js")
     executable_extensions = (".sql",)
+    cli_extensions = (".cjs", ".js")  # frameworks/node_pg_migrate_cli.py
     native_command = "node-pg-migrate up"
     identifier_column = "name"
     applied_at_column = "run_on"

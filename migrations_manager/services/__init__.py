@@ -12,6 +12,7 @@ front-end maps them. The modules of this package group the use-cases; import fro
     report.ok, [step.name for step in report.completed]
 """
 
+from .cjs import cjs_sql, cjs_warning, execute_cjs
 from .common import migrations_directory, summarize
 from .idempotent import MarkResult, mark_applied, plan_run, run_pending
 from .standard import create_migration, migrate_down, migrate_up, redo
@@ -19,7 +20,10 @@ from .status import status
 
 __all__ = [
     "MarkResult",
+    "cjs_sql",
+    "cjs_warning",
     "create_migration",
+    "execute_cjs",
     "mark_applied",
     "plan_run",
     "run_pending",

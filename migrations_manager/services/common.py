@@ -17,6 +17,7 @@ from ..introspection import catalog
 from ..runner import Progress, Runner
 from ..sources import MigrationsDirectory, read_text, runs_outside_transaction
 from ..types import Direction, Migration, Plan, RunReport, StatusReport, Step
+from .node import node_step
 
 STANDARD_FRAMEWORK = "node-pg-migrate"
 
@@ -62,7 +63,12 @@ def runner_for(conn: psycopg.Connection, progress: Progress | None = None) -> Ru
 def build_step(
     adapter: TrackingAdapter, tracking: Tracking, migration: Migration, direction: Direction
 ) -> Step:
-    """The statements (parsed, so syntax errors surface before anything runs) and rows."""
+    """The statements (parsed, so syntax errors surface before anything runs) and rows.
+
+    Files the framework's own CLI executes (node-pg-migrate's ``.cjs``) become a step of it.
+    """
+    if migration.extension in adapter.cli_extensions:
+        return node_step(adapter, tracking, migration, direction)
     if direction is Direction.UP:
         section = adapter.up_section(migration)
         tracking_sql = adapter.record(tracking.table, [migration])

@@ -5,10 +5,13 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+
+from migrations_manager.services.node import node_pg_migrate as app_node_pg_migrate
+from tests.utils import Target, fresh_database
 
 NODE_BIN = Path(__file__).parent / "node_modules" / ".bin"
 
@@ -26,14 +29,17 @@ def require_tool(path: Path | str | None, what: str) -> str:
 
 @pytest.fixture
 def node_pg_migrate(target_db, tmp_path) -> Callable[..., subprocess.CompletedProcess]:
-    """Run the real node-pg-migrate CLI on the test's database and migrations directory."""
+    """Run the real node-pg-migrate CLI alone, on the test's database (or ``target``) and
+    migrations directory."""
     binary = require_tool(NODE_BIN / "node-pg-migrate", "node-pg-migrate (npm)")
 
-    def run(*args: str, check: bool = True) -> subprocess.CompletedProcess:
+    def run(
+        *args: str, check: bool = True, target: Target = target_db
+    ) -> subprocess.CompletedProcess:
         result = subprocess.run(
-            [binary, *args, "--migrations-dir", str(target_db.directory)],
+            [binary, *args, "--migrations-dir", str(target.directory)],
             cwd=tmp_path,
-            env={**os.environ, "DATABASE_URL": target_db.as_url()},
+            env={**os.environ, "DATABASE_URL": target.as_url()},
             capture_output=True,
             text=True,
             timeout=120,
@@ -45,3 +51,16 @@ def node_pg_migrate(target_db, tmp_path) -> Callable[..., subprocess.CompletedPr
         return result
 
     return run
+
+
+@pytest.fixture
+def app_node(target_db) -> Path:
+    """The node-pg-migrate the app executes .cjs migrations with (var/node, installed by make)."""
+    return Path(require_tool(app_node_pg_migrate(), "node-pg-migrate for the app (var/node)"))
+
+
+@pytest.fixture
+def second_db(pg_admin_url: str, target_db: Target) -> Iterator[Target]:
+    """Another empty database on the same server, with the same migrations directory."""
+    with fresh_database(pg_admin_url, target_db.directory) as target:
+        yield target
