@@ -50,7 +50,12 @@ def run_report(report: RunReport) -> dict[str, Any]:
         "summary": summarize(report),
         "dryRun": report.dry_run,
         "applied": [
-            {"name": r.name, "direction": r.direction.value, "duration": round(r.duration, 6)}
+            {
+                "name": r.name,
+                "direction": r.direction.value,
+                "duration": round(r.duration, 6),
+                "executor": r.executor,
+            }
             for r in report.completed
         ],
         "failed": report.failure.as_dict() if report.failure is not None else None,
@@ -60,6 +65,7 @@ def run_report(report: RunReport) -> dict[str, Any]:
                 "direction": step.direction.value,
                 "statements": len(step.statements),
                 "transactional": step.transactional,
+                "executor": step.external.executor if step.external is not None else None,
             }
             for step in report.plan.steps
         ],

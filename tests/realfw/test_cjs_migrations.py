@@ -6,11 +6,15 @@ writes its own ``pgmigrations`` row.
 
 from __future__ import annotations
 
+import json
+import re
 import subprocess
 import threading
 import time
+from io import StringIO
 
 import pytest
+from django.core.management import call_command
 
 from migrations_manager import services
 from migrations_manager.audit import Actor
@@ -334,3 +338,48 @@ def test_execute_cjs_runs_one_file_under_our_lock_and_says_whose_transaction_it_
             report = services.execute_cjs(conn, runner, migration)
     assert report.ok and report.completed[0].executor == "node-pg-migrate"
     assert target_db.exists("b") and [name for _, name in recorded(target_db)] == ["001_b"]
+
+
+def test_a_js_migration_and_one_outside_a_transaction_run_through_node_pg_migrate(
+    target_db, app_node
+):
+    target_db.write("001_t.sql", "CREATE TABLE t (c int);")
+    cjs(
+        target_db,
+        "002_concurrently.js",
+        "exports.up = (pgm) => {\n"
+        "  pgm.noTransaction();\n"
+        "  pgm.createIndex('t', 'c', { concurrently: true });\n"
+        "};\n"
+        "exports.down = (pgm) => {\n"
+        "  pgm.noTransaction();\n"
+        "  pgm.dropIndex('t', 'c', { concurrently: true });\n"
+        "};\n",
+    )
+    dry = services.migrate_up(actor=ACTOR, dry_run=True)
+    assert not dry.plan.steps[1].transactional
+    assert [s.text for s in dry.plan.steps[1].statements] == [
+        'CREATE INDEX CONCURRENTLY "t_c_index" ON "t" ("c")'
+    ]
+    assert services.migrate_up(actor=ACTOR).ok and target_db.exists("t_c_index")
+    assert services.migrate_down(actor=ACTOR).ok and not target_db.exists("t_c_index")
+
+
+def test_pgmigrate_prints_progress_and_plan_of_cjs_steps(target_db, app_node):
+    write_mixed(target_db)
+    out = StringIO()
+    call_command("pgmigrate", "up", "--dry-run", stdout=out)
+    assert "  Applying 002_b.cjs (2 statement(s), by node-pg-migrate, in a transaction)" in (
+        out.getvalue().splitlines()
+    )
+    out = StringIO()
+    call_command("pgmigrate", "up", stdout=out)
+    lines = out.getvalue().rstrip().splitlines()
+    assert re.fullmatch(r"  Applying 002_b\.cjs\.\.\. OK \(\d+\.\d{3}s\)", lines[1])
+    assert lines[-1] == "Applied 4 migration(s) successfully."
+    out = StringIO()
+    call_command("pgmigrate", "down", "--json", stdout=out)
+    body = json.loads(out.getvalue())
+    assert body["applied"][0]["name"] == "004_index.cjs"
+    assert body["applied"][0]["executor"] == "node-pg-migrate"
+    assert body["plan"][0]["executor"] == "node-pg-migrate"

@@ -105,6 +105,8 @@ class Command(BaseCommand):
         self.stdout.write("Plan:")
         for step in report.plan.steps:
             mode = "in a transaction" if step.transactional else "outside a transaction"
+            if step.external is not None:
+                mode = f"by {step.external.executor}, {mode}"
             self.stdout.write(
                 f"  {_verb(step)} {step.migration.name} "
                 f"({len(step.statements)} statement(s), {mode})"
