@@ -161,13 +161,10 @@ class Runner:
         try:
             result = run_external(command)
         except OSError as error:
-            raise MigrationFailed(
-                name=step.migration.name,
-                error=f"{command.executor} could not be started: {error}",
-                statement=shlex.join(command.argv),
-                line=None,
-                column=None,
-                sqlstate=None,
+            raise failure_without_line(
+                step.migration.name,
+                f"{command.executor} could not be started: {error}",
+                shlex.join(command.argv),
             ) from error
         if result.returncode != 0:
             raise external_failure(step.migration.name, command, result)
@@ -184,13 +181,11 @@ class Runner:
             try:
                 self.conn.execute(statement)
             except psycopg.Error as error:
-                raise MigrationFailed(
-                    name=name,
-                    error=f"writing the tracking row failed: {_primary(error)}",
-                    statement=statement.as_string(self.conn),
-                    line=None,
-                    column=None,
-                    sqlstate=error.sqlstate,
+                raise failure_without_line(
+                    name,
+                    f"writing the tracking row failed: {_primary(error)}",
+                    statement.as_string(self.conn),
+                    error.sqlstate,
                 ) from error
 
 
@@ -215,13 +210,15 @@ def external_failure(
     else:
         last = (result.stderr or result.stdout).strip().splitlines()
         found = ExternalFailure(last[-1] if last else f"exit status {result.returncode}")
+    return failure_without_line(name, found.error, found.excerpt, found.sqlstate)
+
+
+def failure_without_line(
+    name: str, error: str, statement: str, sqlstate: str | None = None
+) -> MigrationFailed:
+    """A ``MigrationFailed`` that no file line can be given for."""
     return MigrationFailed(
-        name=name,
-        error=found.error,
-        statement=found.excerpt,
-        line=None,
-        column=None,
-        sqlstate=found.sqlstate,
+        name=name, error=error, statement=statement, line=None, column=None, sqlstate=sqlstate
     )
 
 

@@ -116,6 +116,7 @@ def test_a_mixed_directory_goes_up_down_and_redo_each_file_through_its_executor(
 
     assert services.migrate_up(actor=ACTOR).ok
     assert {m.state for m in services.status().migrations} == {State.APPLIED}
+    assert services.cjs_warning(services.status()) is None  # node-pg-migrate is installed
 
 
 def test_pgmigrations_rows_are_those_node_pg_migrate_writes_alone(
@@ -233,18 +234,25 @@ def test_preview_sql_of_a_cjs_file_comes_from_node_pg_migrate(target_db, app_nod
             services.cjs_sql(name)
 
 
-def test_our_lock_is_held_while_node_pg_migrate_runs(target_db, app_node, settings):
-    settings.MIGRATIONS_MANAGER = {**settings.MIGRATIONS_MANAGER, "LOCK_TIMEOUT": "60s"}
-    target_db.write("001_gate.sql", "CREATE TABLE gate (id int);")
+def closed_gate(target):
+    """Apply a ``gate`` table, then lock it from another session, which is returned; the pending
+    ``.cjs`` migration that inserts into it then waits for that session's transaction."""
+    target.write("001_gate.sql", "CREATE TABLE gate (id int);")
     cjs(
-        target_db,
+        target,
         "002_wait.cjs",
         "exports.up = (pgm) => { pgm.sql('INSERT INTO gate VALUES (1)'); };\n",
     )
     services.migrate_up(1, actor=ACTOR)
-    gatekeeper = target_db.connect()
+    gatekeeper = target.connect()
     gatekeeper.execute("BEGIN")
     gatekeeper.execute("LOCK TABLE gate IN ACCESS EXCLUSIVE MODE")
+    return gatekeeper
+
+
+def test_our_lock_is_held_while_node_pg_migrate_runs(target_db, app_node, settings):
+    settings.MIGRATIONS_MANAGER = {**settings.MIGRATIONS_MANAGER, "LOCK_TIMEOUT": "60s"}
+    gatekeeper = closed_gate(target_db)
     seen: dict[str, object] = {}
 
     def observe_then_open_the_gate() -> None:
@@ -292,16 +300,7 @@ def wait_for_node_session_to_wait(conn, deadline_seconds: float = 30) -> bool:
 
 def test_lock_timeout_applies_to_node_pg_migrate_statements(target_db, app_node, settings):
     settings.MIGRATIONS_MANAGER = {**settings.MIGRATIONS_MANAGER, "LOCK_TIMEOUT": "200ms"}
-    target_db.write("001_gate.sql", "CREATE TABLE gate (id int);")
-    cjs(
-        target_db,
-        "002_wait.cjs",
-        "exports.up = (pgm) => { pgm.sql('INSERT INTO gate VALUES (1)'); };\n",
-    )
-    services.migrate_up(1, actor=ACTOR)
-    blocker = target_db.connect()
-    blocker.execute("BEGIN")
-    blocker.execute("LOCK TABLE gate IN ACCESS EXCLUSIVE MODE")
+    closed_gate(target_db)
     report = services.migrate_up(actor=ACTOR)
     assert not report.ok
     assert (report.failure.name, report.failure.sqlstate) == ("002_wait.cjs", "55P03")
