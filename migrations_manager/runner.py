@@ -93,6 +93,7 @@ class Runner:
 
     def execute(self, plan: Plan) -> RunReport:
         """Run ``plan``; a failing statement ends the run and is reported, never raised."""
+        _refuse_external_steps_in_a_batch(plan)
         if plan.single_transaction:
             return self._execute_as_one(plan)
         for statement in plan.setup:
@@ -109,13 +110,6 @@ class Runner:
         return RunReport(plan, tuple(completed))
 
     def _execute_as_one(self, plan: Plan) -> RunReport:
-        external = [step.migration.name for step in plan.steps if step.external is not None]
-        if external:
-            raise UnsupportedMigration(
-                f"{external[0]} runs in its executor's own session and transaction: it cannot "
-                "join a single-transaction batch.",
-                names=external,
-            )
         completed: list[StepResult] = []
         try:
             with self.conn.transaction():
@@ -187,6 +181,18 @@ class Runner:
                     statement.as_string(self.conn),
                     error.sqlstate,
                 ) from error
+
+
+def _refuse_external_steps_in_a_batch(plan: Plan) -> None:
+    """An external step commits in its own session and writes its own row: it can neither join
+    one transaction of ours nor have its row written again with the batch's (``Plan.finish``)."""
+    external = [step.migration.name for step in plan.steps if step.external is not None]
+    if external and (plan.single_transaction or plan.finish):
+        raise UnsupportedMigration(
+            f"{external[0]} runs in its executor's own session and transaction, which writes "
+            "its tracking row: it cannot join a batch.",
+            names=external,
+        )
 
 
 def run_external(command: ExternalCommand) -> subprocess.CompletedProcess:

@@ -18,7 +18,7 @@ from django.core.management import call_command
 
 from migrations_manager import services
 from migrations_manager.audit import Actor
-from migrations_manager.exceptions import InvalidMigrationName, UsageError
+from migrations_manager.exceptions import InvalidMigrationName, UnsupportedMigration, UsageError
 from migrations_manager.models import MigrationRun
 from migrations_manager.runner import Runner
 from migrations_manager.types import Direction, State
@@ -382,3 +382,10 @@ def test_pgmigrate_prints_progress_and_plan_of_cjs_steps(target_db, app_node):
     assert body["applied"][0]["name"] == "004_index.cjs"
     assert body["applied"][0]["executor"] == "node-pg-migrate"
     assert body["plan"][0]["executor"] == "node-pg-migrate"
+
+
+def test_the_one_transaction_run_refuses_a_cjs_step_before_anything_runs(target_db, app_node):
+    write_mixed(target_db)
+    with pytest.raises(UnsupportedMigration, match="002_b.cjs runs in its executor's own session"):
+        services.run_pending(["001_a.sql", "002_b.cjs"], actor=ACTOR)
+    assert not target_db.exists("a") and not target_db.exists("b")
