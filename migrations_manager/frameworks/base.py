@@ -86,7 +86,8 @@ class TrackingAdapter:
     #: Extensions of the migration files the framework reads, and of those we can execute.
     extensions: ClassVar[tuple[str, ...]] = (".sql",)
     executable_extensions: ClassVar[tuple[str, ...]] = (".sql",)
-    #: Extensions of the files the framework's own CLI executes on the runner's behalf.
+    #: Extensions of the files node-pg-migrate's CLI executes on the runner's behalf
+    #: (``services/node.py``); only node-pg-migrate's adapter has any.
     cli_extensions: ClassVar[tuple[str, ...]] = ()
     #: The framework's own command, named when we refuse to execute one of its files.
     native_command: ClassVar[str] = ""
