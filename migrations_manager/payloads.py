@@ -88,16 +88,35 @@ def idempotent_run(report: RunReport) -> dict[str, Any]:
         "failed": report.failure.as_dict() if report.failure is not None else None,
         "framework": report.plan.framework,
         "tracking_table": str(report.plan.tracking_table),
-        "transaction": "single" if report.plan.single_transaction else "none",
+        "transaction": _transaction_mode(report),
     }
-    if not report.plan.single_transaction and report.plan.steps:
-        body["note"] = (
-            "This migration ran outside a transaction (-- truss:no-transaction): each statement "
-            "committed on its own; its tracking row was written after the last one succeeded."
-        )
+    note = TRANSACTION_NOTES.get(body["transaction"])
+    if note and report.plan.steps:
+        body["note"] = note
     if report.dry_run:
         body["sql"] = report.sql_text
     return body
+
+
+TRANSACTION_NOTES = {
+    "node-pg-migrate": (
+        "These .cjs/.js migrations were executed by node-pg-migrate: each ran with its "
+        "pgmigrations row in a transaction of node-pg-migrate's own, so the transaction "
+        "guarantee is node-pg-migrate's, per migration, not one for the batch."
+    ),
+    "none": (
+        "This migration ran outside a transaction (-- truss:no-transaction): each statement "
+        "committed on its own; its tracking row was written after the last one succeeded."
+    ),
+}
+
+
+def _transaction_mode(report: RunReport) -> str:
+    if report.plan.single_transaction:
+        return "single"
+    if any(step.external is not None for step in report.plan.steps):
+        return report.plan.steps[0].external.executor
+    return "none"
 
 
 def mark_result(result: MarkResult) -> dict[str, Any]:

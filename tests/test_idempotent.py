@@ -105,7 +105,8 @@ def test_run_refused_while_another_run_holds_the_lock(three):
     assert not three.exists("a")
 
 
-def test_unexecutable_file_is_refused_before_anything_runs(three):
+def test_unexecutable_file_is_refused_before_anything_runs(three, settings):
+    settings.MIGRATIONS_MANAGER = {**settings.MIGRATIONS_MANAGER, "NODE_PG_MIGRATE": "/nowhere"}
     (three.directory / "004_js.cjs").write_text("exports.up = () => {};\n")
     with pytest.raises(UnsupportedMigration):
         services.run_pending(actor=ACTOR)

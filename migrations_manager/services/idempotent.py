@@ -73,21 +73,37 @@ def _run_plan(conn: psycopg.Connection, tracking: Tracking, names: Sequence[str]
     migrations = [status.migration for status in chosen]
     adapter.check_record(report.migrations, migrations)
     steps = tuple(build_step(adapter, tracking, m, Direction.UP) for m in migrations)
+    setup = () if tracking.exists else tuple(adapter.create_table(tracking.table))
+    if steps and all(step.external is not None for step in steps):
+        # node-pg-migrate executes each .cjs file and writes its row in its own transaction.
+        return Plan(steps, adapter.name, tracking.table, setup=setup)
+    _refuse_mixed_batch(steps)
     steps = tuple(_without_step_tracking(step) for step in steps)
+    outside = [step.migration.name for step in steps if not step.transactional]
+    return Plan(
+        steps,
+        adapter.name,
+        tracking.table,
+        single_transaction=not outside,
+        setup=setup,
+        finish=tuple(adapter.record(tracking.table, migrations)) if migrations else (),
+    )
+
+
+def _refuse_mixed_batch(steps: Sequence[Step]) -> None:
+    """A batch is one transaction: what cannot join it must be run on its own."""
+    external = [step.migration.name for step in steps if step.external is not None]
+    if external:
+        raise UsageError(
+            f"{external[0]} runs through node-pg-migrate, in its own transaction: run the "
+            ".cjs/.js migrations apart from the .sql ones (or use `pgmigrate up`)."
+        )
     outside = [step.migration.name for step in steps if not step.transactional]
     if outside and len(steps) > 1:
         raise UsageError(
             f"{outside[0]} must run outside a transaction (-- truss:no-transaction), so it runs "
             f'alone: run {{"migrations": ["{outside[0]}"]}} by itself, then the others.'
         )
-    return Plan(
-        steps,
-        adapter.name,
-        tracking.table,
-        single_transaction=not outside,
-        setup=() if tracking.exists else tuple(adapter.create_table(tracking.table)),
-        finish=tuple(adapter.record(tracking.table, migrations)) if migrations else (),
-    )
 
 
 def _without_step_tracking(step: Step) -> Step:

@@ -16,9 +16,9 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 
-from migrations_manager import services
+from migrations_manager import payloads, services
 from migrations_manager.audit import Actor
-from migrations_manager.exceptions import InvalidMigrationName, UnsupportedMigration, UsageError
+from migrations_manager.exceptions import InvalidMigrationName, UsageError
 from migrations_manager.models import MigrationRun
 from migrations_manager.runner import Runner
 from migrations_manager.types import Direction, State
@@ -384,8 +384,20 @@ def test_pgmigrate_prints_progress_and_plan_of_cjs_steps(target_db, app_node):
     assert body["plan"][0]["executor"] == "node-pg-migrate"
 
 
-def test_the_one_transaction_run_refuses_a_cjs_step_before_anything_runs(target_db, app_node):
+def test_the_one_transaction_run_refuses_a_batch_mixing_sql_and_cjs(target_db, app_node):
     write_mixed(target_db)
-    with pytest.raises(UnsupportedMigration, match="002_b.cjs runs in its executor's own session"):
+    with pytest.raises(UsageError, match="002_b.cjs runs through node-pg-migrate"):
         services.run_pending(["001_a.sql", "002_b.cjs"], actor=ACTOR)
     assert not target_db.exists("a") and not target_db.exists("b")
+    assert not MigrationRun.objects.exists()
+
+
+def test_idempotent_run_delegates_cjs_files_to_node_pg_migrate_and_says_so(target_db, app_node):
+    write_mixed(target_db)
+    services.run_pending(["001_a.sql"], actor=ACTOR)
+    report = services.run_pending(["002_b.cjs"], actor=ACTOR)
+    assert report.ok and report.completed[0].executor == "node-pg-migrate"
+    body = payloads.idempotent_run(report)
+    assert body["transaction"] == "node-pg-migrate" and "node-pg-migrate's" in body["note"]
+    assert [name for _, name in recorded(target_db)] == ["001_a", "002_b"]
+    assert MigrationRun.objects.filter(command="run", outcome="succeeded").count() == 2
