@@ -58,7 +58,8 @@ class Migration:
     """One migration as a framework sees it in the migrations directory.
 
     ``name`` is what users see and send back (never a path: it contains no separator);
-    ``identifier`` is what the framework stores in its tracking table for it.
+    ``identifier`` is what the framework stores in its tracking table for it; ``requires`` are
+    the identifiers the framework applies before it (frameworks with a dependency graph).
     """
 
     name: str
@@ -67,6 +68,7 @@ class Migration:
     sha256: str
     sort_key: tuple = field(compare=False)
     down_path: Path | None = None
+    requires: tuple[str, ...] = ()
 
     @property
     def extension(self) -> str:

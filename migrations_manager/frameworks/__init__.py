@@ -1,10 +1,16 @@
 """Tracking-table adapters: one small module per framework family, all in ``registry``."""
 
-from __future__ import annotations
+from __future__ import annotations  # noqa: I001  (one import line per adapter module)
 
 from django.utils.module_loading import import_string
 
 from . import flyway, golang_migrate, node_pg_migrate  # noqa: F401  (register the adapters)
+from . import alembic_fw  # noqa: F401
+from . import django_fw  # noqa: F401
+from . import liquibase  # noqa: F401
+from . import orm_files  # noqa: F401
+from . import sqitch  # noqa: F401
+from . import yoyo_fw  # noqa: F401
 from .registry import registry
 
 __all__ = ["registry", "load_extra_frameworks"]

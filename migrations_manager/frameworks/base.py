@@ -29,6 +29,8 @@ Contract, method by method:
 - ``record(table, migrations)`` / ``unrecord(table, migrations)``: the statements that write or
   remove the row(s) the framework itself writes, composed with ``psycopg.sql`` (so a dry run can
   print them and a run executes exactly those). They run inside the caller's transaction.
+  ``record_marked`` is what mark-applied writes; the same rows unless the framework logs a mark
+  differently from an apply (yoyo's ``_yoyo_log``).
 - ``check_record(statuses, migrations)``: refuse, with a sentence, what the framework cannot
   express (e.g. marking a migration applied out of order in a single-version framework).
 - ``create_table(table)``: the framework's exact DDL, for frameworks the app may initialise
@@ -189,6 +191,11 @@ class TrackingAdapter:
 
     def record(self, table: TableRef, migrations: Sequence[Migration]) -> list[sql.Composable]:
         raise NotImplementedError
+
+    def record_marked(
+        self, table: TableRef, migrations: Sequence[Migration]
+    ) -> list[sql.Composable]:
+        return self.record(table, migrations)
 
     def unrecord(self, table: TableRef, migrations: Sequence[Migration]) -> list[sql.Composable]:
         raise UnsupportedMigration(f"Rolling back {self.label} migrations is not supported here.")

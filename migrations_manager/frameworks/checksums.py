@@ -391,10 +391,41 @@ def sqitch_change_id(
         lines.append("requires\n  + " + "\n  + ".join(requires))
     if conflicts:
         lines.append("conflicts\n  - " + "\n  - ".join(conflicts))
+    return _sqitch_object_id("change", lines, note)
+
+
+def sqitch_tag_id(
+    *,
+    project: str,
+    tag: str,
+    change_id: str,
+    planner_name: str,
+    planner_email: str,
+    planned_at: str,
+    uri: str | None = None,
+    note: str = "",
+) -> str:
+    """Sqitch's ``tag_id``: SHA-1 of ``"tag <len>\\0" + info``, ``info`` joining ``project``,
+    ``uri`` if any, ``tag @<name>``, ``change <id of the tagged change>``, ``planner``, ``date``,
+    then an empty line and the note. Source: ``lib/App/Sqitch/Plan/Tag.pm`` (info, id).
+    """
+    lines = [
+        f"project {project}",
+        *([f"uri {uri}"] if uri else []),
+        f"tag @{tag}",
+        f"change {change_id}",
+        f"planner {planner_name} <{planner_email}>",
+        f"date {planned_at}",
+    ]
+    return _sqitch_object_id("tag", lines, note)
+
+
+def _sqitch_object_id(kind: str, lines: list[str], note: str) -> str:
+    """SHA-1 of the git-style object ``"<kind> <byte length>\\0" + info`` Sqitch hashes."""
     if note and note != "0":  # Perl truthiness: a note "0" is left out
-        lines += ["", note]
+        lines = [*lines, "", note]
     info = "\n".join(lines).encode("utf-8")
-    return hashlib.sha1(b"change %d\0" % len(info) + info).hexdigest()
+    return hashlib.sha1(kind.encode("ascii") + b" %d\0" % len(info) + info).hexdigest()
 
 
 _POSTGRATOR_NEWLINES = {"LF": "\n", "CR": "\r", "CRLF": "\r\n"}

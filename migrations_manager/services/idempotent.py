@@ -179,7 +179,7 @@ def _record(
     adapter.check_record(report.migrations, [status.migration])
     statements = [
         *(() if tracking.exists else adapter.create_table(tracking.table)),
-        *adapter.record(tracking.table, [status.migration]),
+        *adapter.record_marked(tracking.table, [status.migration]),
     ]
     run = audit.start(
         actor,

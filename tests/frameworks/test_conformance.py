@@ -191,6 +191,8 @@ def test_failed_run_leaves_nothing_and_records_nothing(spec, target_db):
 
 def spec_index_of(spec: Spec, name: str) -> int:
     """Index in ``spec.files`` of the file that discovery calls ``name``."""
+    if spec.migration_files:
+        return list(spec.files).index(spec.migration_files[spec.names.index(name)])
     for index, relative in enumerate(spec.files):
         if Path(relative).name == name or Path(relative).parent.name == name:
             return index

@@ -6,9 +6,15 @@ every registered adapter against its spec (an adapter without a spec fails the s
 
 from __future__ import annotations
 
+from .app_family import SPECS as APP_FAMILY
 from .base import Spec
+from .changelogs import SPECS as CHANGELOGS
 from .core import SPECS as CORE
+from .python_family import SPECS as PYTHON_FAMILY
 
 SPECS: dict[str, Spec] = {spec.framework: spec for spec in [*CORE]}
+SPECS.update((spec.framework, spec) for spec in APP_FAMILY)
+SPECS.update((spec.framework, spec) for spec in CHANGELOGS)
+SPECS.update((spec.framework, spec) for spec in PYTHON_FAMILY)
 
 __all__ = ["SPECS", "Spec"]

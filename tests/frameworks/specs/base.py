@@ -21,6 +21,8 @@ class Spec:
     ``names`` / ``identifiers``: what discovery must give for M1..M3 and what the framework
     stores for them. ``native_row``: inserts the row(s) the framework itself writes after
     applying M1 (same placeholders), to prove we read what the framework writes.
+    ``migration_files``: the file holding each of M1..M3, when discovery names migrations
+    otherwise (a Sqitch change, a Liquibase changeset).
     """
 
     framework: str
@@ -35,6 +37,7 @@ class Spec:
     runnable: bool = True
     has_checksum: bool = False
     extra: dict[str, object] = field(default_factory=dict)
+    migration_files: tuple[str, ...] = ()
 
     def render(self, templates: tuple[str, ...], table: TableRef) -> list[sql.Composed]:
         return [

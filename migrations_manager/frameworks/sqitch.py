@@ -1,0 +1,263 @@
+"""Sqitch: the registry schema ``sqitch`` (``changes``, ``events``, ``tags``, ``dependencies``,
+``projects``, ``releases``), a ``changes`` row per deployed change of a project.
+
+The migrations directory is the Sqitch project: ``sqitch.plan`` orders the changes, each
+deployed by ``deploy/<change>.sql`` and reverted by ``revert/<change>.sql``. ``script_hash`` is
+SHA-1 of the deploy script; a ``fail`` event with no ``changes`` row marks a failure. Recording a
+change writes what ``sqitch deploy`` writes: the ``changes`` row, its ``dependencies`` and
+``tags``, a ``deploy`` event (and the ``projects`` row if the project is new to the registry).
+Sqitch deploys from its last deployed change on, so changes are recorded in plan order only.
+Deploy scripts usually hold their own ``BEGIN; ... COMMIT;``: those two statements are left out,
+the batch runs in one transaction. (frameworks.md §2.22)
+"""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Sequence
+from pathlib import Path
+
+import psycopg
+from pglast.enums.parsenodes import TransactionStmtKind
+from psycopg import sql
+
+from ..analysis.statements import parse_statements
+from ..exceptions import UnsupportedMigration
+from ..sources import MigrationsDirectory, read_text, sha256_of
+from ..types import AppliedRecord, Migration, Section, TableRef
+from .base import TEXT_TYPES, TIMESTAMP_TYPES, TrackingAdapter
+from .checksums import sqitch_script_hash
+from .native_code import plain_name
+from .registry import registry
+from .sqitch_plan import Plan, PlannedChange, parse_plan
+
+PLAN_FILE = "sqitch.plan"
+SIBLINGS = ("events", "projects", "tags", "dependencies", "releases")
+OUTER = (TransactionStmtKind.TRANS_STMT_BEGIN, TransactionStmtKind.TRANS_STMT_START)
+FAILED_EVENTS = sql.SQL(
+    "SELECT change FROM (SELECT DISTINCT ON (change_id) change, event, committed_at"
+    " FROM {events} WHERE project = COALESCE({project}, project)"
+    " ORDER BY change_id, committed_at DESC) AS latest"
+    " WHERE event = 'fail' ORDER BY committed_at"
+)
+SELECT_CHANGES = sql.SQL(
+    "SELECT change, script_hash, committed_at FROM {changes}"
+    " WHERE project = COALESCE({project}, project)"
+    " ORDER BY committed_at"
+)
+# Who deploys: the database role, and role@host as Sqitch's default e-mail is user@host.
+COMMITTER = sql.SQL("current_user, current_user || {at_host}")
+INSERT_PROJECT = sql.SQL(
+    "INSERT INTO {projects} (project, uri, creator_name, creator_email)"
+    " SELECT {project}, {uri}, {committer}"
+    " WHERE NOT EXISTS (SELECT 1 FROM {projects} WHERE project = {project})"
+)
+INSERT_CHANGE = sql.SQL(
+    "INSERT INTO {changes} (change_id, script_hash, change, project, note, committer_name,"
+    " committer_email, planned_at, planner_name, planner_email, committed_at)"
+    " VALUES ({id}, {script_hash}, {change}, {project}, {note}, {committer}, {planned_at},"
+    " {planner_name}, {planner_email}, clock_timestamp())"
+)
+# dependency_id as Sqitch resolves it: the latest deployed change of that name.
+INSERT_REQUIRE = sql.SQL(
+    "INSERT INTO {dependencies} (change_id, type, dependency, dependency_id)"
+    " VALUES ({id}, 'require', {dependency}, (SELECT change_id FROM {changes}"
+    " WHERE project = {dep_project} AND change = {dep_change} ORDER BY committed_at DESC LIMIT 1))"
+)
+INSERT_CONFLICT = sql.SQL(
+    "INSERT INTO {dependencies} (change_id, type, dependency, dependency_id)"
+    " VALUES ({id}, 'conflict', {dependency}, NULL)"
+)
+INSERT_TAG = sql.SQL(
+    "INSERT INTO {tags} (tag_id, tag, project, change_id, note, committer_name, committer_email,"
+    " planned_at, planner_name, planner_email, committed_at) VALUES ({tag_id}, {tag}, {project},"
+    " {id}, {note}, {committer}, {planned_at}, {planner_name}, {planner_email}, clock_timestamp())"
+)
+INSERT_EVENT = sql.SQL(
+    "INSERT INTO {events} (event, change_id, change, project, note, tags, requires, conflicts,"
+    " committer_name, committer_email, planned_at, planner_name, planner_email, committed_at)"
+    " VALUES ('deploy', {id}, {change}, {project}, {note}, {tag_names}::text[],"
+    " {requires}::text[], {conflicts}::text[], {committer}, {planned_at}, {planner_name},"
+    " {planner_email}, clock_timestamp())"
+)
+
+
+def without_outer_transaction(section: Section, name: str) -> Section:
+    """The script with its own ``BEGIN``/``COMMIT`` blanked out (lines and columns kept)."""
+    text = section.text
+    for statement in parse_statements(text, first_line=section.first_line, name=name):
+        if statement.kind != "TransactionStmt":
+            continue
+        kind = statement.node.kind
+        if kind not in (*OUTER, TransactionStmtKind.TRANS_STMT_COMMIT):
+            raise UnsupportedMigration(
+                f"{name} controls its own transaction ({statement.text}); "
+                "run it with `sqitch deploy`.",
+                names=[name],
+            )
+        end = statement.start + len(statement.text)
+        text = text[: statement.start] + " " * len(statement.text) + text[end:]
+    return Section(text, section.first_line)
+
+
+@registry.register
+class SqitchAdapter(TrackingAdapter):
+    name = "sqitch"
+    label = "Sqitch"
+    table_names = ("changes",)
+    default_schema = "sqitch"
+    signature = {
+        "change_id": TEXT_TYPES,
+        "script_hash": TEXT_TYPES,
+        "change": TEXT_TYPES,
+        "project": TEXT_TYPES,
+        "note": TEXT_TYPES,
+        "committed_at": TIMESTAMP_TYPES,
+        "committer_name": TEXT_TYPES,
+        "committer_email": TEXT_TYPES,
+        "planned_at": TIMESTAMP_TYPES,
+        "planner_name": TEXT_TYPES,
+        "planner_email": TEXT_TYPES,
+    }
+    exact_columns = True
+    required_siblings = frozenset(SIBLINGS)
+    native_command = "sqitch deploy"
+    in_order_only = True
+
+    def plan(self, directory: MigrationsDirectory) -> Plan | None:
+        path = directory.root / PLAN_FILE
+        return parse_plan(read_text(path)) if path.is_file() else None
+
+    def discover(self, directory: MigrationsDirectory) -> list[Migration]:
+        plan = self.plan(directory)
+        found = []
+        for change in plan.changes if plan else ():
+            deploy = directory.child("deploy", *f"{change.name}.sql".split("/"))
+            if deploy.is_file() and directory.contains(deploy):
+                revert = directory.child("revert", *f"{change.name}.sql".split("/"))
+                found.append(
+                    Migration(
+                        name=plain_name(change.name),
+                        identifier=change.name,
+                        path=deploy,
+                        sha256=sha256_of(deploy),
+                        sort_key=(change.position,),
+                        down_path=revert if revert.is_file() else None,
+                        requires=change.requires,
+                    )
+                )
+        return found
+
+    def checksum(self, migration: Migration) -> str | None:
+        return sqitch_script_hash(migration.path.read_bytes())
+
+    def up_section(self, migration: Migration) -> Section:
+        return without_outer_transaction(Section(read_text(migration.path)), migration.name)
+
+    def down_section(self, migration: Migration) -> Section | None:
+        if migration.down_path is None:
+            return None
+        return without_outer_transaction(Section(read_text(migration.down_path)), migration.name)
+
+    def read_records(
+        self, conn: psycopg.Connection, table: TableRef, migrations: Sequence[Migration]
+    ) -> list[AppliedRecord]:
+        project = sql.Literal(self._project(migrations))
+        names = {"changes": table.identifier, "events": self._sibling(table, "events")}
+        rows = conn.execute(SELECT_CHANGES.format(project=project, **names)).fetchall()
+        records = [AppliedRecord(change, at, script_hash) for change, script_hash, at in rows]
+        deployed = {record.identifier for record in records}
+        failed = conn.execute(FAILED_EVENTS.format(project=project, **names)).fetchall()
+        records += [
+            AppliedRecord(change, failed=True, detail="Sqitch logged a fail event for it")
+            for (change,) in failed
+            if change not in deployed
+        ]
+        return records
+
+    def record(self, table: TableRef, migrations: Sequence[Migration]) -> list[sql.Composable]:
+        if not migrations:
+            return []
+        plan = parse_plan(read_text(self._plan_path(migrations[0])))
+        by_name = {change.name: change for change in plan.changes}
+        values = {
+            "changes": table.identifier,
+            **{sibling: self._sibling(table, sibling) for sibling in SIBLINGS},
+            "project": sql.Literal(plan.project),
+            "committer": COMMITTER.format(at_host=sql.Literal(f"@{socket.getfqdn()}")),
+        }
+        statements = [INSERT_PROJECT.format(uri=sql.Literal(plan.uri), **values)]
+        for migration in migrations:
+            change = by_name[migration.identifier]
+            statements.extend(self._change_rows(change, migration.path, plan.project, values))
+        return statements
+
+    def _change_rows(
+        self, change: PlannedChange, deploy: Path, project: str, values: dict
+    ) -> list[sql.Composable]:
+        row = {**values, "id": sql.Literal(change.id), **self._planned(change.planned)}
+        statements = [
+            INSERT_CHANGE.format(
+                script_hash=sql.Literal(sqitch_script_hash(deploy.read_bytes())),
+                change=sql.Literal(change.name),
+                **row,
+            )
+        ]
+        for dependency in change.requires:
+            dep_project, _, dep_change = dependency.rpartition(":")
+            statements.append(
+                INSERT_REQUIRE.format(
+                    dependency=sql.Literal(dependency),
+                    dep_project=sql.Literal(dep_project or project),
+                    dep_change=sql.Literal(dep_change.partition("@")[0]),
+                    **row,
+                )
+            )
+        statements += [
+            INSERT_CONFLICT.format(dependency=sql.Literal(conflict), **row)
+            for conflict in change.conflicts
+        ]
+        statements += [
+            INSERT_TAG.format(
+                tag_id=sql.Literal(tag.id),
+                tag=sql.Literal(f"@{tag.name}"),
+                **{**row, **self._planned(tag.planned)},
+            )
+            for tag in change.tags
+        ]
+        statements.append(
+            INSERT_EVENT.format(
+                change=sql.Literal(change.name),
+                tag_names=sql.Literal([f"@{tag.name}" for tag in change.tags]),
+                requires=sql.Literal(list(change.requires)),
+                conflicts=sql.Literal(list(change.conflicts)),
+                **row,
+            )
+        )
+        return statements
+
+    @staticmethod
+    def _planned(planned) -> dict[str, sql.Composable]:
+        return {
+            "note": sql.Literal(planned.note),
+            "planned_at": sql.SQL("{}::timestamptz").format(sql.Literal(planned.planned_at)),
+            "planner_name": sql.Literal(planned.planner_name),
+            "planner_email": sql.Literal(planned.planner_email),
+        }
+
+    @staticmethod
+    def _sibling(table: TableRef, name: str) -> sql.Identifier:
+        return sql.Identifier(table.schema, name)
+
+    @staticmethod
+    def _plan_path(migration: Migration) -> Path:
+        """``sqitch.plan`` of the project a deploy script belongs to (``<top>/deploy/...``)."""
+        for folder in migration.path.parents:
+            if folder.name == "deploy" and (folder.parent / PLAN_FILE).is_file():
+                return folder.parent / PLAN_FILE
+        raise UnsupportedMigration(f"{migration.name} has no {PLAN_FILE} beside its deploy folder.")
+
+    def _project(self, migrations: Sequence[Migration]) -> str | None:
+        if not migrations:
+            return None
+        return parse_plan(read_text(self._plan_path(migrations[0]))).project
