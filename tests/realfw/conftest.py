@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -64,3 +65,26 @@ def second_db(pg_admin_url: str, target_db: Target) -> Iterator[Target]:
     """Another empty database on the same server, with the same migrations directory."""
     with fresh_database(pg_admin_url, target_db.directory) as target:
         yield target
+
+
+def python_tool(name: str, what: str) -> str:
+    """A console script installed beside this interpreter (``make test`` installs the [dev]
+    extras: alembic, yoyo-migrations)."""
+    return require_tool(Path(sys.executable).parent / name, what)
+
+
+def run_tool(
+    argv: list[str], *, cwd: Path, env: dict[str, str] | None = None, check: bool = True
+) -> subprocess.CompletedProcess:
+    """Run a framework's CLI; with ``check``, a non-zero exit fails the test with its output."""
+    result = subprocess.run(
+        argv,
+        cwd=cwd,
+        env={**os.environ, **(env or {})},
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+    if check and result.returncode != 0:
+        raise AssertionError(f"{' '.join(argv)} failed:\n{result.stdout}\n{result.stderr}")
+    return result
