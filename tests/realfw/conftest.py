@@ -1,4 +1,5 @@
-"""Real migration frameworks, installed by ``make test`` (npm into tests/realfw/node_modules)."""
+"""Real migration frameworks: ``make test`` installs them (npm into tests/realfw/node_modules, the
+PyPI [dev] extras into .venv); Sqitch is a Debian package that ``.ci/run`` installs."""
 
 from __future__ import annotations
 
