@@ -5,6 +5,11 @@ from __future__ import annotations
 from django.utils.module_loading import import_string
 
 from . import flyway, golang_migrate, node_pg_migrate  # noqa: F401  (register the adapters)
+from .js_orms import DbMigrateAdapter, MikroORMAdapter, SequelizeAdapter, TypeORMAdapter  # noqa: F401
+from .knex import KnexAdapter, KyselyAdapter  # noqa: F401
+from .newest_row import DrizzleAdapter, GraphileMigrateAdapter  # noqa: F401
+from .postgres_migrations import PostgresMigrationsAdapter  # noqa: F401
+from .prisma import PrismaAdapter  # noqa: F401
 from .registry import registry
 
 __all__ = ["registry", "load_extra_frameworks"]

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from .base import Spec
 from .core import SPECS as CORE
+from .js import SPECS as JS
 
-SPECS: dict[str, Spec] = {spec.framework: spec for spec in [*CORE]}
+SPECS: dict[str, Spec] = {spec.framework: spec for spec in [*CORE, *JS]}
 
 __all__ = ["SPECS", "Spec"]
