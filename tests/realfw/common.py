@@ -14,9 +14,9 @@ def states() -> list[tuple[str, str]]:
     return [(m.name, m.state.value) for m in services.status().migrations]
 
 
-def mark(name: str) -> None:
+def mark(name: str, framework: str | None = None) -> None:
     """Record ``name`` as applied (nothing runs) and check that a row was written."""
-    result = services.mark_applied(name, actor=ACTOR)
+    result = services.mark_applied(name, actor=ACTOR, framework=framework)
     assert result.ok and result.written, result.message
 
 
