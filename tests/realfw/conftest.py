@@ -135,5 +135,7 @@ def node_project(target_db, tmp_path) -> NodeProject:
         "PGDATABASE": target_db.name,
         "DATABASE_URL": target_db.as_url(),
         "MIGRATIONS_DIR": str(target_db.directory),
+        # Migration files live outside the project: let their require() find the frameworks.
+        "NODE_PATH": str(NODE_BIN.parent),
     }
     return NodeProject(root, env)
