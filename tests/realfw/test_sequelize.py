@@ -37,12 +37,10 @@ def sequelize(target_db, node_project, *args: str) -> str:
 
 def write_three(target_db) -> None:
     for name in NAMES:
+        query = "(queryInterface) => queryInterface.sequelize.query"
         (target_db.directory / name).write_text(
-            "module.exports = {\n"
-            f"  up: (queryInterface) => queryInterface.sequelize.query('CREATE TABLE {name[15]}"
-            " (id int)'),\n"
-            f"  down: (queryInterface) => queryInterface.sequelize.query('DROP TABLE {name[15]}'),\n"
-            "};\n"
+            f"module.exports = {{\n  up: {query}('CREATE TABLE {name[15]} (id int)'),\n"
+            f"  down: {query}('DROP TABLE {name[15]}'),\n}};\n"
         )
 
 

@@ -29,10 +29,11 @@ MIGRATIONS = (
 
 def write(target_db, count: int) -> None:
     for file_name, class_name, table in MIGRATIONS[:count]:
+        query = "await queryRunner.query"
         (target_db.directory / file_name).write_text(
             f"class {class_name} {{\n"
-            f"  async up(queryRunner) {{ await queryRunner.query('CREATE TABLE {table} (id int)'); }}\n"
-            f"  async down(queryRunner) {{ await queryRunner.query('DROP TABLE {table}'); }}\n"
+            f"  async up(queryRunner) {{ {query}('CREATE TABLE {table} (id int)'); }}\n"
+            f"  async down(queryRunner) {{ {query}('DROP TABLE {table}'); }}\n"
             f"}}\nmodule.exports = {{ {class_name} }};\n"
         )
 
