@@ -44,6 +44,15 @@ class NewestRowAdapter(SingleVersionAdapter):
     select_newest: ClassVar[sql.SQL]
     #: ``(version, stored hash, applied at)`` of every row.
     select_rows: ClassVar[sql.SQL]
+    #: How the framework reads its table, opening the refusal of an out-of-order record.
+    reading_rule: ClassVar[str]
+
+    def out_of_order_refusal(self, recorded: Migration, pending: Migration) -> str:
+        return (
+            f"{self.reading_rule}: recording {recorded.name} while {pending.name} is pending "
+            f"would count {pending.name} as applied without running it. Include {pending.name}, "
+            "or record it first."
+        )
 
     def current_version(self, conn: psycopg.Connection, table: TableRef) -> CurrentVersion | None:
         row = conn.execute(self.select_newest.format(table=table.identifier)).fetchone()
@@ -81,6 +90,7 @@ class DrizzleAdapter(NewestRowAdapter):
     default_schema = "drizzle"
     signature = {"id": INTEGER_TYPES, "hash": TEXT_TYPES, "created_at": INTEGER_TYPES}
     native_command = "npx drizzle-kit migrate"
+    reading_rule = "Drizzle reads only its newest row"
     # Drizzle's own query: DESC puts a NULL created_at first, which reruns everything.
     select_newest = sql.SQL("SELECT created_at, NULL FROM {table} ORDER BY created_at DESC LIMIT 1")
     select_rows = sql.SQL("SELECT created_at, hash, NULL FROM {table} ORDER BY id")
@@ -103,13 +113,6 @@ class DrizzleAdapter(NewestRowAdapter):
         return not stored or stored in (
             drizzle_sha256(data),
             drizzle_sha256(data, normalize_crlf=True),
-        )
-
-    def out_of_order_refusal(self, recorded: Migration, pending: Migration) -> str:
-        return (
-            f"Drizzle reads only its newest row: recording {recorded.name} while {pending.name} "
-            f"is pending would count {pending.name} as applied without running it. Include "
-            f"{pending.name}, or record it first."
         )
 
     def record(self, table: TableRef, migrations: Sequence[Migration]) -> list[sql.Composable]:
@@ -172,6 +175,7 @@ class GraphileMigrateAdapter(NewestRowAdapter):
     exact_columns = True
     required_siblings = frozenset({"current"})
     native_command = "npx graphile-migrate migrate"
+    reading_rule = "graphile-migrate reads only its newest row and chains each file to the last"
     select_newest = sql.SQL("SELECT filename, date FROM {table} ORDER BY filename DESC LIMIT 1")
     select_rows = sql.SQL("SELECT filename, hash, date FROM {table} ORDER BY filename")
 
@@ -204,13 +208,6 @@ class GraphileMigrateAdapter(NewestRowAdapter):
         body = self.parsed(migration).body
         start = text.find(body.strip()) if body.strip() else -1
         return Section(body, text.count("\n", 0, start) + 1 if start >= 0 else 1)
-
-    def out_of_order_refusal(self, recorded: Migration, pending: Migration) -> str:
-        return (
-            f"graphile-migrate chains each migration to the previous one and reads only its "
-            f"newest row: recording {recorded.name} while {pending.name} is pending would skip "
-            f"{pending.name}. Include {pending.name}, or record it first."
-        )
 
     def record(self, table: TableRef, migrations: Sequence[Migration]) -> list[sql.Composable]:
         statements = []

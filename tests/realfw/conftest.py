@@ -94,6 +94,18 @@ class NodeProject:
         path.write_text(text, encoding="utf-8")
         return path
 
+    def connection(self, **names: str) -> dict[str, object]:
+        """The database's connection settings for a framework's config file, under the keys
+        ``names`` maps from host, port, user, password and database."""
+        values = {
+            "host": self.env["PGHOST"],
+            "port": int(self.env["PGPORT"]),
+            "user": self.env["PGUSER"],
+            "password": self.env["PGPASSWORD"] or None,
+            "database": self.env["PGDATABASE"],
+        }
+        return {names.get(key, key): value for key, value in values.items()}
+
     def run(self, tool: str, *args: str, check: bool = True) -> subprocess.CompletedProcess:
         """Run ``tool``, a CLI of node_modules/.bin, in the project."""
         return self._run([require_tool(NODE_BIN / tool, f"{tool} (npm)"), *args], check)

@@ -14,17 +14,7 @@ NAMES = ("20240101000001-a.js", "20240101000002-b.js", "20240101000003-c.js")
 
 
 def db_migrate(target_db, node_project, *args: str) -> str:
-    env = node_project.env
-    database = {
-        "dev": {
-            "driver": "pg",
-            "host": env["PGHOST"],
-            "port": int(env["PGPORT"]),
-            "user": env["PGUSER"],
-            "password": env["PGPASSWORD"],
-            "database": env["PGDATABASE"],
-        }
-    }
+    database = {"dev": {"driver": "pg", **node_project.connection()}}
     node_project.write("database.json", json.dumps(database))
     options = ("--config", "database.json", "--migrations-dir", str(target_db.directory))
     result = node_project.run("db-migrate", *args, *options)

@@ -14,15 +14,11 @@ NAMES = ("20240101000001-a.js", "20240101000002-b.js", "20240101000003-c.js")
 
 
 def configure(node_project, *, timestamps: bool) -> None:
-    env = node_project.env
+    settings = node_project.connection(user="username")
     config = {
         "development": {
             "dialect": "postgres",
-            "host": env["PGHOST"],
-            "port": int(env["PGPORT"]),
-            "username": env["PGUSER"],
-            "password": env["PGPASSWORD"] or None,
-            "database": env["PGDATABASE"],
+            **settings,
             "logging": False,
             "migrationTimestamps": timestamps,
         }
