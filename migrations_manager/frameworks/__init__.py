@@ -7,8 +7,13 @@ from django.utils.module_loading import import_string
 from . import flyway, golang_migrate, node_pg_migrate  # noqa: F401  (register the adapters)
 from . import alembic_fw  # noqa: F401
 from . import django_fw  # noqa: F401
+from . import js_orms  # noqa: F401
+from . import knex  # noqa: F401
 from . import liquibase  # noqa: F401
+from . import newest_row  # noqa: F401
 from . import orm_files  # noqa: F401
+from . import postgres_migrations  # noqa: F401
+from . import prisma  # noqa: F401
 from . import sqitch  # noqa: F401
 from . import yoyo_fw  # noqa: F401
 from .registry import registry

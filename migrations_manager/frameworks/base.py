@@ -220,11 +220,15 @@ class TrackingAdapter:
                 and status.state is State.PENDING
                 and migration.sort_key < last.sort_key
             ):
-                raise UsageError(
-                    f"{self.label} applies migrations in order: recording {last.name} while "
-                    f"{migration.name} is pending would leave a history {self.label} refuses. "
-                    f"Include {migration.name}, or record it first."
-                )
+                raise UsageError(self.out_of_order_refusal(last, migration))
+
+    def out_of_order_refusal(self, recorded: Migration, pending: Migration) -> str:
+        """The sentence refusing to record ``recorded`` while the earlier ``pending`` is not."""
+        return (
+            f"{self.label} applies migrations in order: recording {recorded.name} while "
+            f"{pending.name} is pending would leave a history {self.label} refuses. "
+            f"Include {pending.name}, or record it first."
+        )
 
     def create_table(self, table: TableRef) -> list[sql.Composable]:
         raise UnsupportedMigration(

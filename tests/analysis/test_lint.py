@@ -43,52 +43,92 @@ TRIGGERS = [
     case("MM004", "plain-reindex", "REINDEX TABLE users"),
     case("MM010", "not-null-no-default", "ALTER TABLE users ADD COLUMN flag boolean NOT NULL"),
     case("MM010", "primary-key-implies-not-null", "ALTER TABLE users ADD COLUMN k int PRIMARY KEY"),
-    case("MM011", "volatile-default",
-         "ALTER TABLE users ADD COLUMN token uuid DEFAULT gen_random_uuid()"),
-    case("MM011", "clock-timestamp", "ALTER TABLE users ADD COLUMN t timestamptz "
-         "DEFAULT clock_timestamp()"),
+    case(
+        "MM011",
+        "volatile-default",
+        "ALTER TABLE users ADD COLUMN token uuid DEFAULT gen_random_uuid()",
+    ),
+    case(
+        "MM011",
+        "clock-timestamp",
+        "ALTER TABLE users ADD COLUMN t timestamptz DEFAULT clock_timestamp()",
+    ),
     case("MM011", "bigserial", "ALTER TABLE users ADD COLUMN n bigserial"),
     case("MM011", "identity", "ALTER TABLE users ADD COLUMN n bigint GENERATED ALWAYS AS IDENTITY"),
-    case("MM011", "stored-generated", "ALTER TABLE users ADD COLUMN g int "
-         "GENERATED ALWAYS AS (a * 2) STORED"),
-    case("MM011", "any-default-before-pg11", "ALTER TABLE users ADD COLUMN n int DEFAULT 0",
-         **PG10),
+    case(
+        "MM011",
+        "stored-generated",
+        "ALTER TABLE users ADD COLUMN g int GENERATED ALWAYS AS (a * 2) STORED",
+    ),
+    case(
+        "MM011", "any-default-before-pg11", "ALTER TABLE users ADD COLUMN n int DEFAULT 0", **PG10
+    ),
     case("MM012", "set-not-null", "ALTER TABLE users ALTER COLUMN email SET NOT NULL"),
-    case("MM012", "check-never-validated",
-         "ALTER TABLE users ADD CONSTRAINT nn CHECK (email IS NOT NULL) NOT VALID;"
-         "ALTER TABLE users ALTER COLUMN email SET NOT NULL"),
-    case("MM012", "check-does-not-help-before-pg12",
-         "ALTER TABLE users ADD CONSTRAINT nn CHECK (email IS NOT NULL);"
-         "ALTER TABLE users ALTER COLUMN email SET NOT NULL", **PG11),
+    case(
+        "MM012",
+        "check-never-validated",
+        "ALTER TABLE users ADD CONSTRAINT nn CHECK (email IS NOT NULL) NOT VALID;"
+        "ALTER TABLE users ALTER COLUMN email SET NOT NULL",
+    ),
+    case(
+        "MM012",
+        "check-does-not-help-before-pg12",
+        "ALTER TABLE users ADD CONSTRAINT nn CHECK (email IS NOT NULL);"
+        "ALTER TABLE users ALTER COLUMN email SET NOT NULL",
+        **PG11,
+    ),
     case("MM013", "int-to-bigint", "ALTER TABLE users ALTER COLUMN age TYPE bigint"),
-    case("MM013", "varchar-shrinks", "ALTER TABLE users ADD COLUMN note varchar(20);"
-         "ALTER TABLE users ALTER COLUMN note TYPE varchar(10)"),
-    case("MM013", "using-expression", "ALTER TABLE users ADD COLUMN note varchar(20);"
-         "ALTER TABLE users ALTER COLUMN note TYPE text USING upper(note)"),
-    case("MM013", "char-to-text", "ALTER TABLE users ADD COLUMN code char(3);"
-         "ALTER TABLE users ALTER COLUMN code TYPE text"),
+    case(
+        "MM013",
+        "varchar-shrinks",
+        "ALTER TABLE users ADD COLUMN note varchar(20);"
+        "ALTER TABLE users ALTER COLUMN note TYPE varchar(10)",
+    ),
+    case(
+        "MM013",
+        "using-expression",
+        "ALTER TABLE users ADD COLUMN note varchar(20);"
+        "ALTER TABLE users ALTER COLUMN note TYPE text USING upper(note)",
+    ),
+    case(
+        "MM013",
+        "char-to-text",
+        "ALTER TABLE users ADD COLUMN code char(3);ALTER TABLE users ALTER COLUMN code TYPE text",
+    ),
     case("MM014", "rename-column", "ALTER TABLE users RENAME COLUMN email TO mail"),
     case("MM015", "drop-column", "ALTER TABLE users DROP COLUMN legacy"),
-    case("MM020", "foreign-key", "ALTER TABLE orders ADD CONSTRAINT fk FOREIGN KEY (user_id) "
-         "REFERENCES users (id)"),
+    case(
+        "MM020",
+        "foreign-key",
+        "ALTER TABLE orders ADD CONSTRAINT fk FOREIGN KEY (user_id) REFERENCES users (id)",
+    ),
     case("MM021", "check", "ALTER TABLE users ADD CONSTRAINT ck CHECK (age > 0)"),
     case("MM021", "domain-check", "ALTER DOMAIN posint ADD CONSTRAINT ck CHECK (VALUE > 0)"),
     case("MM022", "primary-key", "ALTER TABLE users ADD PRIMARY KEY (id)"),
     case("MM022", "unique", "ALTER TABLE users ADD CONSTRAINT u UNIQUE (email)"),
     case("MM022", "unique-column", "ALTER TABLE users ADD COLUMN handle text UNIQUE"),
-    case("MM023", "exclude", "ALTER TABLE rooms ADD CONSTRAINT no_overlap "
-         "EXCLUDE USING gist (during WITH &&)"),
-    case("MM024", "validate-after-not-valid",
-         "ALTER TABLE orders ADD CONSTRAINT fk FOREIGN KEY (user_id) REFERENCES users NOT VALID;"
-         "ALTER TABLE orders VALIDATE CONSTRAINT fk"),
+    case(
+        "MM023",
+        "exclude",
+        "ALTER TABLE rooms ADD CONSTRAINT no_overlap EXCLUDE USING gist (during WITH &&)",
+    ),
+    case(
+        "MM024",
+        "validate-after-not-valid",
+        "ALTER TABLE orders ADD CONSTRAINT fk FOREIGN KEY (user_id) REFERENCES users NOT VALID;"
+        "ALTER TABLE orders VALIDATE CONSTRAINT fk",
+    ),
     case("MM030", "rename-table", "ALTER TABLE users RENAME TO people"),
     case("MM031", "drop-table", "DROP TABLE legacy"),
     case("MM032", "truncate", "TRUNCATE users"),
     case("MM033", "set-logged", "ALTER TABLE users SET LOGGED"),
     case("MM033", "set-tablespace", "ALTER TABLE users SET TABLESPACE fast"),
     case("MM034", "share-mode", "LOCK TABLE users IN SHARE MODE"),
-    case("MM035", "trigger", "CREATE TRIGGER audit AFTER UPDATE ON users "
-         "FOR EACH ROW EXECUTE FUNCTION audit()"),
+    case(
+        "MM035",
+        "trigger",
+        "CREATE TRIGGER audit AFTER UPDATE ON users FOR EACH ROW EXECUTE FUNCTION audit()",
+    ),
     case("MM040", "vacuum-full", "VACUUM FULL users", **NO_TX),
     case("MM041", "cluster", "CLUSTER users USING users_pkey"),
     case("MM042", "refresh", "REFRESH MATERIALIZED VIEW stats"),
@@ -96,8 +136,11 @@ TRIGGERS = [
     case("MM051", "delete", "DELETE FROM users"),
     case("MM060", "no-timeout", "ALTER TABLE users ADD COLUMN a int"),
     case("MM060", "timeout-zero", "SET lock_timeout = 0; ALTER TABLE users ADD COLUMN a int"),
-    case("MM060", "timeout-reset", "SET lock_timeout = '5s'; RESET lock_timeout;"
-         "ALTER TABLE users ADD COLUMN a int"),
+    case(
+        "MM060",
+        "timeout-reset",
+        "SET lock_timeout = '5s'; RESET lock_timeout;ALTER TABLE users ADD COLUMN a int",
+    ),
     case("MM061", "old-server", "ALTER TYPE mood ADD VALUE 'meh'", **PG11),
     case("MM061", "unknown-server", "ALTER TYPE mood ADD VALUE 'meh'"),
     case("MM070", "varchar-n", "CREATE TABLE t (name varchar(50))"),
@@ -113,51 +156,100 @@ TRIGGERS = [
 # ... and cases that must not.
 QUIET = [
     case("MM001", "concurrently", "CREATE INDEX CONCURRENTLY ix ON users (email)", **NO_TX),
-    case("MM001", "table-created-in-migration",
-         "CREATE TABLE t (a int); CREATE INDEX ix ON t (a)"),
+    case("MM001", "table-created-in-migration", "CREATE TABLE t (a int); CREATE INDEX ix ON t (a)"),
     case("MM002", "no-transaction-file", "CREATE INDEX CONCURRENTLY ix ON users (email)", **NO_TX),
     case("MM002", "analyze-is-fine", "ANALYZE users"),
     case("MM003", "drop-index-concurrently", "DROP INDEX CONCURRENTLY ix", **NO_TX),
     case("MM003", "index-created-in-migration", "CREATE INDEX ix ON t (a); DROP INDEX ix"),
     case("MM004", "reindex-concurrently", "REINDEX TABLE CONCURRENTLY users", **NO_TX),
     case("MM010", "with-default", "ALTER TABLE users ADD COLUMN f boolean NOT NULL DEFAULT false"),
-    case("MM010", "table-created-in-migration",
-         "CREATE TABLE t (a int); ALTER TABLE t ADD COLUMN f boolean NOT NULL"),
+    case(
+        "MM010",
+        "table-created-in-migration",
+        "CREATE TABLE t (a int); ALTER TABLE t ADD COLUMN f boolean NOT NULL",
+    ),
     case("MM011", "stable-default", "ALTER TABLE users ADD COLUMN at timestamptz DEFAULT now()"),
     case("MM011", "constant-default-pg11", "ALTER TABLE users ADD COLUMN n int DEFAULT 0", **PG11),
-    case("MM011", "virtual-generated", "ALTER TABLE users ADD COLUMN g int "
-         "GENERATED ALWAYS AS (a * 2) VIRTUAL"),
-    case("MM012", "validated-check-first",
-         "ALTER TABLE users ADD CONSTRAINT nn CHECK (email IS NOT NULL) NOT VALID;"
-         "ALTER TABLE users VALIDATE CONSTRAINT nn;"
-         "ALTER TABLE users ALTER COLUMN email SET NOT NULL", **PG16),
+    case(
+        "MM011",
+        "virtual-generated",
+        "ALTER TABLE users ADD COLUMN g int GENERATED ALWAYS AS (a * 2) VIRTUAL",
+    ),
+    case(
+        "MM012",
+        "validated-check-first",
+        "ALTER TABLE users ADD CONSTRAINT nn CHECK (email IS NOT NULL) NOT VALID;"
+        "ALTER TABLE users VALIDATE CONSTRAINT nn;"
+        "ALTER TABLE users ALTER COLUMN email SET NOT NULL",
+        **PG16,
+    ),
     case("MM012", "drop-not-null", "ALTER TABLE users ALTER COLUMN email DROP NOT NULL"),
-    case("MM013", "varchar-grows", "ALTER TABLE users ADD COLUMN note varchar(10);"
-         "ALTER TABLE users ALTER COLUMN note TYPE varchar(20)"),
-    case("MM013", "varchar-to-text", "ALTER TABLE users ADD COLUMN note varchar(10);"
-         "ALTER TABLE users ALTER COLUMN note TYPE text"),
-    case("MM013", "numeric-precision-grows", "ALTER TABLE users ADD COLUMN n numeric(10,2);"
-         "ALTER TABLE users ALTER COLUMN n TYPE numeric(12,2)"),
-    case("MM013", "numeric-unconstrained", "ALTER TABLE users ADD COLUMN n numeric(10,2);"
-         "ALTER TABLE users ALTER COLUMN n TYPE numeric USING n::numeric"),
-    case("MM013", "cidr-to-inet", "ALTER TABLE users ADD COLUMN net cidr;"
-         "ALTER TABLE users ALTER COLUMN net TYPE inet"),
-    case("MM013", "timestamp-precision-grows", "ALTER TABLE users ADD COLUMN at timestamptz(3);"
-         "ALTER TABLE users ALTER COLUMN at TYPE timestamptz(6)"),
-    case("MM014", "table-created-in-migration",
-         "CREATE TABLE t (a int); ALTER TABLE t RENAME COLUMN a TO b"),
+    case(
+        "MM013",
+        "varchar-grows",
+        "ALTER TABLE users ADD COLUMN note varchar(10);"
+        "ALTER TABLE users ALTER COLUMN note TYPE varchar(20)",
+    ),
+    case(
+        "MM013",
+        "varchar-to-text",
+        "ALTER TABLE users ADD COLUMN note varchar(10);"
+        "ALTER TABLE users ALTER COLUMN note TYPE text",
+    ),
+    case(
+        "MM013",
+        "numeric-precision-grows",
+        "ALTER TABLE users ADD COLUMN n numeric(10,2);"
+        "ALTER TABLE users ALTER COLUMN n TYPE numeric(12,2)",
+    ),
+    case(
+        "MM013",
+        "numeric-unconstrained",
+        "ALTER TABLE users ADD COLUMN n numeric(10,2);"
+        "ALTER TABLE users ALTER COLUMN n TYPE numeric USING n::numeric",
+    ),
+    case(
+        "MM013",
+        "cidr-to-inet",
+        "ALTER TABLE users ADD COLUMN net cidr;ALTER TABLE users ALTER COLUMN net TYPE inet",
+    ),
+    case(
+        "MM013",
+        "timestamp-precision-grows",
+        "ALTER TABLE users ADD COLUMN at timestamptz(3);"
+        "ALTER TABLE users ALTER COLUMN at TYPE timestamptz(6)",
+    ),
+    case(
+        "MM014",
+        "table-created-in-migration",
+        "CREATE TABLE t (a int); ALTER TABLE t RENAME COLUMN a TO b",
+    ),
     case("MM015", "drop-constraint", "ALTER TABLE users DROP CONSTRAINT users_ck"),
-    case("MM020", "not-valid", "ALTER TABLE orders ADD CONSTRAINT fk FOREIGN KEY (user_id) "
-         "REFERENCES users (id) NOT VALID"),
+    case(
+        "MM020",
+        "not-valid",
+        "ALTER TABLE orders ADD CONSTRAINT fk FOREIGN KEY (user_id) "
+        "REFERENCES users (id) NOT VALID",
+    ),
     case("MM021", "not-valid", "ALTER TABLE users ADD CONSTRAINT ck CHECK (age > 0) NOT VALID"),
-    case("MM021", "domain-not-valid",
-         "ALTER DOMAIN posint ADD CONSTRAINT ck CHECK (VALUE > 0) NOT VALID"),
-    case("MM022", "using-index",
-         "ALTER TABLE users ADD CONSTRAINT users_pk PRIMARY KEY USING INDEX users_pk_idx"),
+    case(
+        "MM021",
+        "domain-not-valid",
+        "ALTER DOMAIN posint ADD CONSTRAINT ck CHECK (VALUE > 0) NOT VALID",
+    ),
+    case(
+        "MM022",
+        "using-index",
+        "ALTER TABLE users ADD CONSTRAINT users_pk PRIMARY KEY USING INDEX users_pk_idx",
+    ),
     case("MM023", "check-instead", "ALTER TABLE rooms ADD CONSTRAINT ck CHECK (true) NOT VALID"),
-    case("MM024", "separate-transactions",
-         "ALTER TABLE orders ADD CONSTRAINT fk FOREIGN KEY (user_id) REFERENCES users NOT VALID;"
-         "ALTER TABLE orders VALIDATE CONSTRAINT fk", **NO_TX),
+    case(
+        "MM024",
+        "separate-transactions",
+        "ALTER TABLE orders ADD CONSTRAINT fk FOREIGN KEY (user_id) REFERENCES users NOT VALID;"
+        "ALTER TABLE orders VALIDATE CONSTRAINT fk",
+        **NO_TX,
+    ),
     case("MM024", "validate-alone", "ALTER TABLE orders VALIDATE CONSTRAINT fk"),
     case("MM030", "table-created-in-migration", "CREATE TABLE t (); ALTER TABLE t RENAME TO u"),
     case("MM030", "rename-index", "ALTER INDEX ix RENAME TO iy"),
@@ -165,8 +257,12 @@ QUIET = [
     case("MM032", "table-created-in-migration", "CREATE TABLE scratch (); TRUNCATE scratch"),
     case("MM033", "set-fillfactor", "ALTER TABLE users SET (fillfactor = 70)"),
     case("MM034", "row-exclusive-mode", "LOCK TABLE users IN ROW EXCLUSIVE MODE"),
-    case("MM035", "table-created-in-migration", "CREATE TABLE t (a int); CREATE TRIGGER tr "
-         "AFTER UPDATE ON t FOR EACH ROW EXECUTE FUNCTION f()"),
+    case(
+        "MM035",
+        "table-created-in-migration",
+        "CREATE TABLE t (a int); CREATE TRIGGER tr "
+        "AFTER UPDATE ON t FOR EACH ROW EXECUTE FUNCTION f()",
+    ),
     case("MM040", "plain-vacuum", "VACUUM users", **NO_TX),
     case("MM041", "cluster-on", "ALTER TABLE users CLUSTER ON users_pkey"),
     case("MM042", "refresh-concurrently", "REFRESH MATERIALIZED VIEW CONCURRENTLY stats"),
@@ -174,8 +270,11 @@ QUIET = [
     case("MM051", "delete-with-where", "DELETE FROM users WHERE id = 1"),
     case("MM060", "timeout-set", "SET lock_timeout = '5s'; ALTER TABLE users ADD COLUMN a int"),
     case("MM060", "set-local", "SET LOCAL lock_timeout = 5000; ALTER TABLE users ADD COLUMN a int"),
-    case("MM060", "set-config", "SELECT set_config('lock_timeout', '3s', false);"
-         "ALTER TABLE users ADD COLUMN a int"),
+    case(
+        "MM060",
+        "set-config",
+        "SELECT set_config('lock_timeout', '3s', false);ALTER TABLE users ADD COLUMN a int",
+    ),
     case("MM060", "only-new-tables", "CREATE TABLE t (a int); CREATE INDEX ix ON t (a)"),
     case("MM060", "non-blocking-lock", "INSERT INTO users (id) VALUES (1)"),
     case("MM061", "pg12-or-later", "ALTER TYPE mood ADD VALUE 'meh'", **PG16),
@@ -228,15 +327,28 @@ WEIGHTS = [
     pytest.param(CREATE_INDEX, None, Severity.WARNING, id="unknown-size-stays-warning"),
     pytest.param(CREATE_INDEX, {(None, "users"): 5_000_000}, Severity.ERROR, id="large-table"),
     pytest.param(CREATE_INDEX, {(None, "users"): 120}, Severity.NOTICE, id="small-table"),
-    pytest.param(CREATE_INDEX, {(None, "users"): SMALL_TABLE_ROWS}, Severity.ERROR,
-                 id="threshold-is-large"),
+    pytest.param(
+        CREATE_INDEX, {(None, "users"): SMALL_TABLE_ROWS}, Severity.ERROR, id="threshold-is-large"
+    ),
     pytest.param(CREATE_INDEX, {(None, "users"): None}, Severity.WARNING, id="size-none-unknown"),
-    pytest.param(CREATE_INDEX, {("public", "users"): 5_000_000}, Severity.ERROR,
-                 id="qualified-key-matches-unqualified-name"),
-    pytest.param("CREATE INDEX ix ON app.users (email)", {("app", "users"): 50}, Severity.NOTICE,
-                 id="qualified-name"),
-    pytest.param("CREATE INDEX ix ON app.users (email)", {("other", "users"): 5_000_000},
-                 Severity.WARNING, id="other-schema-does-not-count"),
+    pytest.param(
+        CREATE_INDEX,
+        {("public", "users"): 5_000_000},
+        Severity.ERROR,
+        id="qualified-key-matches-unqualified-name",
+    ),
+    pytest.param(
+        "CREATE INDEX ix ON app.users (email)",
+        {("app", "users"): 50},
+        Severity.NOTICE,
+        id="qualified-name",
+    ),
+    pytest.param(
+        "CREATE INDEX ix ON app.users (email)",
+        {("other", "users"): 5_000_000},
+        Severity.WARNING,
+        id="other-schema-does-not-count",
+    ),
 ]
 
 
@@ -247,32 +359,42 @@ def test_severity_weighed_by_table_size(sql: str, sizes: dict | None, severity: 
 
 
 def test_size_is_named_in_the_message() -> None:
-    [finding] = [item for item in found("VACUUM FULL users", in_transaction=False,
-                                        table_sizes={(None, "users"): 2_500_000})
-                 if item.rule == "MM040"]
+    [finding] = [
+        item
+        for item in found(
+            "VACUUM FULL users", in_transaction=False, table_sizes={(None, "users"): 2_500_000}
+        )
+        if item.rule == "MM040"
+    ]
     assert finding.severity is Severity.ERROR
     assert "about 2,500,000 rows" in finding.message
 
 
 def test_rewrite_of_a_table_created_in_the_migration_is_a_notice() -> None:
-    findings = found("CREATE TABLE t (age int); ALTER TABLE t ALTER COLUMN age TYPE bigint",
-                     table_sizes={(None, "t"): 9_000_000})
+    findings = found(
+        "CREATE TABLE t (age int); ALTER TABLE t ALTER COLUMN age TYPE bigint",
+        table_sizes={(None, "t"): 9_000_000},
+    )
     [rewrite] = [item for item in findings if item.rule == "MM013"]
     assert rewrite.severity is Severity.NOTICE
     assert "created in this migration" in rewrite.message
 
 
 def test_type_change_of_unknown_current_type_is_a_notice() -> None:
-    [finding] = [item for item in found("ALTER TABLE users ALTER COLUMN name TYPE text")
-                 if item.rule == "MM013"]
+    [finding] = [
+        item
+        for item in found("ALTER TABLE users ALTER COLUMN name TYPE text")
+        if item.rule == "MM013"
+    ]
     assert finding.severity is Severity.NOTICE
     assert "binary-coercible" in finding.message
 
 
 def test_not_null_without_default_on_an_empty_table_is_a_notice() -> None:
     sql = "ALTER TABLE users ADD COLUMN f boolean NOT NULL"
-    [empty] = [item for item in found(sql, table_sizes={(None, "users"): 0})
-               if item.rule == "MM010"]
+    [empty] = [
+        item for item in found(sql, table_sizes={(None, "users"): 0}) if item.rule == "MM010"
+    ]
     [unknown] = [item for item in found(sql) if item.rule == "MM010"]
     assert (empty.severity, unknown.severity) == (Severity.NOTICE, Severity.ERROR)
 
@@ -286,29 +408,55 @@ def test_enum_value_severity_depends_on_server_version() -> None:
 # --- suppression --------------------------------------------------------------------------------
 
 SUPPRESSIONS = [
-    pytest.param("-- truss:ignore MM001\nCREATE INDEX ix ON users (email);", ["MM060"],
-                 id="line-before"),
-    pytest.param("CREATE INDEX ix ON users (email); -- truss:ignore MM001", ["MM060"],
-                 id="same-line"),
-    pytest.param("-- truss:ignore MM001, MM060\nCREATE INDEX ix ON users (email);", [],
-                 id="several-ids-comma"),
-    pytest.param("-- truss:ignore MM001 MM060\nCREATE INDEX ix ON users (email);", [],
-                 id="several-ids-space"),
-    pytest.param("-- truss:ignore create-index-non-concurrently\nCREATE INDEX ix ON users (e);",
-                 ["MM060"], id="by-rule-name"),
-    pytest.param("/* truss:ignore mm001 */ CREATE INDEX ix ON users (email);", ["MM060"],
-                 id="block-comment-lower-case-id"),
-    pytest.param("-- truss:ignore MM013\nCREATE INDEX ix ON users (email);", ["MM001", "MM060"],
-                 id="other-rule-not-silenced"),
-    pytest.param("-- truss:ignore MM001\n\nCREATE INDEX ix ON users (email);", ["MM001", "MM060"],
-                 id="two-lines-above-does-not-count"),
-    pytest.param("-- truss:ignore MM001\nCREATE INDEX a ON users (x);\n"
-                 "CREATE INDEX b ON users (y);",
-                 ["MM060", "MM001"], id="only-the-next-statement"),
-    pytest.param("-- please ignore MM001\nCREATE INDEX ix ON users (email);", ["MM001", "MM060"],
-                 id="needs-the-directive"),
-    pytest.param("CREATE INDEX ix ON users (email) -- truss:ignore MM001\n;", ["MM060"],
-                 id="comment-inside-statement"),
+    pytest.param(
+        "-- truss:ignore MM001\nCREATE INDEX ix ON users (email);", ["MM060"], id="line-before"
+    ),
+    pytest.param(
+        "CREATE INDEX ix ON users (email); -- truss:ignore MM001", ["MM060"], id="same-line"
+    ),
+    pytest.param(
+        "-- truss:ignore MM001, MM060\nCREATE INDEX ix ON users (email);",
+        [],
+        id="several-ids-comma",
+    ),
+    pytest.param(
+        "-- truss:ignore MM001 MM060\nCREATE INDEX ix ON users (email);", [], id="several-ids-space"
+    ),
+    pytest.param(
+        "-- truss:ignore create-index-non-concurrently\nCREATE INDEX ix ON users (e);",
+        ["MM060"],
+        id="by-rule-name",
+    ),
+    pytest.param(
+        "/* truss:ignore mm001 */ CREATE INDEX ix ON users (email);",
+        ["MM060"],
+        id="block-comment-lower-case-id",
+    ),
+    pytest.param(
+        "-- truss:ignore MM013\nCREATE INDEX ix ON users (email);",
+        ["MM001", "MM060"],
+        id="other-rule-not-silenced",
+    ),
+    pytest.param(
+        "-- truss:ignore MM001\n\nCREATE INDEX ix ON users (email);",
+        ["MM001", "MM060"],
+        id="two-lines-above-does-not-count",
+    ),
+    pytest.param(
+        "-- truss:ignore MM001\nCREATE INDEX a ON users (x);\nCREATE INDEX b ON users (y);",
+        ["MM060", "MM001"],
+        id="only-the-next-statement",
+    ),
+    pytest.param(
+        "-- please ignore MM001\nCREATE INDEX ix ON users (email);",
+        ["MM001", "MM060"],
+        id="needs-the-directive",
+    ),
+    pytest.param(
+        "CREATE INDEX ix ON users (email) -- truss:ignore MM001\n;",
+        ["MM060"],
+        id="comment-inside-statement",
+    ),
 ]
 
 
@@ -333,8 +481,12 @@ def test_finding_fields() -> None:
     assert finding.statement == "CREATE INDEX ix ON users (email)"
     assert finding.hint == RULES["MM001"].hint
     assert finding.as_dict() == {
-        "line": 12, "rule": "MM001", "severity": "warning", "message": finding.message,
-        "hint": finding.hint, "statement": finding.statement,
+        "line": 12,
+        "rule": "MM001",
+        "severity": "warning",
+        "message": finding.message,
+        "hint": finding.hint,
+        "statement": finding.statement,
     }
 
 

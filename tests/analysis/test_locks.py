@@ -48,8 +48,11 @@ def documented_conflicts() -> dict[tuple[str, str], bool]:
 MATRIX = documented_conflicts()
 
 
-@pytest.mark.parametrize(("requested", "existing"), sorted(MATRIX),
-                         ids=[f"{a}-vs-{b}".replace(" ", "_") for a, b in sorted(MATRIX)])
+@pytest.mark.parametrize(
+    ("requested", "existing"),
+    sorted(MATRIX),
+    ids=[f"{a}-vs-{b}".replace(" ", "_") for a, b in sorted(MATRIX)],
+)
 def test_conflict_matrix_matches_the_documentation(requested: str, existing: str) -> None:
     assert conflicts(LockMode(requested), LockMode(existing)) is MATRIX[(requested, existing)]
 
@@ -78,8 +81,9 @@ PG_LOCKS_NAMES = [
 ]
 
 
-@pytest.mark.parametrize(("mode", "name", "level"), PG_LOCKS_NAMES,
-                         ids=[name for _, name, _ in PG_LOCKS_NAMES])
+@pytest.mark.parametrize(
+    ("mode", "name", "level"), PG_LOCKS_NAMES, ids=[name for _, name, _ in PG_LOCKS_NAMES]
+)
 def test_pg_locks_spelling_and_level(mode: LockMode, name: str, level: int) -> None:
     assert mode.pg_locks_name == name
     assert LockMode.from_pg_locks(name) is mode
@@ -100,80 +104,149 @@ def test_strongest_is_the_highest_level() -> None:
 
 STATEMENTS = [
     # ACCESS SHARE
-    ("select", "SELECT * FROM users u JOIN app.orders o ON o.user_id = u.id",
-     [("users", "ACCESS SHARE"), ("app.orders", "ACCESS SHARE")]),
-    ("select-cte-name-is-not-a-table", "WITH recent AS (SELECT * FROM users) SELECT * FROM recent",
-     [("users", "ACCESS SHARE")]),
-    ("create-view-reads-its-tables", "CREATE VIEW v AS SELECT * FROM users",
-     [("users", "ACCESS SHARE")]),
+    (
+        "select",
+        "SELECT * FROM users u JOIN app.orders o ON o.user_id = u.id",
+        [("users", "ACCESS SHARE"), ("app.orders", "ACCESS SHARE")],
+    ),
+    (
+        "select-cte-name-is-not-a-table",
+        "WITH recent AS (SELECT * FROM users) SELECT * FROM recent",
+        [("users", "ACCESS SHARE")],
+    ),
+    (
+        "create-view-reads-its-tables",
+        "CREATE VIEW v AS SELECT * FROM users",
+        [("users", "ACCESS SHARE")],
+    ),
     ("copy-to", "COPY users TO STDOUT", [("users", "ACCESS SHARE")]),
     # ROW SHARE
     ("select-for-update", "SELECT * FROM jobs FOR UPDATE SKIP LOCKED", [("jobs", "ROW SHARE")]),
     # ROW EXCLUSIVE
     ("insert", "INSERT INTO users (id) VALUES (1)", [("users", "ROW EXCLUSIVE")]),
-    ("insert-select", "INSERT INTO archive SELECT * FROM users",
-     [("archive", "ROW EXCLUSIVE"), ("users", "ACCESS SHARE")]),
-    ("update-from", "UPDATE users SET x = 1 FROM orgs WHERE orgs.id = users.org_id",
-     [("users", "ROW EXCLUSIVE"), ("orgs", "ACCESS SHARE")]),
+    (
+        "insert-select",
+        "INSERT INTO archive SELECT * FROM users",
+        [("archive", "ROW EXCLUSIVE"), ("users", "ACCESS SHARE")],
+    ),
+    (
+        "update-from",
+        "UPDATE users SET x = 1 FROM orgs WHERE orgs.id = users.org_id",
+        [("users", "ROW EXCLUSIVE"), ("orgs", "ACCESS SHARE")],
+    ),
     ("delete", "DELETE FROM users WHERE id = 1", [("users", "ROW EXCLUSIVE")]),
-    ("merge", "MERGE INTO users u USING incoming i ON u.id = i.id WHEN MATCHED THEN DELETE",
-     [("users", "ROW EXCLUSIVE"), ("incoming", "ACCESS SHARE")]),
+    (
+        "merge",
+        "MERGE INTO users u USING incoming i ON u.id = i.id WHEN MATCHED THEN DELETE",
+        [("users", "ROW EXCLUSIVE"), ("incoming", "ACCESS SHARE")],
+    ),
     ("copy-from", "COPY users FROM STDIN", [("users", "ROW EXCLUSIVE")]),
-    ("explain-analyze-takes-the-statement-locks", "EXPLAIN ANALYZE DELETE FROM users",
-     [("users", "ROW EXCLUSIVE")]),
+    (
+        "explain-analyze-takes-the-statement-locks",
+        "EXPLAIN ANALYZE DELETE FROM users",
+        [("users", "ROW EXCLUSIVE")],
+    ),
     # SHARE UPDATE EXCLUSIVE
-    ("create-index-concurrently", "CREATE INDEX CONCURRENTLY ix ON users (email)",
-     [("users", "SHARE UPDATE EXCLUSIVE")]),
-    ("reindex-concurrently", "REINDEX TABLE CONCURRENTLY users",
-     [("users", "SHARE UPDATE EXCLUSIVE")]),
-    ("drop-index-concurrently", "DROP INDEX CONCURRENTLY ix",
-     [("ix", "SHARE UPDATE EXCLUSIVE")]),
+    (
+        "create-index-concurrently",
+        "CREATE INDEX CONCURRENTLY ix ON users (email)",
+        [("users", "SHARE UPDATE EXCLUSIVE")],
+    ),
+    (
+        "reindex-concurrently",
+        "REINDEX TABLE CONCURRENTLY users",
+        [("users", "SHARE UPDATE EXCLUSIVE")],
+    ),
+    ("drop-index-concurrently", "DROP INDEX CONCURRENTLY ix", [("ix", "SHARE UPDATE EXCLUSIVE")]),
     ("vacuum", "VACUUM users", [("users", "SHARE UPDATE EXCLUSIVE")]),
     ("analyze", "ANALYZE users", [("users", "SHARE UPDATE EXCLUSIVE")]),
-    ("validate-constraint", "ALTER TABLE users VALIDATE CONSTRAINT fk",
-     [("users", "SHARE UPDATE EXCLUSIVE")]),
-    ("set-statistics", "ALTER TABLE users ALTER COLUMN email SET STATISTICS 500",
-     [("users", "SHARE UPDATE EXCLUSIVE")]),
-    ("cluster-on", "ALTER TABLE users CLUSTER ON users_pkey",
-     [("users", "SHARE UPDATE EXCLUSIVE")]),
-    ("set-fillfactor", "ALTER TABLE users SET (fillfactor = 70, autovacuum_enabled = off)",
-     [("users", "SHARE UPDATE EXCLUSIVE")]),
-    ("attach-partition", "ALTER TABLE events ATTACH PARTITION events_2025 FOR VALUES FROM "
-     "('2025-01-01') TO ('2026-01-01')",
-     [("events", "SHARE UPDATE EXCLUSIVE"), ("events_2025", "ACCESS EXCLUSIVE")]),
-    ("detach-partition-concurrently", "ALTER TABLE events DETACH PARTITION events_2024 "
-     "CONCURRENTLY",
-     [("events", "SHARE UPDATE EXCLUSIVE"), ("events_2024", "SHARE UPDATE EXCLUSIVE")]),
-    ("create-statistics", "CREATE STATISTICS st ON a, b FROM users",
-     [("users", "SHARE UPDATE EXCLUSIVE")]),
-    ("comment-on-column", "COMMENT ON COLUMN app.users.email IS 'x'",
-     [("app.users", "SHARE UPDATE EXCLUSIVE")]),
+    (
+        "validate-constraint",
+        "ALTER TABLE users VALIDATE CONSTRAINT fk",
+        [("users", "SHARE UPDATE EXCLUSIVE")],
+    ),
+    (
+        "set-statistics",
+        "ALTER TABLE users ALTER COLUMN email SET STATISTICS 500",
+        [("users", "SHARE UPDATE EXCLUSIVE")],
+    ),
+    (
+        "cluster-on",
+        "ALTER TABLE users CLUSTER ON users_pkey",
+        [("users", "SHARE UPDATE EXCLUSIVE")],
+    ),
+    (
+        "set-fillfactor",
+        "ALTER TABLE users SET (fillfactor = 70, autovacuum_enabled = off)",
+        [("users", "SHARE UPDATE EXCLUSIVE")],
+    ),
+    (
+        "attach-partition",
+        "ALTER TABLE events ATTACH PARTITION events_2025 FOR VALUES FROM "
+        "('2025-01-01') TO ('2026-01-01')",
+        [("events", "SHARE UPDATE EXCLUSIVE"), ("events_2025", "ACCESS EXCLUSIVE")],
+    ),
+    (
+        "detach-partition-concurrently",
+        "ALTER TABLE events DETACH PARTITION events_2024 CONCURRENTLY",
+        [("events", "SHARE UPDATE EXCLUSIVE"), ("events_2024", "SHARE UPDATE EXCLUSIVE")],
+    ),
+    (
+        "create-statistics",
+        "CREATE STATISTICS st ON a, b FROM users",
+        [("users", "SHARE UPDATE EXCLUSIVE")],
+    ),
+    (
+        "comment-on-column",
+        "COMMENT ON COLUMN app.users.email IS 'x'",
+        [("app.users", "SHARE UPDATE EXCLUSIVE")],
+    ),
     ("rename-index", "ALTER INDEX ix RENAME TO iy", [("ix", "SHARE UPDATE EXCLUSIVE")]),
-    ("create-table-inherits", "CREATE TABLE child () INHERITS (parent)",
-     [("parent", "SHARE UPDATE EXCLUSIVE")]),
+    (
+        "create-table-inherits",
+        "CREATE TABLE child () INHERITS (parent)",
+        [("parent", "SHARE UPDATE EXCLUSIVE")],
+    ),
     # SHARE
     ("create-index", "CREATE INDEX ix ON users (email)", [("users", "SHARE")]),
     ("reindex-table", "REINDEX TABLE users", [("users", "SHARE")]),
     ("lock-in-share-mode", "LOCK TABLE a, b IN SHARE MODE", [("a", "SHARE"), ("b", "SHARE")]),
     # SHARE ROW EXCLUSIVE
-    ("add-foreign-key-locks-both-tables",
-     "ALTER TABLE orders ADD CONSTRAINT fk FOREIGN KEY (user_id) REFERENCES users (id)",
-     [("orders", "SHARE ROW EXCLUSIVE"), ("users", "SHARE ROW EXCLUSIVE")]),
-    ("create-trigger", "CREATE TRIGGER tr AFTER INSERT ON users FOR EACH ROW EXECUTE FUNCTION f()",
-     [("users", "SHARE ROW EXCLUSIVE")]),
+    (
+        "add-foreign-key-locks-both-tables",
+        "ALTER TABLE orders ADD CONSTRAINT fk FOREIGN KEY (user_id) REFERENCES users (id)",
+        [("orders", "SHARE ROW EXCLUSIVE"), ("users", "SHARE ROW EXCLUSIVE")],
+    ),
+    (
+        "create-trigger",
+        "CREATE TRIGGER tr AFTER INSERT ON users FOR EACH ROW EXECUTE FUNCTION f()",
+        [("users", "SHARE ROW EXCLUSIVE")],
+    ),
     ("disable-trigger", "ALTER TABLE users DISABLE TRIGGER tr", [("users", "SHARE ROW EXCLUSIVE")]),
-    ("create-table-with-foreign-key", "CREATE TABLE orders (user_id bigint REFERENCES users)",
-     [("users", "SHARE ROW EXCLUSIVE")]),
+    (
+        "create-table-with-foreign-key",
+        "CREATE TABLE orders (user_id bigint REFERENCES users)",
+        [("users", "SHARE ROW EXCLUSIVE")],
+    ),
     # EXCLUSIVE
-    ("refresh-concurrently", "REFRESH MATERIALIZED VIEW CONCURRENTLY stats",
-     [("stats", "EXCLUSIVE")]),
+    (
+        "refresh-concurrently",
+        "REFRESH MATERIALIZED VIEW CONCURRENTLY stats",
+        [("stats", "EXCLUSIVE")],
+    ),
     ("lock-in-exclusive-mode", "LOCK TABLE a IN EXCLUSIVE MODE", [("a", "EXCLUSIVE")]),
     # ACCESS EXCLUSIVE
     ("add-column", "ALTER TABLE users ADD COLUMN age int", [("users", "ACCESS EXCLUSIVE")]),
-    ("alter-column-type", "ALTER TABLE users ALTER COLUMN age TYPE bigint",
-     [("users", "ACCESS EXCLUSIVE")]),
-    ("drop-table", "DROP TABLE a, app.b",
-     [("a", "ACCESS EXCLUSIVE"), ("app.b", "ACCESS EXCLUSIVE")]),
+    (
+        "alter-column-type",
+        "ALTER TABLE users ALTER COLUMN age TYPE bigint",
+        [("users", "ACCESS EXCLUSIVE")],
+    ),
+    (
+        "drop-table",
+        "DROP TABLE a, app.b",
+        [("a", "ACCESS EXCLUSIVE"), ("app.b", "ACCESS EXCLUSIVE")],
+    ),
     ("truncate", "TRUNCATE users", [("users", "ACCESS EXCLUSIVE")]),
     ("refresh", "REFRESH MATERIALIZED VIEW stats", [("stats", "ACCESS EXCLUSIVE")]),
     ("lock-default-mode", "LOCK users", [("users", "ACCESS EXCLUSIVE")]),
@@ -184,15 +257,25 @@ STATEMENTS = [
     ("rename-column", "ALTER TABLE users RENAME COLUMN a TO b", [("users", "ACCESS EXCLUSIVE")]),
     ("rename-table", "ALTER TABLE users RENAME TO people", [("users", "ACCESS EXCLUSIVE")]),
     ("set-schema", "ALTER TABLE users SET SCHEMA app", [("users", "ACCESS EXCLUSIVE")]),
-    ("detach-partition", "ALTER TABLE events DETACH PARTITION events_2024",
-     [("events", "ACCESS EXCLUSIVE"), ("events_2024", "ACCESS EXCLUSIVE")]),
-    ("create-partition", "CREATE TABLE events_2026 PARTITION OF events FOR VALUES FROM "
-     "('2026-01-01') TO ('2027-01-01')", [("events", "ACCESS EXCLUSIVE")]),
+    (
+        "detach-partition",
+        "ALTER TABLE events DETACH PARTITION events_2024",
+        [("events", "ACCESS EXCLUSIVE"), ("events_2024", "ACCESS EXCLUSIVE")],
+    ),
+    (
+        "create-partition",
+        "CREATE TABLE events_2026 PARTITION OF events FOR VALUES FROM "
+        "('2026-01-01') TO ('2027-01-01')",
+        [("events", "ACCESS EXCLUSIVE")],
+    ),
     ("drop-trigger", "DROP TRIGGER tr ON app.users", [("app.users", "ACCESS EXCLUSIVE")]),
     ("create-policy", "CREATE POLICY p ON users USING (true)", [("users", "ACCESS EXCLUSIVE")]),
     ("set-logged", "ALTER TABLE users SET LOGGED", [("users", "ACCESS EXCLUSIVE")]),
-    ("user-catalog-table-option", "ALTER TABLE users SET (user_catalog_table = true)",
-     [("users", "ACCESS EXCLUSIVE")]),
+    (
+        "user-catalog-table-option",
+        "ALTER TABLE users SET (user_catalog_table = true)",
+        [("users", "ACCESS EXCLUSIVE")],
+    ),
     # no lock on an existing relation
     ("create-table", "CREATE TABLE fresh (id bigint)", []),
     ("create-function", "CREATE FUNCTION f() RETURNS int AS 'select 1' LANGUAGE sql", []),
@@ -200,20 +283,23 @@ STATEMENTS = [
 ]
 
 
-@pytest.mark.parametrize(("sql", "expected"), [case[1:] for case in STATEMENTS],
-                         ids=[case[0] for case in STATEMENTS])
+@pytest.mark.parametrize(
+    ("sql", "expected"), [case[1:] for case in STATEMENTS], ids=[case[0] for case in STATEMENTS]
+)
 def test_lock_requirements(sql: str, expected: list) -> None:
     assert locks(sql) == expected
 
 
 def test_strongest_subcommand_wins() -> None:
     assert locks("ALTER TABLE users ALTER COLUMN a SET STATISTICS 10, VALIDATE CONSTRAINT c") == [
-        ("users", "SHARE UPDATE EXCLUSIVE")]
+        ("users", "SHARE UPDATE EXCLUSIVE")
+    ]
     assert locks("ALTER TABLE users VALIDATE CONSTRAINT c, ADD COLUMN z int") == [
-        ("users", "ACCESS EXCLUSIVE")]
-    assert locks("ALTER TABLE users VALIDATE CONSTRAINT c, ADD CONSTRAINT fk FOREIGN KEY (o) "
-                 "REFERENCES orgs") == [("users", "SHARE ROW EXCLUSIVE"),
-                                        ("orgs", "SHARE ROW EXCLUSIVE")]
+        ("users", "ACCESS EXCLUSIVE")
+    ]
+    assert locks(
+        "ALTER TABLE users VALIDATE CONSTRAINT c, ADD CONSTRAINT fk FOREIGN KEY (o) REFERENCES orgs"
+    ) == [("users", "SHARE ROW EXCLUSIVE"), ("orgs", "SHARE ROW EXCLUSIVE")]
 
 
 def test_same_table_twice_keeps_the_strongest_mode() -> None:

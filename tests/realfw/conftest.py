@@ -8,9 +8,11 @@ import shutil
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from psycopg import conninfo
 
 from migrations_manager.services.node import node_pg_migrate as app_node_pg_migrate
 from tests.utils import Target, fresh_database
@@ -23,6 +25,18 @@ def require_tool(path: Path | str | None, what: str) -> str:
     found = shutil.which(str(path)) if path else None
     if found:
         return found
+    _missing(what)
+
+
+def require_package(name: str) -> Path:
+    """The npm package's folder in tests/realfw/node_modules (skip locally, fail under CI)."""
+    folder = NODE_BIN.parent / name
+    if not (folder / "package.json").is_file():
+        _missing(f"{name} (npm)")
+    return folder
+
+
+def _missing(what: str):
     reason = f"{what} is not installed: run `make test` (it installs the real frameworks)"
     if os.environ.get("CI"):
         pytest.fail(reason)
@@ -89,3 +103,66 @@ def run_tool(
     if check and result.returncode != 0:
         raise AssertionError(f"{' '.join(argv)} failed:\n{result.stdout}\n{result.stderr}")
     return result
+
+
+@dataclass
+class NodeProject:
+    """A scratch Node.js project on the test's database: config files, and the frameworks of
+    tests/realfw/node_modules (linked in, so CLIs find their local install)."""
+
+    root: Path
+    env: dict[str, str]
+
+    def write(self, relative: str, text: str) -> Path:
+        path = self.root / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+        return path
+
+    def connection(self, **names: str) -> dict[str, object]:
+        """The database's connection settings for a framework's config file, under the keys
+        ``names`` maps from host, port, user, password and database."""
+        values = {
+            "host": self.env["PGHOST"],
+            "port": int(self.env["PGPORT"]),
+            "user": self.env["PGUSER"],
+            "password": self.env["PGPASSWORD"] or None,
+            "database": self.env["PGDATABASE"],
+        }
+        return {names.get(key, key): value for key, value in values.items()}
+
+    def run(self, tool: str, *args: str, check: bool = True) -> subprocess.CompletedProcess:
+        """Run ``tool``, a CLI of node_modules/.bin, in the project."""
+        return self._run([require_tool(NODE_BIN / tool, f"{tool} (npm)"), *args], check)
+
+    def script(self, package: str, text: str, check: bool = True) -> subprocess.CompletedProcess:
+        """Run ``text`` with Node.js, for a framework driven through its library API."""
+        require_package(package)
+        node = require_tool("node", "Node.js")
+        return self._run([node, str(self.write(f"run-{package}.js", text))], check)
+
+    def _run(self, command: list[str], check: bool) -> subprocess.CompletedProcess:
+        return run_tool(command, cwd=self.root, env=self.env, check=check)
+
+
+@pytest.fixture
+def node_project(target_db, tmp_path) -> NodeProject:
+    """A Node.js project whose libpq-style PG* variables point at the test's database."""
+    root = tmp_path / "project"
+    root.mkdir()
+    if NODE_BIN.parent.is_dir():
+        (root / "node_modules").symlink_to(NODE_BIN.parent, target_is_directory=True)
+    params = conninfo.conninfo_to_dict(target_db.url)
+    env = {
+        **os.environ,
+        "PGHOST": str(params.get("host", "localhost")),
+        "PGPORT": str(params.get("port", "5432")),
+        "PGUSER": str(params.get("user", "postgres")),
+        "PGPASSWORD": str(params.get("password") or ""),
+        "PGDATABASE": target_db.name,
+        "DATABASE_URL": target_db.as_url(),
+        "MIGRATIONS_DIR": str(target_db.directory),
+        # Migration files live outside the project: let their require() find the frameworks.
+        "NODE_PATH": str(NODE_BIN.parent),
+    }
+    return NodeProject(root, env)

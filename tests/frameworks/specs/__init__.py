@@ -10,11 +10,11 @@ from .app_family import SPECS as APP_FAMILY
 from .base import Spec
 from .changelogs import SPECS as CHANGELOGS
 from .core import SPECS as CORE
+from .js import SPECS as JS
 from .python_family import SPECS as PYTHON_FAMILY
 
-SPECS: dict[str, Spec] = {spec.framework: spec for spec in [*CORE]}
-SPECS.update((spec.framework, spec) for spec in APP_FAMILY)
-SPECS.update((spec.framework, spec) for spec in CHANGELOGS)
-SPECS.update((spec.framework, spec) for spec in PYTHON_FAMILY)
+SPECS: dict[str, Spec] = {
+    spec.framework: spec for spec in [*CORE, *APP_FAMILY, *CHANGELOGS, *PYTHON_FAMILY, *JS]
+}
 
 __all__ = ["SPECS", "Spec"]
