@@ -191,3 +191,14 @@ def cannot_run_in_transaction(node: ast.Node) -> bool:
 def _detaches_concurrently(command: ast.Node) -> bool:
     definition = getattr(command, "def_", None)
     return isinstance(definition, ast.PartitionCmd) and bool(definition.concurrent)
+
+
+def cut_after_semicolons(source: str) -> list[str]:
+    """``source`` cut right after each semicolon that ends a statement, as text-splitting tools
+    store migrations (Supabase's ``statements``): comments and blanks before a statement stay
+    with it, and text after the last semicolon is the last piece. Semicolons inside literals,
+    dollar-quoted bodies or comments do not cut (PostgreSQL's scanner finds them).
+    """
+    cuts = [token.end + 1 for token in _scan(source) if token.name == "ASCII_59"]
+    starts = [0, *cuts]
+    return [source[start:end] for start, end in zip(starts, [*cuts, len(source)], strict=True)]

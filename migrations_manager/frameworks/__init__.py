@@ -16,6 +16,12 @@ from . import postgres_migrations  # noqa: F401
 from . import prisma  # noqa: F401
 from . import sqitch  # noqa: F401
 from . import yoyo_fw  # noqa: F401
+from . import atlas  # noqa: F401
+from . import go_tools  # noqa: F401
+from . import orms  # noqa: F401
+from . import pgroll  # noqa: F401
+from . import platforms  # noqa: F401
+from . import rust_tools  # noqa: F401
 from .registry import registry
 
 __all__ = ["registry", "load_extra_frameworks"]

@@ -26,6 +26,9 @@ Contract, method by method:
 - ``up_section(migration)`` / ``down_section(migration)``: the SQL text to execute, with the file
   line it starts on. ``None`` for down means irreversible. Files we cannot execute raise
   ``UnsupportedMigration`` naming the framework's own command.
+- ``runs_outside_transaction(migration)``: whether the framework runs the file without a
+  transaction (its own marker: dbmate ``transaction:false``, goose ``NO TRANSACTION``...), on top
+  of ``-- truss:no-transaction``. Such a file runs alone, statement by statement.
 - ``record(table, migrations)`` / ``unrecord(table, migrations)``: the statements that write or
   remove the row(s) the framework itself writes, composed with ``psycopg.sql`` (so a dry run can
   print them and a run executes exactly those). They run inside the caller's transaction.
@@ -49,7 +52,7 @@ from psycopg import sql
 
 from ..exceptions import UnsupportedMigration, UsageError
 from ..introspection.catalog import CatalogTable
-from ..sources import MigrationsDirectory, read_text, sha256_of
+from ..sources import MigrationsDirectory, read_text, runs_outside_transaction, sha256_of
 from ..types import AppliedRecord, Migration, MigrationStatus, Section, State, TableRef
 
 # format_type() spellings, grouped, for column signatures.
@@ -154,6 +157,9 @@ class TrackingAdapter:
 
     def down_section(self, migration: Migration) -> Section | None:
         return None
+
+    def runs_outside_transaction(self, migration: Migration) -> bool:
+        return runs_outside_transaction(read_text(migration.path))
 
     def ensure_executable(self, migration: Migration) -> None:
         if migration.extension not in self.executable_extensions:

@@ -15,7 +15,7 @@ from ..frameworks.base import TrackingAdapter
 from ..frameworks.detection import Tracking
 from ..introspection import catalog
 from ..runner import Progress, Runner
-from ..sources import MigrationsDirectory, read_text, runs_outside_transaction
+from ..sources import MigrationsDirectory
 from ..types import Direction, Migration, Plan, RunReport, StatusReport, Step
 from .node import node_step
 
@@ -86,7 +86,7 @@ def build_step(
         direction=direction,
         statements=tuple(statements),
         tracking=tuple(tracking_sql),
-        transactional=not runs_outside_transaction(read_text(migration.path)),
+        transactional=not adapter.runs_outside_transaction(migration),
     )
 
 

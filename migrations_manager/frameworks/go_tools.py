@@ -1,0 +1,265 @@
+"""Go migration tools whose SQL files carry marker comments: Tern, goose, dbmate.
+
+- Tern (frameworks.md §3): ``public.schema_version(version int4)``, ONE row holding the number
+  of the last applied ``NNN_name.sql``; up and down SQL are divided by the line
+  ``---- create above / drop below ----``; ``---- tern: disable-tx ----`` runs without a
+  transaction; files are Go templates (``{{ ... }}``), which only Tern can render.
+- goose (§18): ``goose_db_version``, a row per apply plus the version-0 row written with the
+  table; ``-- +goose Up`` / ``-- +goose Down``; ``-- +goose NO TRANSACTION``.
+- dbmate (§17): ``schema_migrations(version varchar)``, a row per version; ``-- migrate:up`` /
+  ``-- migrate:down`` blocks, ``transaction:false`` as an up-block option. Its table looks like
+  Rails' (≥ 5): Rails keeps ``ar_internal_metadata`` beside it, dbmate does not.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import psycopg
+from psycopg import sql
+
+from ..analysis.statements import parse_statements
+from ..exceptions import UnsupportedMigration
+from ..sources import MigrationsDirectory, read_text
+from ..types import AppliedRecord, Migration, Section, TableRef
+from .base import INTEGER_TYPES, TEXT_TYPES, TIMESTAMP_TYPES
+from .registry import registry
+from .sections import Marker, dashes_stripped, first, markers, section_from
+from .single_version import CurrentVersion, SingleVersionAdapter
+from .version_rows import VersionedName, VersionRowAdapter, file_migration, numbered
+
+UP_DOWN = ("up", "down")
+
+
+def _refuse(migration: Migration, problem: str) -> UnsupportedMigration:
+    return UnsupportedMigration(f"{migration.name}: {problem}", names=[migration.name])
+
+
+# ---- Tern ------------------------------------------------------------------------------------
+
+TERN_SELECT = sql.SQL("SELECT version FROM {table} LIMIT 1")
+TERN_UPDATE = sql.SQL("UPDATE {table} SET version = {version}")
+TERN_CREATE = (
+    sql.SQL("CREATE TABLE IF NOT EXISTS {table} (version int4 NOT NULL PRIMARY KEY)"),
+    sql.SQL("INSERT INTO {table} (version) SELECT 0 WHERE 0 = (SELECT count(*) FROM {table})"),
+)
+TERN_MARKERS = {"create above / drop below": "down", "tern: disable-tx": "no-transaction"}
+
+
+def _tern_markers(text: str) -> list[Marker]:
+    return markers(text, lambda comment: TERN_MARKERS.get(dashes_stripped(comment)))
+
+
+@registry.register
+class TernAdapter(SingleVersionAdapter):
+    name = "tern"
+    label = "Tern"
+    table_names = ("schema_version",)
+    default_schema = "public"
+    signature = {"version": INTEGER_TYPES}
+    exact_columns = True
+    native_command = "tern migrate"
+
+    def discover(self, directory: MigrationsDirectory) -> list[Migration]:
+        found = [
+            file_migration(path, parsed)
+            for path in directory.files((".sql",))
+            if (parsed := numbered(path.name, (".sql",))) and parsed.description
+        ]
+        return sorted(found, key=lambda m: m.sort_key)
+
+    def current_version(self, conn: psycopg.Connection, table: TableRef) -> CurrentVersion | None:
+        row = conn.execute(TERN_SELECT.format(table=table.identifier)).fetchone()
+        # Tern creates the table with version 0: nothing applied.
+        return CurrentVersion(str(row[0])) if row and row[0] else None
+
+    def up_section(self, migration: Migration) -> Section:
+        text = self._text(migration)
+        divider = first(_tern_markers(text), "down")
+        return Section(text if divider is None else text[: divider.offset], 1)
+
+    def down_section(self, migration: Migration) -> Section | None:
+        text = self._text(migration)
+        return section_from(text, _tern_markers(text), "down", boundaries=())
+
+    def runs_outside_transaction(self, migration: Migration) -> bool:
+        text = read_text(migration.path)
+        return super().runs_outside_transaction(migration) or bool(
+            first(_tern_markers(text), "no-transaction")
+        )
+
+    def _text(self, migration: Migration) -> str:
+        text = read_text(migration.path)
+        if "{{" in text:
+            raise _refuse(
+                migration,
+                "it uses Tern's Go template syntax ({{ ... }}), which only Tern renders. "
+                f"Run it with {self.native_command}.",
+            )
+        return text
+
+    def record(self, table: TableRef, migrations: Sequence[Migration]) -> list[sql.Composable]:
+        top = max(int(m.identifier) for m in migrations)
+        return [TERN_UPDATE.format(table=table.identifier, version=sql.Literal(top))]
+
+    def create_table(self, table: TableRef) -> list[sql.Composable]:
+        return [statement.format(table=table.identifier) for statement in TERN_CREATE]
+
+
+# ---- goose -----------------------------------------------------------------------------------
+
+GOOSE_SELECT = sql.SQL("SELECT version_id, is_applied, tstamp FROM {table} ORDER BY id")
+GOOSE_CREATE = (
+    sql.SQL(
+        "CREATE TABLE {table} (id integer PRIMARY KEY GENERATED BY DEFAULT AS IDENTITY,"
+        " version_id bigint NOT NULL, is_applied boolean NOT NULL,"
+        " tstamp timestamp NOT NULL DEFAULT now())"
+    ),
+    # goose writes this row with the table, and its Provider refuses a table without it.
+    sql.SQL("INSERT INTO {table} (version_id, is_applied) VALUES (0, true)"),
+)
+GOOSE_MARKERS = {
+    "+goose Up": "up",
+    "+goose Down": "down",
+    "+goose NO TRANSACTION": "no-transaction",
+    "+goose ENVSUBST ON": "envsubst",
+}
+
+
+def _goose_markers(text: str) -> list[Marker]:
+    return markers(text, GOOSE_MARKERS.get)
+
+
+@registry.register
+class GooseAdapter(VersionRowAdapter):
+    name = "goose"
+    label = "goose"
+    table_names = ("goose_db_version",)
+    default_schema = None
+    signature = {
+        "id": INTEGER_TYPES,
+        "version_id": INTEGER_TYPES,
+        "is_applied": frozenset({"boolean"}),
+        "tstamp": TIMESTAMP_TYPES,
+    }
+    exact_columns = True
+    extensions = (".sql", ".go")
+    native_command = "goose up"
+    in_order_only = True  # goose refuses a missing (older) migration without -allow-missing
+    identifier_column = "version_id"
+
+    def parse_name(self, name: str) -> VersionedName | None:
+        parsed = numbered(name, self.extensions)
+        return parsed if parsed and parsed.sort_key[0] >= 1 else None
+
+    def read_records(
+        self, conn: psycopg.Connection, table: TableRef, migrations: Sequence[Migration]
+    ) -> list[AppliedRecord]:
+        """Per version, its newest row decides (old goose wrote ``is_applied = false`` on down)."""
+        newest: dict[int, tuple[bool, object]] = {}
+        for version, is_applied, tstamp in conn.execute(
+            GOOSE_SELECT.format(table=table.identifier)
+        ):
+            newest.pop(version, None)  # re-inserted in the order of its newest row
+            newest[version] = (is_applied, tstamp)
+        return [
+            AppliedRecord(str(version), applied_at=tstamp)
+            for version, (is_applied, tstamp) in newest.items()
+            if version != 0 and is_applied
+        ]
+
+    def row(self, table: TableRef, migration: Migration) -> dict[str, sql.Composable]:
+        version = int(migration.identifier)
+        return {"version_id": sql.Literal(version), "is_applied": sql.Literal(True)}
+
+    def create_table(self, table: TableRef) -> list[sql.Composable]:
+        return [statement.format(table=table.identifier) for statement in GOOSE_CREATE]
+
+    def up_section(self, migration: Migration) -> Section:
+        return self._section(migration, "up")
+
+    def down_section(self, migration: Migration) -> Section | None:
+        return self._section(migration, "down")
+
+    def _section(self, migration: Migration, kind: str) -> Section | None:
+        self.ensure_executable(migration)
+        text = read_text(migration.path)
+        found = _goose_markers(text)
+        if first(found, "up") is None:
+            raise _refuse(migration, "goose requires a '-- +goose Up' annotation.")
+        if first(found, "envsubst"):
+            raise _refuse(
+                migration,
+                "it substitutes environment variables (-- +goose ENVSUBST ON), which only "
+                f"goose does. Run it with {self.native_command}.",
+            )
+        return section_from(text, found, kind, boundaries=UP_DOWN)
+
+    def runs_outside_transaction(self, migration: Migration) -> bool:
+        if migration.extension != ".sql":
+            return False
+        text = read_text(migration.path)
+        return super().runs_outside_transaction(migration) or bool(
+            first(_goose_markers(text), "no-transaction")
+        )
+
+
+# ---- dbmate ----------------------------------------------------------------------------------
+
+DBMATE_CREATE = sql.SQL("CREATE TABLE IF NOT EXISTS {table} (version varchar PRIMARY KEY)")
+
+
+def _dbmate_marker(comment: str) -> str | None:
+    words = comment.split()
+    return {"migrate:up": "up", "migrate:down": "down"}.get(words[0]) if words else None
+
+
+@registry.register
+class DbmateAdapter(VersionRowAdapter):
+    name = "dbmate"
+    label = "dbmate"
+    table_names = ("schema_migrations",)
+    default_schema = None
+    signature = {"version": TEXT_TYPES}
+    exact_columns = True
+    forbidden_siblings = frozenset({"ar_internal_metadata"})  # that is Rails
+    native_command = "dbmate up"
+    order_by = ("version",)
+
+    def parse_name(self, name: str) -> VersionedName | None:
+        """``^(\\d+).*\\.sql$``: the version is the leading digits, kept as written."""
+        digits = name[: len(name) - len(name.lstrip("0123456789"))]
+        if not digits or not name.endswith(".sql"):
+            return None
+        return VersionedName(digits, (name,))
+
+    def create_table(self, table: TableRef) -> list[sql.Composable]:
+        return [DBMATE_CREATE.format(table=table.identifier)]
+
+    def up_section(self, migration: Migration) -> Section:
+        return self._blocks(migration)[0]
+
+    def down_section(self, migration: Migration) -> Section | None:
+        return self._blocks(migration)[1]
+
+    def runs_outside_transaction(self, migration: Migration) -> bool:
+        up = first(markers(read_text(migration.path), _dbmate_marker), "up")
+        options = up.words[1:] if up else ()
+        return super().runs_outside_transaction(migration) or "transaction:false" in options
+
+    def _blocks(self, migration: Migration) -> tuple[Section, Section]:
+        """The up and down blocks; refused where dbmate refuses the file (its migration.go)."""
+        text = read_text(migration.path)
+        found = markers(text, _dbmate_marker)
+        up, down = first(found, "up"), first(found, "down")
+        if up is None or down is None:
+            missing = "-- migrate:up" if up is None else "-- migrate:down"
+            raise _refuse(migration, f"dbmate requires a '{missing}' block in every migration.")
+        if up.offset > down.offset:
+            raise _refuse(migration, "dbmate requires '-- migrate:up' before '-- migrate:down'.")
+        if parse_statements(text[: up.offset], name=migration.name):
+            raise _refuse(migration, "dbmate refuses statements before '-- migrate:up'.")
+        return (
+            Section(text[up.offset : down.offset], up.line),
+            Section(text[down.offset :], down.line),
+        )
