@@ -43,8 +43,32 @@ def _missing(what: str):
     pytest.skip(reason)
 
 
+Tool = Callable[..., subprocess.CompletedProcess]
+
+
+def command_line_tool(binary: str, what: str, *, cwd: Path, env: dict[str, str]) -> Tool:
+    """``run(*args, check=True)``: the tool's result, or an AssertionError with its output."""
+
+    def run(*args: str, check: bool = True) -> subprocess.CompletedProcess:
+        result = subprocess.run(
+            [binary, *args],
+            cwd=cwd,
+            env={**os.environ, **env},
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        if check and result.returncode != 0:
+            raise AssertionError(
+                f"{what} {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}"
+            )
+        return result
+
+    return run
+
+
 @pytest.fixture
-def node_pg_migrate(target_db, tmp_path) -> Callable[..., subprocess.CompletedProcess]:
+def node_pg_migrate(target_db, tmp_path) -> Tool:
     """Run the real node-pg-migrate CLI alone, on the test's database (or ``target``) and
     migrations directory."""
     binary = require_tool(NODE_BIN / "node-pg-migrate", "node-pg-migrate (npm)")
@@ -52,21 +76,22 @@ def node_pg_migrate(target_db, tmp_path) -> Callable[..., subprocess.CompletedPr
     def run(
         *args: str, check: bool = True, target: Target = target_db
     ) -> subprocess.CompletedProcess:
-        result = subprocess.run(
-            [binary, *args, "--migrations-dir", str(target.directory)],
-            cwd=tmp_path,
-            env={**os.environ, "DATABASE_URL": target.as_url()},
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
-        if check and result.returncode != 0:
-            raise AssertionError(
-                f"node-pg-migrate {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}"
-            )
-        return result
+        env = {"DATABASE_URL": target.as_url()}
+        tool = command_line_tool(binary, "node-pg-migrate", cwd=tmp_path, env=env)
+        return tool(*args, "--migrations-dir", str(target.directory), check=check)
 
     return run
+
+
+@pytest.fixture
+def dbmate(target_db, tmp_path) -> Tool:
+    """Run the real dbmate (npm package ``dbmate``) on the test's database and directory."""
+    binary = require_tool(NODE_BIN / "dbmate", "dbmate (npm)")
+    url = target_db.as_url()
+    url += ("&" if "?" in url else "?") + "sslmode=disable"
+    run = command_line_tool(binary, "dbmate", cwd=tmp_path, env={})
+    options = ("--url", url, "--migrations-dir", str(target_db.directory), "--no-dump-schema")
+    return lambda *args, check=True: run(*options, *args, check=check)
 
 
 @pytest.fixture
