@@ -8,6 +8,7 @@ import shutil
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -44,6 +45,18 @@ def _missing(what: str):
 
 
 Tool = Callable[..., subprocess.CompletedProcess]
+
+
+@contextmanager
+def held_back(directory: Path, name: str) -> Iterator[None]:
+    """Keep migration ``name`` out of ``directory`` during the block, so a framework run there
+    applies only the others; it is back afterwards, pending."""
+    aside = directory.parent / f"{name}.held-back"
+    (directory / name).rename(aside)
+    try:
+        yield
+    finally:
+        aside.rename(directory / name)
 
 
 def command_line_tool(binary: str, what: str, *, cwd: Path, env: dict[str, str]) -> Tool:
@@ -92,6 +105,21 @@ def dbmate(target_db, tmp_path) -> Tool:
     run = command_line_tool(binary, "dbmate", cwd=tmp_path, env={})
     options = ("--url", url, "--migrations-dir", str(target_db.directory), "--no-dump-schema")
     return lambda *args, check=True: run(*options, *args, check=check)
+
+
+@pytest.fixture
+def supabase(target_db, tmp_path) -> Tool:
+    """Run the real Supabase CLI (npm ``supabase``) against the test's database; its project's
+    ``supabase/migrations`` is the test's migrations directory."""
+    binary = require_tool(NODE_BIN / "supabase", "Supabase CLI (npm)")
+    project = tmp_path / "project"
+    (project / "supabase").mkdir(parents=True)
+    (project / "supabase" / "migrations").symlink_to(target_db.directory)
+    url = f"{target_db.url} sslmode=disable"  # key=value form: pgx reads a socket host there
+    run = command_line_tool(binary, "supabase", cwd=project, env={"DO_NOT_TRACK": "1"})
+    return lambda *args, check=True: run(
+        *args, "--db-url", url, "--workdir", str(project), check=check
+    )
 
 
 @pytest.fixture

@@ -7,6 +7,8 @@ import pytest
 from migrations_manager import services
 from migrations_manager.audit import Actor
 
+from .conftest import held_back
+
 pytestmark = [pytest.mark.django_db, pytest.mark.realfw]
 
 ACTOR = Actor(name="tester")
@@ -33,9 +35,8 @@ def states() -> list[tuple[str, str]]:
 def dbmate_applied_first_two(target, dbmate) -> None:
     """dbmate creates its table and applies M1 and M2; M3 arrives afterwards."""
     write_three(target)
-    (target.directory / NAMES[2]).rename(target.directory / "pending.later")
-    dbmate("migrate")
-    (target.directory / "pending.later").rename(target.directory / NAMES[2])
+    with held_back(target.directory, NAMES[2]):
+        dbmate("migrate")
     report = services.status()
     assert (report.framework, str(report.tracking_table)) == ("dbmate", "public.schema_migrations")
     assert states() == [(NAMES[0], "applied"), (NAMES[1], "applied"), (NAMES[2], "pending")]
