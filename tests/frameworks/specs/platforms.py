@@ -55,20 +55,24 @@ def _pgroll_file(index: int, table: str, body: str) -> tuple[str, str]:
 
 
 # pgroll stores the migration as Go re-encodes it: zero-valued fields spelled out.
-PGROLL_STORED = json.dumps(
-    {
-        "name": "01_conf_one",
-        "operations": [
-            {
-                "create_table": {
-                    "name": "conf_one",
-                    "columns": [{"name": "id", "type": "int", "pk": True, "nullable": False}],
-                    "comment": None,
+PGROLL_STORED = (
+    json.dumps(
+        {
+            "name": "01_conf_one",
+            "operations": [
+                {
+                    "create_table": {
+                        "name": "conf_one",
+                        "columns": [{"name": "id", "type": "int", "pk": True, "nullable": False}],
+                        "comment": None,
+                    }
                 }
-            }
-        ],
-    }
-).replace("{", "{{").replace("}", "}}")
+            ],
+        }
+    )
+    .replace("{", "{{")
+    .replace("}", "}}")
+)
 
 PGROLL = Spec(
     framework="pgroll",
@@ -100,7 +104,7 @@ PGROLL = Spec(
     native_row=(
         "INSERT INTO {schema}.{table} (schema, name, migration, parent, done, resulting_schema)"
         f" VALUES ('public', '01_conf_one', '{PGROLL_STORED}', NULL, true,"
-        " '{{\"name\": \"public\", \"tables\": {{}}}}')",
+        ' \'{{"name": "public", "tables": {{}}}}\')',
     ),
     schema="pgroll",
     table="migrations",
