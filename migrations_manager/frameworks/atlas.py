@@ -21,7 +21,7 @@ from psycopg import sql
 
 from ..analysis.statements import comments
 from ..exceptions import UnsupportedMigration
-from ..sources import MigrationsDirectory, read_text, sha256_of
+from ..sources import MigrationsDirectory, read_text
 from ..types import AppliedRecord, Migration, MigrationStatus, State, TableRef
 from .base import INTEGER_TYPES, TEXT_TYPES, TIMESTAMP_TYPES
 from .checksums import atlas_sum
@@ -88,6 +88,7 @@ class AtlasAdapter(VersionRowAdapter):
         "operator_version": TEXT_TYPES,
     }
     native_command = "atlas migrate apply"
+    _sums: dict[str, str] = {}  # replaced per instance by discover(), never mutated
     in_order_only = True  # the default linear execution order refuses files added out of order
 
     def parse_name(self, name: str) -> VersionedName | None:
@@ -96,12 +97,17 @@ class AtlasAdapter(VersionRowAdapter):
         version, _, description = name.removesuffix(".sql").partition("_")
         return VersionedName(version, (name,), description)
 
+    def discover(self, directory: MigrationsDirectory) -> list[Migration]:
+        """The ``.sql`` files by name; their ``atlas.sum`` entries are computed once, here."""
+        migrations = super().discover(directory)
+        fingerprint = tuple((m.name, m.sha256) for m in migrations)
+        self._sums = _sum_entries(directory.root, fingerprint)
+        return migrations
+
     def checksum(self, migration: Migration) -> str | None:
-        folder = migration.path.parent
-        fingerprint = tuple(
-            (path.name, sha256_of(path)) for path in MigrationsDirectory(folder).files((".sql",))
-        )
-        return _sum_entries(folder, fingerprint).get(migration.name)
+        if migration.name not in self._sums:
+            self.discover(MigrationsDirectory(migration.path.parent))
+        return self._sums.get(migration.name)
 
     def runs_outside_transaction(self, migration: Migration) -> bool:
         """``-- atlas:txmode none`` asks Atlas to run the file without a transaction."""

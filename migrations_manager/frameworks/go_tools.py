@@ -149,6 +149,8 @@ class GooseAdapter(VersionRowAdapter):
     identifier_column = "version_id"
 
     def parse_name(self, name: str) -> VersionedName | None:
+        if name.endswith("_test.go"):
+            return None
         parsed = numbered(name, self.extensions)
         return parsed if parsed and parsed.sort_key[0] >= 1 else None
 
