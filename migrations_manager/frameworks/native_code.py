@@ -35,9 +35,10 @@ class NativeCodeAdapter(TrackingAdapter):
     project_folder: ClassVar[str] = ""
 
     def ensure_executable(self, migration: Migration) -> None:
+        article = "an" if self.language[:1] in "AEIOU" else "a"
         raise UnsupportedMigration(
-            f"{migration.name} is a {self.language} migration: only {self.label} can run it. "
-            f"Run it with `{self.native_command}`, or mark it applied here once it ran.",
+            f"{migration.name} is {article} {self.language} migration: only {self.label} can run "
+            f"it. Run it with `{self.native_command}`, or mark it applied here once it ran.",
             names=[migration.name],
         )
 

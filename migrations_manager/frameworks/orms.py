@@ -5,9 +5,10 @@
   ``run_in_transaction = false`` runs it without a transaction); version = the directory name up
   to the first ``_`` without its dashes.
 - Ecto (§20): ``schema_migrations(version bigint, inserted_at timestamp(0))``; Elixir files
-  ``<version>_<name>.exs``, never executed here; ``inserted_at`` is UTC, whole seconds.
+  ``<version>_<name>.exs`` (``priv/repo/migrations``), never executed here; ``inserted_at`` is
+  UTC, whole seconds.
 - SeaORM (§29): ``seaql_migrations(version varchar, applied_at bigint)``; Rust modules
-  ``m<date>_<seq>_<name>.rs`` (the crate's ``src/``), version = the module name.
+  ``m<date>_<seq>_<name>.rs`` (``migration/src``), version = the module name; never executed.
 """
 
 from __future__ import annotations
@@ -18,13 +19,9 @@ from psycopg import sql
 
 from ..types import Migration, TableRef
 from .base import INTEGER_TYPES, TEXT_TYPES, TIMESTAMP_TYPES
+from .native_code import NativeCodeAdapter
 from .registry import registry
-from .version_rows import (
-    CodeMigrationsAdapter,
-    DirectoryLayoutAdapter,
-    VersionedName,
-    numbered,
-)
+from .version_rows import DirectoryLayoutAdapter, VersionedName, VersionRowAdapter, numbered
 
 DIESEL_CREATE = sql.SQL(
     "CREATE TABLE IF NOT EXISTS {table} (version VARCHAR(50) PRIMARY KEY NOT NULL,"
@@ -70,7 +67,7 @@ class DieselAdapter(DirectoryLayoutAdapter):
 
 
 @registry.register
-class EctoAdapter(CodeMigrationsAdapter):
+class EctoAdapter(NativeCodeAdapter, VersionRowAdapter):
     name = "ecto"
     label = "Ecto"
     table_names = ("schema_migrations",)
@@ -79,7 +76,8 @@ class EctoAdapter(CodeMigrationsAdapter):
     exact_columns = True
     extensions = (".exs",)
     native_command = "mix ecto.migrate"
-    written_in = "an Elixir migration"
+    language = "Elixir"
+    project_folder = "priv/repo/migrations"
     applied_at_column = "inserted_at"
     order_by = ("version",)
 
@@ -94,7 +92,7 @@ class EctoAdapter(CodeMigrationsAdapter):
 
 
 @registry.register
-class SeaOrmAdapter(CodeMigrationsAdapter):
+class SeaOrmAdapter(NativeCodeAdapter, VersionRowAdapter):
     name = "seaorm"
     label = "SeaORM"
     table_names = ("seaql_migrations",)
@@ -103,7 +101,8 @@ class SeaOrmAdapter(CodeMigrationsAdapter):
     exact_columns = True
     extensions = (".rs",)
     native_command = "sea-orm-cli migrate up"
-    written_in = "a Rust migration"
+    language = "Rust"
+    project_folder = "migration/src"
     order_by = ("version",)
 
     def parse_name(self, name: str) -> VersionedName | None:

@@ -22,8 +22,9 @@ from ..exceptions import UsageError
 from ..sources import read_text
 from ..types import AppliedRecord, Migration, TableRef
 from .base import TEXT_TYPES
+from .native_code import NativeCodeAdapter
 from .registry import registry
-from .version_rows import CodeMigrationsAdapter, VersionedName
+from .version_rows import VersionedName, VersionRowAdapter
 
 TARGET_SCHEMA = "public"
 SELECT_ROWS = sql.SQL(
@@ -57,7 +58,7 @@ def canonical(document: Any) -> str:
 
 
 @registry.register
-class PgrollAdapter(CodeMigrationsAdapter):
+class PgrollAdapter(NativeCodeAdapter, VersionRowAdapter):
     name = "pgroll"
     label = "pgroll"
     table_names = ("migrations",)
@@ -72,7 +73,7 @@ class PgrollAdapter(CodeMigrationsAdapter):
     }
     extensions = SUFFIXES
     native_command = "pgroll migrate"
-    written_in = "a pgroll migration (JSON operations)"
+    language = "pgroll (JSON operations)"
     in_order_only = True  # the history is a linear chain of parents
 
     def parse_name(self, name: str) -> VersionedName | None:

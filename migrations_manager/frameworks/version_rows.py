@@ -15,11 +15,9 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import ClassVar
 
 from psycopg import sql
 
-from ..exceptions import UnsupportedMigration
 from ..sources import MigrationsDirectory, sha256_of
 from ..types import Migration, TableRef
 from .base import TrackingAdapter
@@ -92,9 +90,14 @@ class VersionRowAdapter(TrackingAdapter):
         assert parsed is not None  # discover() only yields names it parsed
         return parsed
 
+    def layout_files(self, directory: MigrationsDirectory) -> list[Path]:
+        """The files that may be migrations (``NativeCodeAdapter`` also looks in the
+        framework's conventional folder)."""
+        return directory.files(self.extensions)
+
     def discover(self, directory: MigrationsDirectory) -> list[Migration]:
         found = []
-        for path in directory.files(self.extensions):
+        for path in self.layout_files(directory):
             parsed = self.parse_name(path.name)
             if parsed is not None:
                 found.append(file_migration(path, parsed))
@@ -135,19 +138,3 @@ class DirectoryLayoutAdapter(VersionRowAdapter):
             if path.is_file() and directory.contains(path):
                 return path
         return None
-
-
-class CodeMigrationsAdapter(VersionRowAdapter):
-    """Frameworks whose migrations are code (Elixir, Rust, JSON operations): this tool reads and
-    writes their bookkeeping, and never executes the migrations themselves."""
-
-    executable_extensions = ()
-    #: What the migrations are written in, for the refusal sentence.
-    written_in: ClassVar[str]
-
-    def ensure_executable(self, migration: Migration) -> None:
-        raise UnsupportedMigration(
-            f"{migration.name} is {self.written_in}: only {self.label} runs it "
-            f"({self.native_command}). This tool can mark it applied, never execute it.",
-            names=[migration.name],
-        )

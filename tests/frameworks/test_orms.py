@@ -49,6 +49,16 @@ def test_code_migrations_are_refused_naming_the_framework_command(
     assert services.mark_applied(name, actor=ACTOR).written
 
 
+def test_ecto_files_are_found_in_the_phoenix_folder_too(target_db):
+    folder = target_db.directory / "priv" / "repo" / "migrations"
+    folder.mkdir(parents=True)
+    (folder / "20240101000000_create_users.exs").write_text("# code\n")
+    [found] = registry.get("ecto").discover(services.migrations_directory())
+    assert (found.name, found.identifier) == ("20240101000000_create_users.exs", "20240101000000")
+    with pytest.raises(UnsupportedMigration, match="is an Elixir migration"):
+        registry.get("ecto").up_section(found)
+
+
 def test_ecto_records_utc_whole_seconds(target_db):
     target_db.write("20240101000000_create_users.exs", raw="# code\n")
     create_table(target_db, "ecto")
