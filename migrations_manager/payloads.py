@@ -9,7 +9,18 @@ from datetime import UTC, datetime
 from typing import Any
 
 from .services import MarkResult, summarize
-from .types import MigrationStatus, RunReport, StatusReport
+from .types import (
+    Blocker,
+    CheckReport,
+    LintFinding,
+    LintReport,
+    MigrationStatus,
+    Preview,
+    RunReport,
+    SchemaFinding,
+    SchemaReport,
+    StatusReport,
+)
 
 
 def timestamp(value: datetime | None) -> str | None:
@@ -126,4 +137,96 @@ def mark_result(result: MarkResult) -> dict[str, Any]:
         "framework": result.framework,
         "tracking_table": result.tracking_table,
         "message": result.message,
+    }
+
+
+# ---- pre-flight ---------------------------------------------------------------------------------
+
+
+def lint_finding(finding: LintFinding) -> dict[str, Any]:
+    return {
+        "file": finding.file,
+        "line": finding.line,
+        "rule": finding.rule,
+        "severity": finding.severity,
+        "message": finding.message,
+        "hint": finding.hint,
+        "statement": finding.statement,
+    }
+
+
+def blocker(item: Blocker) -> dict[str, Any]:
+    return {
+        "pid": item.pid,
+        "state": item.state,
+        "lockMode": item.lock_mode,
+        "relation": item.relation,
+        "waitingSeconds": item.waiting_seconds,
+        "xactSeconds": item.xact_seconds,
+        "query": item.query,
+        "granted": item.granted,
+        "stateSeconds": item.state_seconds,
+        "file": item.file,
+        "line": item.line,
+        "statement": item.statement,
+        "requiredMode": item.required_mode,
+    }
+
+
+def check_report(report: CheckReport) -> dict[str, Any]:
+    """The body of ``POST check``: the seed's eight fields, then the extensions."""
+    return {
+        "database": report.database,
+        "user": report.user,
+        "pendingCount": report.pending_count,
+        "pendingFiles": list(report.pending_files),
+        "lockCount": report.lock_count,
+        "activeTxCount": report.active_tx_count,
+        "warnings": list(report.warnings),
+        "safe": report.safe,
+        "serverVersion": report.server_version,
+        "lint": [lint_finding(finding) for finding in report.lint],
+        "blockers": [blocker(item) for item in report.blockers],
+    }
+
+
+def preview(result: Preview) -> dict[str, Any]:
+    """The body of ``GET preview/{filename}``; ``html`` only when it was asked for."""
+    body: dict[str, Any] = {
+        "filename": result.filename,
+        "content": result.content,
+        "lines": result.lines,
+        "up": result.up,
+        "down": result.down,
+        "lint": [lint_finding(finding) for finding in result.lint],
+    }
+    if result.html is not None:
+        body["html"] = result.html
+    return body
+
+
+def schema_finding(finding: SchemaFinding) -> dict[str, Any]:
+    body: dict[str, Any] = {"type": finding.type, "name": finding.name, "exists": finding.exists}
+    if finding.differs:
+        body["differs"] = True
+    if finding.reason is not None:
+        body["reason"] = finding.reason
+    body["line"] = finding.line
+    return body
+
+
+def schema_report(report: SchemaReport) -> dict[str, Any]:
+    return {
+        "findings": [schema_finding(finding) for finding in report.findings],
+        "all_objects_exist": report.all_objects_exist,
+        "some_objects_exist": report.some_objects_exist,
+        "recommendation": report.recommendation,
+    }
+
+
+def lint_report(report: LintReport) -> dict[str, Any]:
+    return {
+        "files": list(report.files),
+        "findings": [lint_finding(finding) for finding in report.findings],
+        "errors": report.errors,
     }

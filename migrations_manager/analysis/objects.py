@@ -61,7 +61,7 @@ class CreatedObject:
     ``schema`` is the object's own schema; for an index, trigger, column or constraint it is the
     schema of ``table``. ``name`` is None only for an index created without a name. ``kind`` says
     which kind of type (enum, composite, range, domain, base) or constraint (primary key, unique,
-    check, foreign key, exclusion) it is.
+    check, foreign key, exclusion) it is; ``not_valid`` marks a constraint added NOT VALID.
     """
 
     type: ObjectType
@@ -75,6 +75,7 @@ class CreatedObject:
     kind: str | None = None
     data_type: str | None = None
     index: IndexShape | None = None
+    not_valid: bool = False
 
     @property
     def qualified_name(self) -> str | None:
@@ -202,6 +203,7 @@ def _constraints(
                 table=table,
                 if_not_exists=if_not_exists,
                 kind=_CONSTRAINT_KINDS[constraint.contype],
+                not_valid=bool(constraint.skip_validation),
             )
 
 
