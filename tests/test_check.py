@@ -111,8 +111,10 @@ def test_waiting_lock_raises_lock_count(users, background):
     users.write("001_add.sql", "ALTER TABLE orders ADD COLUMN note text;")
     holder = open_transaction(users, "LOCK TABLE users IN ACCESS EXCLUSIVE MODE")
     background.start("SELECT * FROM users")
-    wait_until(lambda: users.scalar("SELECT count(*) FROM pg_locks WHERE NOT granted") == 1,
-               "the reader waits for the lock")
+    wait_until(
+        lambda: users.scalar("SELECT count(*) FROM pg_locks WHERE NOT granted") == 1,
+        "the reader waits for the lock",
+    )
     report = services.check()
     assert report.lock_count == 1
     assert "1 waiting lock(s) in pg_locks: migrations may deadlock or queue behind them." in (
@@ -164,11 +166,16 @@ def test_idle_in_transaction_reader_blocks_an_alter_table(users):
     [blocker] = report.blockers
     assert blocker.pid == reader.info.backend_pid
     assert (blocker.relation, blocker.lock_mode, blocker.granted) == (
-        "public.users", "ACCESS SHARE", True,
+        "public.users",
+        "ACCESS SHARE",
+        True,
     )
     assert blocker.state == "idle in transaction"
     assert (blocker.file, blocker.line, blocker.statement, blocker.required_mode) == (
-        "001_add-name.sql", 4, "ALTER TABLE users", "ACCESS EXCLUSIVE",
+        "001_add-name.sql",
+        4,
+        "ALTER TABLE users",
+        "ACCESS EXCLUSIVE",
     )
     assert blocker.query == "SELECT * FROM users"
     assert blocker.waiting_seconds is None and blocker.xact_seconds >= 0
@@ -189,21 +196,31 @@ def test_writer_blocks_create_index_with_the_strongest_mode_it_holds(users):
     writer.execute("SELECT * FROM users")  # ACCESS SHARE too; ROW EXCLUSIVE is the one that bites
     [blocker] = services.check().blockers
     assert (blocker.pid, blocker.lock_mode, blocker.required_mode) == (
-        writer.info.backend_pid, "ROW EXCLUSIVE", "SHARE",
+        writer.info.backend_pid,
+        "ROW EXCLUSIVE",
+        "SHARE",
     )
 
 
 @pytest.mark.parametrize(
     ("migration", "holder"),
     [
-        pytest.param("ALTER TABLE orders ADD COLUMN note text;", "SELECT * FROM users",
-                     id="other-table"),
-        pytest.param("-- truss:no-transaction\nCREATE INDEX CONCURRENTLY users_email ON users "
-                     "(email);", "INSERT INTO users VALUES (1, 'x')", id="concurrently-vs-writer"),
-        pytest.param("CREATE INDEX users_email ON users (email);", "SELECT * FROM users",
-                     id="share-vs-reader"),
-        pytest.param("CREATE TABLE users_archive (id bigint);", "SELECT * FROM users",
-                     id="new-table"),
+        pytest.param(
+            "ALTER TABLE orders ADD COLUMN note text;", "SELECT * FROM users", id="other-table"
+        ),
+        pytest.param(
+            "-- truss:no-transaction\nCREATE INDEX CONCURRENTLY users_email ON users (email);",
+            "INSERT INTO users VALUES (1, 'x')",
+            id="concurrently-vs-writer",
+        ),
+        pytest.param(
+            "CREATE INDEX users_email ON users (email);",
+            "SELECT * FROM users",
+            id="share-vs-reader",
+        ),
+        pytest.param(
+            "CREATE TABLE users_archive (id bigint);", "SELECT * FROM users", id="new-table"
+        ),
     ],
 )
 def test_sessions_without_a_conflicting_lock_are_not_blockers(users, migration, holder):
@@ -216,8 +233,10 @@ def test_a_session_queued_for_a_lock_is_a_blocker_too(users, background):
     users.write("001_add.sql", "ALTER TABLE users ADD COLUMN name text;")
     holder = open_transaction(users, "INSERT INTO users VALUES (1, 'x')")
     waiter = background.start("LOCK TABLE users IN SHARE MODE")
-    wait_until(lambda: users.scalar("SELECT count(*) FROM pg_locks WHERE NOT granted") == 1,
-               "the LOCK TABLE waits")
+    wait_until(
+        lambda: users.scalar("SELECT count(*) FROM pg_locks WHERE NOT granted") == 1,
+        "the LOCK TABLE waits",
+    )
     blockers = {blocker.pid: blocker for blocker in services.check().blockers}
     assert set(blockers) == {holder.info.backend_pid, waiter.info.backend_pid}
     queued = blockers[waiter.info.backend_pid]
@@ -287,8 +306,14 @@ def test_round_trips_do_not_grow_with_sessions(users, monkeypatch, tmp_path):
 
 @pytest.mark.parametrize(
     ("seconds", "text"),
-    [(0.4, "0 s"), (59, "59 s"), (60, "1 min"), (719, "11 min"), (3600, "1 h 00 min"),
-     (3 * 3600 + 5 * 60, "3 h 05 min")],
+    [
+        (0.4, "0 s"),
+        (59, "59 s"),
+        (60, "1 min"),
+        (719, "11 min"),
+        (3600, "1 h 00 min"),
+        (3 * 3600 + 5 * 60, "3 h 05 min"),
+    ],
 )
 def test_durations_read_as_a_person_says_them(seconds, text):
     assert duration(seconds) == text

@@ -170,7 +170,8 @@ OBJECT_PROBES = sql.SQL(
     "   JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace"
     "   WHERE i.indrelid = pg_catalog.to_regclass(p.parent))"
     " END AS found"
-    " FROM pg_catalog.unnest(%s::text[], %s::text[], %s::text[]) WITH ORDINALITY"
+    " FROM ROWS FROM (pg_catalog.unnest(%s::text[]), pg_catalog.unnest(%s::text[]),"
+    "                 pg_catalog.unnest(%s::text[])) WITH ORDINALITY"
     "   AS p(kind, name, parent, position)"
     " ORDER BY p.position"
 )
