@@ -5,14 +5,13 @@ Shared by ``pgmigrate --json`` and the REST API so both print exactly the same f
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import UTC, datetime
 from typing import Any
 
 from .services import MarkResult, summarize
 from .types import (
-    Blocker,
     CheckReport,
-    LintFinding,
     LintReport,
     MigrationStatus,
     Preview,
@@ -141,92 +140,53 @@ def mark_result(result: MarkResult) -> dict[str, Any]:
 
 
 # ---- pre-flight ---------------------------------------------------------------------------------
+# The pre-flight dataclasses list their fields in the contract's order: the check body is their
+# fields with camelCase names (``pending_count`` -> ``pendingCount``), the schema report's keep
+# their snake_case names (``all_objects_exist``), as the seed spells them.
 
 
-def lint_finding(finding: LintFinding) -> dict[str, Any]:
-    return {
-        "file": finding.file,
-        "line": finding.line,
-        "rule": finding.rule,
-        "severity": finding.severity,
-        "message": finding.message,
-        "hint": finding.hint,
-        "statement": finding.statement,
-    }
+def camel_case(name: str) -> str:
+    head, *rest = name.split("_")
+    return head + "".join(word.capitalize() for word in rest)
 
 
-def blocker(item: Blocker) -> dict[str, Any]:
-    return {
-        "pid": item.pid,
-        "state": item.state,
-        "lockMode": item.lock_mode,
-        "relation": item.relation,
-        "waitingSeconds": item.waiting_seconds,
-        "xactSeconds": item.xact_seconds,
-        "query": item.query,
-        "granted": item.granted,
-        "stateSeconds": item.state_seconds,
-        "file": item.file,
-        "line": item.line,
-        "statement": item.statement,
-        "requiredMode": item.required_mode,
-    }
+def fields_of(item: Any, *, camel: bool = False) -> dict[str, Any]:
+    """A dataclass as a JSON object: its fields in order, tuples of dataclasses as lists."""
+    body = {}
+    for field in dataclasses.fields(item):
+        value = getattr(item, field.name)
+        if isinstance(value, tuple):
+            value = [fields_of(v, camel=camel) if dataclasses.is_dataclass(v) else v for v in value]
+        body[camel_case(field.name) if camel else field.name] = value
+    return body
 
 
 def check_report(report: CheckReport) -> dict[str, Any]:
-    """The body of ``POST check``: the seed's eight fields, then the extensions."""
-    return {
-        "database": report.database,
-        "user": report.user,
-        "pendingCount": report.pending_count,
-        "pendingFiles": list(report.pending_files),
-        "lockCount": report.lock_count,
-        "activeTxCount": report.active_tx_count,
-        "warnings": list(report.warnings),
-        "safe": report.safe,
-        "serverVersion": report.server_version,
-        "lint": [lint_finding(finding) for finding in report.lint],
-        "blockers": [blocker(item) for item in report.blockers],
-    }
+    """The body of ``POST check``: the seed's eight fields, then serverVersion, lint, blockers."""
+    return fields_of(report, camel=True)
 
 
 def preview(result: Preview) -> dict[str, Any]:
     """The body of ``GET preview/{filename}``; ``html`` only when it was asked for."""
-    body: dict[str, Any] = {
-        "filename": result.filename,
-        "content": result.content,
-        "lines": result.lines,
-        "up": result.up,
-        "down": result.down,
-        "lint": [lint_finding(finding) for finding in result.lint],
-    }
-    if result.html is not None:
-        body["html"] = result.html
+    body = fields_of(result)
+    if result.html is None:
+        del body["html"]
     return body
 
 
 def schema_finding(finding: SchemaFinding) -> dict[str, Any]:
-    body: dict[str, Any] = {"type": finding.type, "name": finding.name, "exists": finding.exists}
-    if finding.differs:
-        body["differs"] = True
-    if finding.reason is not None:
-        body["reason"] = finding.reason
-    body["line"] = finding.line
+    """``{type, name, exists}``, then ``differs`` / ``reason`` when there is one, and ``line``."""
+    body = fields_of(finding)
+    if not finding.differs:
+        del body["differs"]
+    if finding.reason is None:
+        del body["reason"]
     return body
 
 
 def schema_report(report: SchemaReport) -> dict[str, Any]:
-    return {
-        "findings": [schema_finding(finding) for finding in report.findings],
-        "all_objects_exist": report.all_objects_exist,
-        "some_objects_exist": report.some_objects_exist,
-        "recommendation": report.recommendation,
-    }
+    return {**fields_of(report), "findings": [schema_finding(f) for f in report.findings]}
 
 
 def lint_report(report: LintReport) -> dict[str, Any]:
-    return {
-        "files": list(report.files),
-        "findings": [lint_finding(finding) for finding in report.findings],
-        "errors": report.errors,
-    }
+    return {**fields_of(report), "errors": report.errors}
