@@ -295,8 +295,9 @@ class Preview:
     """A migration file as it will run: its text, its sections and what the lint says of it.
 
     ``up`` / ``down`` are the SQL the active framework would run in each direction (None when
-    the file has no such section or is not SQL); ``html`` is the highlighted content, with line
-    numbers, when asked for.
+    the file has no such section or is not SQL); ``sql``, for a node-pg-migrate ``.cjs`` /
+    ``.js`` file, is what its dry run prints (None where node-pg-migrate cannot run); ``html`` is
+    the highlighted content, with line numbers, when asked for.
     """
 
     filename: str
@@ -304,6 +305,7 @@ class Preview:
     lines: int
     up: str | None = None
     down: str | None = None
+    sql: str | None = None
     html: str | None = None
     lint: tuple[LintFinding, ...] = ()
 

@@ -121,7 +121,7 @@ def test_preview_json_and_errors(users):
         "ALTER TABLE users DROP COLUMN note;",
     )
     body = json.loads(run("preview", "001_add.sql", "--json"))
-    assert list(body) == ["filename", "content", "lines", "up", "down", "lint"]
+    assert list(body) == ["filename", "content", "lines", "up", "down", "sql", "lint"]
     assert (body["filename"], body["lines"]) == ("001_add.sql", 5)
     assert failing("preview", "../etc.sql")[0] == 2
     code, out = failing("preview", "999_missing.sql", "--json")

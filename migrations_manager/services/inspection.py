@@ -137,7 +137,9 @@ def relation_names(analysed: Iterable[Analysed]) -> dict[str, Target]:
     }
 
 
-def table_sizes(conn: psycopg.Connection | None, names: Mapping[str, Target]) -> dict:
+def table_sizes(
+    conn: psycopg.Connection | None, names: Mapping[str, Target]
+) -> dict[Target, int | None]:
     """Estimated rows of the relations ``names`` designate, in one query (``{}`` offline)."""
     if conn is None or not names:
         return {}

@@ -11,9 +11,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from .. import highlight as highlighting
-from ..exceptions import UnsupportedMigration, UsageError
+from ..exceptions import MigrationFailed, UnsupportedMigration, UsageError
 from ..sources import read_text
-from ..types import LintReport, Preview
+from ..types import LintFinding, LintReport, Migration, Preview
+from .cjs import cjs_sql
 from .common import status_of
 from .inspection import (
     Analysed,
@@ -28,7 +29,8 @@ from .inspection import (
 
 
 def preview(name: str, *, highlight: bool = False, framework: str | None = None) -> Preview:
-    """A migration file's content, line count, up / down sections and lint findings.
+    """A migration file's content, line count, up / down sections and lint findings; for a
+    node-pg-migrate ``.cjs`` / ``.js`` file, the SQL of its dry run where node-pg-migrate runs.
 
     Args:
         name: a file name directly inside the migrations directory (never a path).
@@ -46,12 +48,14 @@ def preview(name: str, *, highlight: bool = False, framework: str | None = None)
             up, down = _sections(space, migration)
         analysed = [item for item in (analyse_file(space.adapter, path, migration),) if item]
         findings = _lint(space, analysed)
+        dry_run = _node_dry_run(space, path.name) if migration is not None else None
     return Preview(
         filename=path.name,
         content=content,
         lines=count_lines(content),
         up=up,
         down=down,
+        sql=dry_run,
         html=highlighting.html(content, path.name) if highlight else None,
         lint=tuple(findings),
     )
@@ -86,7 +90,7 @@ def count_lines(text: str) -> int:
     return text.count("\n") + (1 if text and not text.endswith("\n") else 0)
 
 
-def _sections(space: Workspace, migration) -> tuple[str | None, str | None]:
+def _sections(space: Workspace, migration: Migration) -> tuple[str | None, str | None]:
     """The SQL the framework runs up and down, when it is SQL this tool reads."""
     try:
         up = space.adapter.up_section(migration)
@@ -96,6 +100,16 @@ def _sections(space: Workspace, migration) -> tuple[str | None, str | None]:
     return up.text, down.text if down is not None else None
 
 
-def _lint(space: Workspace, analysed: Sequence[Analysed]):
+def _node_dry_run(space: Workspace, name: str) -> str | None:
+    """node-pg-migrate's dry run of a ``.cjs`` / ``.js`` migration, where it can run."""
+    if space.conn is None or not name.lower().endswith(space.adapter.cli_extensions):
+        return None
+    try:
+        return cjs_sql(name)
+    except (UnsupportedMigration, MigrationFailed):
+        return None
+
+
+def _lint(space: Workspace, analysed: Sequence[Analysed]) -> list[LintFinding]:
     sizes = table_sizes(space.conn, relation_names(analysed))
     return lint_findings(analysed, table_sizes=sizes, server_version=space.server_version)
