@@ -39,6 +39,9 @@ def call(name: str, argument: str | None):
         "run": lambda: services.run_pending(actor=actor).ok,
         "up": lambda: services.migrate_up(actor=actor).ok,
         "status": lambda: services.status().summary,
+        "check": lambda: services.check().safe,
+        "lint": lambda: len(services.lint([argument] if argument else None).findings),
+        "detect-schema": lambda: services.detect_schema(migration=argument).recommendation,
     }
     return calls[name]()
 

@@ -38,6 +38,20 @@ class InvalidMigrationName(UsageError, ValueError):
     """A name that can never designate a file of the migrations directory."""
 
 
+class BodyTooLarge(UsageError):
+    """Input larger than the ``MAX_BODY_BYTES`` setting; nothing was parsed or sent."""
+
+    def __init__(self, *, size: int, limit: int) -> None:
+        super().__init__(
+            f"The SQL is {size:,} bytes long; the limit is {limit:,} bytes (MAX_BODY_BYTES)."
+        )
+        self.size = size
+        self.limit = limit
+
+    def as_dict(self) -> dict[str, Any]:
+        return {**super().as_dict(), "limit": self.limit}
+
+
 class MigrationNotFound(MigrationsManagerError, LookupError):
     """A well-formed name with no migration file behind it."""
 

@@ -5,11 +5,21 @@ Shared by ``pgmigrate --json`` and the REST API so both print exactly the same f
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import UTC, datetime
 from typing import Any
 
 from .services import MarkResult, summarize
-from .types import MigrationStatus, RunReport, StatusReport
+from .types import (
+    CheckReport,
+    LintReport,
+    MigrationStatus,
+    Preview,
+    RunReport,
+    SchemaFinding,
+    SchemaReport,
+    StatusReport,
+)
 
 
 def timestamp(value: datetime | None) -> str | None:
@@ -127,3 +137,56 @@ def mark_result(result: MarkResult) -> dict[str, Any]:
         "tracking_table": result.tracking_table,
         "message": result.message,
     }
+
+
+# ---- pre-flight ---------------------------------------------------------------------------------
+# The pre-flight dataclasses list their fields in the contract's order: the check body is their
+# fields with camelCase names (``pending_count`` -> ``pendingCount``), the schema report's keep
+# their snake_case names (``all_objects_exist``), as the seed spells them.
+
+
+def camel_case(name: str) -> str:
+    head, *rest = name.split("_")
+    return head + "".join(word.capitalize() for word in rest)
+
+
+def fields_of(item: Any, *, camel: bool = False) -> dict[str, Any]:
+    """A dataclass as a JSON object: its fields in order, tuples of dataclasses as lists."""
+    body = {}
+    for field in dataclasses.fields(item):
+        value = getattr(item, field.name)
+        if isinstance(value, tuple):
+            value = [fields_of(v, camel=camel) if dataclasses.is_dataclass(v) else v for v in value]
+        body[camel_case(field.name) if camel else field.name] = value
+    return body
+
+
+def check_report(report: CheckReport) -> dict[str, Any]:
+    """The body of ``POST check``: the seed's eight fields, then serverVersion, lint, blockers."""
+    return fields_of(report, camel=True)
+
+
+def preview(result: Preview) -> dict[str, Any]:
+    """The body of ``GET preview/{filename}``; ``html`` only when it was asked for."""
+    body = fields_of(result)
+    if result.html is None:
+        del body["html"]
+    return body
+
+
+def schema_finding(finding: SchemaFinding) -> dict[str, Any]:
+    """``{type, name, exists}``, then ``differs`` / ``reason`` when there is one, and ``line``."""
+    body = fields_of(finding)
+    if not finding.differs:
+        del body["differs"]
+    if finding.reason is None:
+        del body["reason"]
+    return body
+
+
+def schema_report(report: SchemaReport) -> dict[str, Any]:
+    return {**fields_of(report), "findings": [schema_finding(f) for f in report.findings]}
+
+
+def lint_report(report: LintReport) -> dict[str, Any]:
+    return {**fields_of(report), "errors": report.errors}

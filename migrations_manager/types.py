@@ -214,3 +214,120 @@ class RunReport:
     @property
     def ok(self) -> bool:
         return self.failure is None
+
+
+# ---- pre-flight: check, preview, lint, schema detection ----------------------------------------
+
+
+@dataclass(frozen=True)
+class LintFinding:
+    """A lint finding in a migration file: ``line`` is the file's line; ``severity`` is
+    ``error`` / ``warning`` / ``notice``; ``rule`` a stable id (``MM001``...; ``MM000`` for a
+    file that does not parse); ``statement`` an excerpt of the statement."""
+
+    file: str
+    line: int
+    rule: str
+    severity: str
+    message: str
+    hint: str
+    statement: str = ""
+
+
+@dataclass(frozen=True)
+class LintReport:
+    files: tuple[str, ...]
+    findings: tuple[LintFinding, ...]
+
+    @property
+    def errors(self) -> int:
+        return sum(1 for finding in self.findings if finding.severity == "error")
+
+
+@dataclass(frozen=True)
+class Blocker:
+    """A live session holding or waiting for a lock that a pending statement would wait for.
+
+    ``lock_mode`` is the session's mode on ``relation`` (SQL spelling, e.g. ``ROW EXCLUSIVE``);
+    ``granted`` False means the session is itself queued for it. ``waiting_seconds`` is how long
+    it has been queued (None when granted), ``xact_seconds`` how long its transaction has been
+    open, ``state_seconds`` how long it has been in ``state``. ``file`` / ``line`` /
+    ``statement`` / ``required_mode`` name the pending statement that would wait.
+    """
+
+    pid: int
+    state: str | None
+    lock_mode: str
+    relation: str
+    waiting_seconds: float | None
+    xact_seconds: float | None
+    query: str | None
+    granted: bool
+    state_seconds: float | None
+    file: str
+    line: int
+    statement: str
+    required_mode: str
+
+
+@dataclass(frozen=True)
+class CheckReport:
+    """The safety check: the seed's fields, then server version, lint findings and blockers.
+
+    ``safe`` is True only when ``warnings`` is empty.
+    """
+
+    database: str
+    user: str
+    pending_count: int
+    pending_files: tuple[str, ...]
+    lock_count: int
+    active_tx_count: int
+    warnings: tuple[str, ...]
+    safe: bool
+    server_version: str
+    lint: tuple[LintFinding, ...] = ()
+    blockers: tuple[Blocker, ...] = ()
+
+
+@dataclass(frozen=True)
+class Preview:
+    """A migration file as it will run: its text, its sections and what the lint says of it.
+
+    ``up`` / ``down`` are the SQL the active framework would run in each direction (None when
+    the file has no such section or is not SQL); ``sql``, for a node-pg-migrate ``.cjs`` /
+    ``.js`` file, is what its dry run prints (None where node-pg-migrate cannot run); ``html`` is
+    the highlighted content, with line numbers, when asked for.
+    """
+
+    filename: str
+    content: str
+    lines: int
+    up: str | None = None
+    down: str | None = None
+    sql: str | None = None
+    html: str | None = None
+    lint: tuple[LintFinding, ...] = ()
+
+
+@dataclass(frozen=True)
+class SchemaFinding:
+    """One object the SQL creates and whether the target already has it.
+
+    ``differs`` is True when it exists but not as the SQL would make it (``reason`` says how).
+    """
+
+    type: str
+    name: str
+    exists: bool
+    differs: bool = False
+    reason: str | None = None
+    line: int | None = None
+
+
+@dataclass(frozen=True)
+class SchemaReport:
+    findings: tuple[SchemaFinding, ...]
+    all_objects_exist: bool
+    some_objects_exist: bool
+    recommendation: str

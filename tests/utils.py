@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import itertools
+import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,6 +35,11 @@ class Target:
     def query(self, query: str, params: tuple = ()) -> list[tuple]:
         with psycopg.connect(self.url, autocommit=True) as conn:
             return conn.execute(query, params).fetchall()
+
+    def execute(self, statements: str) -> None:
+        """Run SQL that returns no rows (DDL, several statements...) in its own session."""
+        with psycopg.connect(self.url, autocommit=True) as conn:
+            conn.execute(statements)
 
     def scalar(self, query: str, params: tuple = ()) -> Any:
         rows = self.query(query, params)
@@ -80,3 +87,68 @@ def fresh_database(admin_url: str, directory: Path) -> Iterator[Target]:
             admin.execute(
                 sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
             )
+
+
+def wait_until(predicate: Callable[[], bool], what: str, timeout: float = 30.0) -> None:
+    """Poll ``predicate`` until it holds (another session reaching a state); fail after
+    ``timeout`` seconds saying ``what`` never happened."""
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting until {what}")
+        time.sleep(0.02)
+
+
+@dataclass
+class RoundTrips:
+    """The round trips of every target connection the app opens while installed, read from
+    libpq's protocol trace of those real connections: each simple ``Query`` or extended-protocol
+    ``Sync`` the client sends is one round trip.
+
+    Connection set-up (the session settings ``db.connect`` applies) is not counted.
+    """
+
+    directory: Path
+    traces: list[tuple[Path, Any]] = field(default_factory=list)
+    _numbers: Iterator[int] = field(default_factory=itertools.count)
+
+    def install(self, monkeypatch) -> RoundTrips:
+        real_connect = db.connect
+
+        def traced_connect(*args: Any, **kwargs: Any) -> psycopg.Connection:
+            conn = real_connect(*args, **kwargs)
+            path = self.directory / f"trace-{next(self._numbers)}.txt"
+            sink = path.open("w")  # read back through the path: libpq writes through the fd
+            conn.pgconn.trace(sink.fileno())
+            self.traces.append((path, sink))
+            return conn
+
+        monkeypatch.setattr(db, "connect", traced_connect)
+        return self
+
+    def _sent(self) -> list[str]:
+        lines = []
+        for path, _ in self.traces:
+            lines.extend(line for line in path.read_text().splitlines() if "\tF\t" in line)
+        return lines
+
+    @property
+    def count(self) -> int:
+        return sum(1 for line in self._sent() if "\tQuery\t" in line or line.endswith("\tSync"))
+
+    @property
+    def statements(self) -> list[str]:
+        """The SQL text of each statement sent (simple ``Query`` or extended ``Parse``)."""
+        found = []
+        for line in self._sent():
+            if "\tQuery\t" in line:
+                found.append(line.split("\tQuery\t", 1)[1].strip()[1:-1])
+            elif "\tParse\t" in line:  # Parse "statement name" "query" ...
+                found.append(line.split('" "', 1)[1].rsplit('"', 1)[0])
+        return found
+
+    def forget(self) -> None:
+        """Stop counting what was sent so far (the traces of closed connections)."""
+        for _, sink in self.traces:
+            sink.close()
+        self.traces.clear()

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any
 
-from .objects import target_name
+from .names import target_name
 from .rules import REGISTRY, Hit, Rule, Severity
 from .rules.context import SMALL_TABLE_ROWS, LintContext, TableSizes
 from .statements import Statement, comments, parse_statements
@@ -46,8 +46,14 @@ class Finding:
 
     def as_dict(self) -> dict[str, Any]:
         """The finding as the check endpoint and ``pgmigrate lint --json`` print it."""
-        return {"line": self.line, "rule": self.rule, "severity": str(self.severity),
-                "message": self.message, "hint": self.hint, "statement": self.statement}
+        return {
+            "line": self.line,
+            "rule": self.rule,
+            "severity": str(self.severity),
+            "message": self.message,
+            "hint": self.hint,
+            "statement": self.statement,
+        }
 
 
 def lint(
@@ -68,8 +74,9 @@ def lint(
         source / first_line: the text the statements were parsed from, so that suppression
             comments between statements are seen; without it only comments inside statements are.
     """
-    context = LintContext(in_transaction=in_transaction, server_version=server_version,
-                          table_sizes=table_sizes)
+    context = LintContext(
+        in_transaction=in_transaction, server_version=server_version, table_sizes=table_sizes
+    )
     ignored = _ignored_by_line(source, first_line, statements)
     findings = []
     for statement in statements:
@@ -77,14 +84,16 @@ def lint(
         for rule in RULES.values():
             if rule.id in silenced or rule.name in silenced:
                 continue
-            findings.extend(_finding(rule, hit, statement, context)
-                            for hit in rule.check(statement, context))
+            findings.extend(
+                _finding(rule, hit, statement, context) for hit in rule.check(statement, context)
+            )
         context.remember(statement)
     return findings
 
 
-def lint_source(source: str, *, first_line: int = 1, name: str | None = None,
-                **options: Any) -> list[Finding]:
+def lint_source(
+    source: str, *, first_line: int = 1, name: str | None = None, **options: Any
+) -> list[Finding]:
     """Parse ``source`` and lint it; raises ``SQLSyntaxError`` like ``parse_statements``."""
     statements = parse_statements(source, first_line=first_line, name=name)
     return lint(statements, source=source, first_line=first_line, **options)
@@ -128,13 +137,19 @@ def _excerpt(text: str) -> str:
     return flat if len(flat) <= _EXCERPT_LENGTH else flat[: _EXCERPT_LENGTH - 1] + "…"
 
 
-def _ignored_by_line(source: str | None, first_line: int,
-                     statements: Iterable[Statement]) -> dict[int, set[str]]:
+def _ignored_by_line(
+    source: str | None, first_line: int, statements: Iterable[Statement]
+) -> dict[int, set[str]]:
     """Rule ids (or names) silenced by ``truss:ignore`` comments, by the comment's line."""
-    found = comments(source, first_line=first_line) if source is not None else [
-        comment for statement in statements
-        for comment in comments(statement.text, first_line=statement.line)
-    ]
+    found = (
+        comments(source, first_line=first_line)
+        if source is not None
+        else [
+            comment
+            for statement in statements
+            for comment in comments(statement.text, first_line=statement.line)
+        ]
+    )
     ignored: dict[int, set[str]] = {}
     for comment in found:
         words = comment.text.replace(",", " ").split()

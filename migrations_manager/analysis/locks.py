@@ -1,8 +1,8 @@
 """Which tables a statement locks, and in which table-level lock mode.
 
-The modes, their order and their conflicts are PostgreSQL's own ("Table-level lock modes" in the
-"Explicit Locking" chapter); the mode each command takes follows the command's reference page and,
-for ALTER TABLE, the server's rule that the strongest subcommand wins. The safety check uses this to
+The modes and their conflicts are in ``lockmodes`` (and importable from here); the mode each
+command takes follows the command's reference page and, for ALTER TABLE, the server's rule that
+the strongest subcommand wins. The safety check uses this to
 find the live sessions that would block a pending migration, and the lint to know which statements
 would queue behind traffic.
 
@@ -13,91 +13,25 @@ would queue behind traffic.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from enum import StrEnum
 
 from pglast import ast
 from pglast.enums import AlterTableType as AT
 from pglast.enums import ConstrType, ObjectType, ReindexObjectType
 
-from .objects import names_target, relation_target, target_name
+from .lockmodes import LockMode, conflicts, strongest
+from .names import Target, names_target, read_relations, relation_target, target_name
 from .statements import Statement
 
-Target = tuple[str | None, str]
-
-
-class LockMode(StrEnum):
-    """A table-level lock mode, in PostgreSQL's numbering order (weakest first)."""
-
-    ACCESS_SHARE = "ACCESS SHARE"
-    ROW_SHARE = "ROW SHARE"
-    ROW_EXCLUSIVE = "ROW EXCLUSIVE"
-    SHARE_UPDATE_EXCLUSIVE = "SHARE UPDATE EXCLUSIVE"
-    SHARE = "SHARE"
-    SHARE_ROW_EXCLUSIVE = "SHARE ROW EXCLUSIVE"
-    EXCLUSIVE = "EXCLUSIVE"
-    ACCESS_EXCLUSIVE = "ACCESS EXCLUSIVE"
-
-    @property
-    def level(self) -> int:
-        """PostgreSQL's LOCKMODE number (1 = AccessShareLock ... 8 = AccessExclusiveLock)."""
-        return _ORDER.index(self) + 1
-
-    @property
-    def pg_locks_name(self) -> str:
-        """The spelling of ``pg_locks.mode``, e.g. ``AccessExclusiveLock``."""
-        return "".join(word.capitalize() for word in self.value.split()) + "Lock"
-
-    @classmethod
-    def from_level(cls, level: int) -> LockMode:
-        """The mode of a LOCKMODE number (as in ``LockStmt.mode``)."""
-        return _ORDER[level - 1]
-
-    @classmethod
-    def from_pg_locks(cls, name: str) -> LockMode:
-        """The mode of a ``pg_locks.mode`` value (``ShareLock`` -> SHARE)."""
-        for mode in _ORDER:
-            if mode.pg_locks_name == name:
-                return mode
-        raise ValueError(f"not a table-level lock mode: {name!r}")
-
-
-_ORDER = tuple(LockMode)
-
-# The conflict table of the documentation ("Conflicting Lock Modes"), by mode number: row N lists
-# the modes that mode N conflicts with. The table is symmetric; tests check all 64 pairs.
-_CONFLICTING_LEVELS = {
-    1: {8},                      # ACCESS SHARE: only ACCESS EXCLUSIVE
-    2: {7, 8},                   # ROW SHARE
-    3: {5, 6, 7, 8},             # ROW EXCLUSIVE
-    4: {4, 5, 6, 7, 8},          # SHARE UPDATE EXCLUSIVE (self-conflicting)
-    5: {3, 4, 6, 7, 8},          # SHARE (not self-conflicting)
-    6: {3, 4, 5, 6, 7, 8},       # SHARE ROW EXCLUSIVE
-    7: {2, 3, 4, 5, 6, 7, 8},    # EXCLUSIVE: allows only ACCESS SHARE
-    8: {1, 2, 3, 4, 5, 6, 7, 8},  # ACCESS EXCLUSIVE: allows nothing
-}
-
-
-def conflicts(mode_a: LockMode | str, mode_b: LockMode | str) -> bool:
-    """Whether two sessions can NOT hold these modes on the same table at the same time.
-
-    Accepts ``LockMode`` values, their SQL spelling, or the ``pg_locks`` spelling.
-    """
-    return _as_mode(mode_b).level in _CONFLICTING_LEVELS[_as_mode(mode_a).level]
-
-
-def strongest(modes: Iterable[LockMode]) -> LockMode:
-    """The mode PostgreSQL takes for several subcommands: the highest-numbered one."""
-    return max(modes, key=lambda mode: mode.level)
-
-
-def _as_mode(mode: LockMode | str) -> LockMode:
-    if isinstance(mode, LockMode):
-        return mode
-    if mode.endswith("Lock"):
-        return LockMode.from_pg_locks(mode)
-    return LockMode(mode.upper())
+__all__ = [
+    "LockMode",
+    "LockRequirement",
+    "conflicts",
+    "lock_requirements",
+    "strongest",
+    "subcommand_mode",
+]
 
 
 @dataclass(frozen=True)
@@ -150,13 +84,28 @@ def _lock(target: Target, mode: LockMode, verb: str, suffix: str = "") -> _Lock:
 # --- ALTER TABLE -------------------------------------------------------------------------------
 
 _SHARE_UPDATE_EXCLUSIVE_COMMANDS = frozenset(
-    {AT.AT_SetStatistics, AT.AT_ClusterOn, AT.AT_DropCluster, AT.AT_SetOptions,
-     AT.AT_ResetOptions, AT.AT_ValidateConstraint, AT.AT_AttachPartition,
-     AT.AT_DetachPartitionFinalize}
+    {
+        AT.AT_SetStatistics,
+        AT.AT_ClusterOn,
+        AT.AT_DropCluster,
+        AT.AT_SetOptions,
+        AT.AT_ResetOptions,
+        AT.AT_ValidateConstraint,
+        AT.AT_AttachPartition,
+        AT.AT_DetachPartitionFinalize,
+    }
 )
 _SHARE_ROW_EXCLUSIVE_COMMANDS = frozenset(
-    {AT.AT_EnableTrig, AT.AT_EnableAlwaysTrig, AT.AT_EnableReplicaTrig, AT.AT_EnableTrigAll,
-     AT.AT_EnableTrigUser, AT.AT_DisableTrig, AT.AT_DisableTrigAll, AT.AT_DisableTrigUser}
+    {
+        AT.AT_EnableTrig,
+        AT.AT_EnableAlwaysTrig,
+        AT.AT_EnableReplicaTrig,
+        AT.AT_EnableTrigAll,
+        AT.AT_EnableTrigUser,
+        AT.AT_DisableTrig,
+        AT.AT_DisableTrigAll,
+        AT.AT_DisableTrigUser,
+    }
 )
 # Storage parameters that change what queries see, hence the full lock; every other parameter
 # (fillfactor, autovacuum_*, toast.*, parallel_workers...) only needs SHARE UPDATE EXCLUSIVE.
@@ -164,7 +113,8 @@ _ACCESS_EXCLUSIVE_OPTIONS = frozenset(
     {"user_catalog_table", "check_option", "security_barrier", "security_invoker", "buffering"}
 )
 _ALTER_VERBS = {
-    ObjectType.OBJECT_INDEX: "ALTER INDEX", ObjectType.OBJECT_VIEW: "ALTER VIEW",
+    ObjectType.OBJECT_INDEX: "ALTER INDEX",
+    ObjectType.OBJECT_VIEW: "ALTER VIEW",
     ObjectType.OBJECT_MATVIEW: "ALTER MATERIALIZED VIEW",
     ObjectType.OBJECT_SEQUENCE: "ALTER SEQUENCE",
     ObjectType.OBJECT_FOREIGN_TABLE: "ALTER FOREIGN TABLE",
@@ -220,8 +170,11 @@ def _other_tables_of(command: ast.AlterTableCmd, context: str) -> Iterator[_Lock
         yield _lock(relation_target(definition.name), mode, "DETACH PARTITION")
     for constraint in _constraints_of(definition):
         if _is_foreign_key(constraint):
-            yield _lock(relation_target(constraint.pktable), LockMode.SHARE_ROW_EXCLUSIVE,
-                        f"{context} REFERENCES")
+            yield _lock(
+                relation_target(constraint.pktable),
+                LockMode.SHARE_ROW_EXCLUSIVE,
+                f"{context} REFERENCES",
+            )
 
 
 def _constraints_of(definition: ast.Node | None) -> Iterator[ast.Constraint]:
@@ -245,8 +198,11 @@ def _create_table(node: ast.CreateStmt) -> Iterator[_Lock]:
     for element in node.tableElts or ():
         for constraint in _constraints_of(element):
             if _is_foreign_key(constraint):
-                yield _lock(relation_target(constraint.pktable), LockMode.SHARE_ROW_EXCLUSIVE,
-                            f"{created} REFERENCES")
+                yield _lock(
+                    relation_target(constraint.pktable),
+                    LockMode.SHARE_ROW_EXCLUSIVE,
+                    f"{created} REFERENCES",
+                )
 
 
 def _drop(node: ast.DropStmt) -> Iterator[_Lock]:
@@ -257,19 +213,24 @@ def _drop(node: ast.DropStmt) -> Iterator[_Lock]:
             yield _lock(names_target(names), mode, _DROPPED_RELATIONS[kind])
     elif kind in _DROPPED_TABLE_PARTS:
         for names in node.objects or ():  # [schema.]table.name: the lock is on the table
-            yield _lock(names_target(names[:-1]), LockMode.ACCESS_EXCLUSIVE,
-                        _DROPPED_TABLE_PARTS[kind])
+            yield _lock(
+                names_target(names[:-1]), LockMode.ACCESS_EXCLUSIVE, _DROPPED_TABLE_PARTS[kind]
+            )
 
 
 _DROPPED_RELATIONS = {
-    ObjectType.OBJECT_TABLE: "DROP TABLE", ObjectType.OBJECT_INDEX: "DROP INDEX",
-    ObjectType.OBJECT_VIEW: "DROP VIEW", ObjectType.OBJECT_MATVIEW: "DROP MATERIALIZED VIEW",
+    ObjectType.OBJECT_TABLE: "DROP TABLE",
+    ObjectType.OBJECT_INDEX: "DROP INDEX",
+    ObjectType.OBJECT_VIEW: "DROP VIEW",
+    ObjectType.OBJECT_MATVIEW: "DROP MATERIALIZED VIEW",
     ObjectType.OBJECT_SEQUENCE: "DROP SEQUENCE",
     ObjectType.OBJECT_FOREIGN_TABLE: "DROP FOREIGN TABLE",
 }
-_DROPPED_TABLE_PARTS = {ObjectType.OBJECT_TRIGGER: "DROP TRIGGER ON",
-                        ObjectType.OBJECT_RULE: "DROP RULE ON",
-                        ObjectType.OBJECT_POLICY: "DROP POLICY ON"}
+_DROPPED_TABLE_PARTS = {
+    ObjectType.OBJECT_TRIGGER: "DROP TRIGGER ON",
+    ObjectType.OBJECT_RULE: "DROP RULE ON",
+    ObjectType.OBJECT_POLICY: "DROP POLICY ON",
+}
 
 
 def _rename(node: ast.RenameStmt) -> Iterator[_Lock]:
@@ -309,8 +270,9 @@ def _lock_table(node: ast.LockStmt) -> Iterator[_Lock]:
         yield _lock(relation_target(relation), mode, "LOCK TABLE", f" IN {mode} MODE")
 
 
-def _plain_or_concurrent(plain: LockMode, concurrent: LockMode,
-                         verb: str) -> Callable[[ast.Node], Iterator[_Lock]]:
+def _plain_or_concurrent(
+    plain: LockMode, concurrent: LockMode, verb: str
+) -> Callable[[ast.Node], Iterator[_Lock]]:
     """CREATE INDEX and REFRESH MATERIALIZED VIEW: a weaker lock when CONCURRENTLY."""
 
     def handler(node: ast.Node) -> Iterator[_Lock]:
@@ -340,8 +302,14 @@ def _comment(node: ast.CommentStmt) -> Iterator[_Lock]:
 
 
 _COMMENTED_RELATIONS = frozenset(
-    {ObjectType.OBJECT_TABLE, ObjectType.OBJECT_VIEW, ObjectType.OBJECT_MATVIEW,
-     ObjectType.OBJECT_INDEX, ObjectType.OBJECT_SEQUENCE, ObjectType.OBJECT_FOREIGN_TABLE}
+    {
+        ObjectType.OBJECT_TABLE,
+        ObjectType.OBJECT_VIEW,
+        ObjectType.OBJECT_MATVIEW,
+        ObjectType.OBJECT_INDEX,
+        ObjectType.OBJECT_SEQUENCE,
+        ObjectType.OBJECT_FOREIGN_TABLE,
+    }
 )
 
 
@@ -389,41 +357,19 @@ def _explain(node: ast.ExplainStmt) -> Iterator[_Lock]:
     return _locks_of(node.query)
 
 
-def walk(node: ast.Node | Sequence | None) -> Iterator[ast.Node]:
-    """Every node under ``node`` (itself included), parents before children."""
-    stack: list = [node]
-    while stack:
-        item = stack.pop()
-        if isinstance(item, ast.Node):
-            yield item
-            stack.extend(reversed([getattr(item, slot) for slot in item.__slots__]))
-        elif isinstance(item, tuple | list):
-            stack.extend(reversed(item))
-
-
-def read_relations(node: ast.Node) -> list[Target]:
-    """Every relation a query names (FROM, JOIN, subqueries), except its own WITH names."""
-    nodes = list(walk(node))
-    ctes = {cte.ctename for cte in nodes if isinstance(cte, ast.CommonTableExpr)}
-    found: dict[Target, None] = {}
-    for item in nodes:
-        if isinstance(item, ast.RangeVar):
-            if item.schemaname is not None or item.relname not in ctes:
-                found[relation_target(item)] = None
-    return list(found)
-
-
 _HANDLERS: dict[type, Callable[[ast.Node], Iterable[_Lock]]] = {
     ast.AlterTableStmt: _alter_table,
-    ast.IndexStmt: _plain_or_concurrent(LockMode.SHARE, LockMode.SHARE_UPDATE_EXCLUSIVE,
-                                        "CREATE INDEX{} ON"),
+    ast.IndexStmt: _plain_or_concurrent(
+        LockMode.SHARE, LockMode.SHARE_UPDATE_EXCLUSIVE, "CREATE INDEX{} ON"
+    ),
     ast.CreateStmt: _create_table,
     ast.CreateTrigStmt: _each(LockMode.SHARE_ROW_EXCLUSIVE, "CREATE TRIGGER ON", "relation"),
     ast.RuleStmt: _each(LockMode.ACCESS_EXCLUSIVE, "CREATE RULE ON", "relation"),
     ast.CreatePolicyStmt: _each(LockMode.ACCESS_EXCLUSIVE, "CREATE POLICY ON", "table"),
     ast.AlterPolicyStmt: _each(LockMode.ACCESS_EXCLUSIVE, "ALTER POLICY ON", "table"),
-    ast.CreateStatsStmt: _each(LockMode.SHARE_UPDATE_EXCLUSIVE, "CREATE STATISTICS ON",
-                               "relations"),
+    ast.CreateStatsStmt: _each(
+        LockMode.SHARE_UPDATE_EXCLUSIVE, "CREATE STATISTICS ON", "relations"
+    ),
     ast.AlterObjectSchemaStmt: _each(LockMode.ACCESS_EXCLUSIVE, "SET SCHEMA", "relation"),
     ast.DropStmt: _drop,
     ast.RenameStmt: _rename,
@@ -432,7 +378,8 @@ _HANDLERS: dict[type, Callable[[ast.Node], Iterable[_Lock]]] = {
     ast.ReindexStmt: _reindex,
     ast.VacuumStmt: _vacuum,
     ast.RefreshMatViewStmt: _plain_or_concurrent(
-        LockMode.ACCESS_EXCLUSIVE, LockMode.EXCLUSIVE, "REFRESH MATERIALIZED VIEW{}"),
+        LockMode.ACCESS_EXCLUSIVE, LockMode.EXCLUSIVE, "REFRESH MATERIALIZED VIEW{}"
+    ),
     ast.LockStmt: _lock_table,
     ast.CommentStmt: _comment,
     ast.InsertStmt: _modify("INSERT INTO"),

@@ -7,8 +7,6 @@ identifiers to lower case and kept quoted ones exactly, so ``CREATE TABLE "Users
 resolves it (``CreatedObject.resolved``). Function bodies are strings in the tree and are never
 looked into, so a ``CREATE TABLE`` inside ``$$ ... $$`` or a comment creates nothing.
 
-The name and type helpers at the middle of the module are shared by the other analysis modules.
-
     >>> from migrations_manager.analysis.statements import parse_statements
     >>> [o.signature for o in created_objects(parse_statements(
     ...     "CREATE FUNCTION s.f(a int4, OUT b text) RETURNS text AS $$ $$ LANGUAGE sql"))]
@@ -17,19 +15,25 @@ The name and type helpers at the middle of the module are shared by the other an
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from enum import StrEnum
 
-from pglast import ast, parser, visitors
-from pglast.enums import AlterTableType, ConstrType, FunctionParameterMode
+from pglast import ast
+from pglast.enums import AlterTableType, ConstrType
 from pglast.enums import ObjectType as PgObject
-from pglast.stream import RawStream, maybe_double_quote_name
+from pglast.stream import maybe_double_quote_name
 
+from .indexshape import IndexShape, index_shape
+from .names import (
+    builtin_type,
+    function_arguments,
+    names_target,
+    relation_target,
+    target_name,
+    type_text,
+)
 from .statements import Statement
-
-Target = tuple[str | None, str]
 
 
 class ObjectType(StrEnum):
@@ -51,25 +55,13 @@ class ObjectType(StrEnum):
 
 
 @dataclass(frozen=True)
-class IndexShape:
-    """What an index indexes, printed from the parse tree so that it compares with the shape of
-    a parsed ``pg_get_indexdef`` (spacing, parentheses and casts of constants do not matter)."""
-
-    columns: tuple[str, ...]
-    unique: bool = False
-    method: str = "btree"
-    where: str | None = None
-    include: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
 class CreatedObject:
     """One object a migration creates.
 
     ``schema`` is the object's own schema; for an index, trigger, column or constraint it is the
     schema of ``table``. ``name`` is None only for an index created without a name. ``kind`` says
     which kind of type (enum, composite, range, domain, base) or constraint (primary key, unique,
-    check, foreign key, exclusion) it is.
+    check, foreign key, exclusion) it is; ``not_valid`` marks a constraint added NOT VALID.
     """
 
     type: ObjectType
@@ -83,6 +75,7 @@ class CreatedObject:
     kind: str | None = None
     data_type: str | None = None
     index: IndexShape | None = None
+    not_valid: bool = False
 
     @property
     def qualified_name(self) -> str | None:
@@ -139,78 +132,6 @@ def _creations(node: ast.Node, line: int, default_schema: str | None) -> Iterato
         yield from extractor(node, line, default_schema)
 
 
-# --- tree helpers shared by the analysis modules -----------------------------------------------
-
-
-def relation_target(relation: ast.RangeVar, default_schema: str | None = None) -> Target:
-    """(schema or None, name) of a RangeVar."""
-    return relation.schemaname or default_schema, relation.relname
-
-
-def names_target(names: Sequence[ast.String], default_schema: str | None = None) -> Target:
-    """(schema or None, name) of a qualified-name list such as ``('app', 'mood')``."""
-    parts = [name.sval for name in names]
-    return (parts[-2] if len(parts) > 1 else default_schema), parts[-1]
-
-
-def target_name(target: Target) -> str:
-    """``schema.name`` (or ``name``), each part double-quoted only where PostgreSQL needs it."""
-    schema, name = target
-    quoted = maybe_double_quote_name(name)
-    return quoted if schema is None else f"{maybe_double_quote_name(schema)}.{quoted}"
-
-
-# Internal type names and the spelling format_type() and to_regprocedure() agree on.
-_STANDARD_TYPE_NAMES = {
-    "int2": "smallint", "int4": "integer", "int8": "bigint", "float4": "real",
-    "float8": "double precision", "bool": "boolean", "varchar": "character varying",
-    "bpchar": "character", "timestamp": "timestamp without time zone",
-    "timestamptz": "timestamp with time zone", "time": "time without time zone",
-    "timetz": "time with time zone", "varbit": "bit varying", "decimal": "numeric",
-}
-_TIME_TYPES = frozenset({"timestamp", "timestamptz", "time", "timetz"})
-
-
-def builtin_type(type_name: ast.TypeName) -> str | None:
-    """The internal name of a type written unqualified or in pg_catalog (``int4``, ``text``...)."""
-    parts = [name.sval for name in type_name.names]
-    if len(parts) == 1 or parts[0] == "pg_catalog":
-        return parts[-1]
-    return None
-
-
-def type_modifiers(type_name: ast.TypeName) -> tuple[int, ...]:
-    """The integer modifiers of a type (``varchar(10)`` -> ``(10,)``), empty when none or odd."""
-    values = [getattr(item, "val", None) for item in type_name.typmods or ()]
-    if all(isinstance(value, ast.Integer) for value in values):
-        return tuple(value.ival for value in values)
-    return ()
-
-
-def type_text(type_name: ast.TypeName, *, modifiers: bool = True) -> str:
-    """A type as ``format_type()`` prints it: ``integer``, ``character varying(10)``..."""
-    internal = builtin_type(type_name)
-    if internal is not None:
-        text = _STANDARD_TYPE_NAMES.get(internal, maybe_double_quote_name(internal))
-    else:
-        text = ".".join(maybe_double_quote_name(name.sval) for name in type_name.names)
-    typmods = type_modifiers(type_name) if modifiers and internal != "interval" else ()
-    if typmods:
-        text = _with_modifiers(text, internal, typmods)
-    if type_name.pct_type:
-        text += "%TYPE"
-    return text + "[]" * len(type_name.arrayBounds or ())
-
-
-def _with_modifiers(text: str, internal: str | None, typmods: tuple[int, ...]) -> str:
-    suffix = "(" + ",".join(str(value) for value in typmods) + ")"
-    if internal in _TIME_TYPES:
-        # format_type puts the precision after the first word: timestamp(3) with time zone.
-        head, _, tail = text.partition(" ")
-        return f"{head}{suffix} {tail}".rstrip()
-    return text + suffix
-
-
 # --- extractors, one per statement kind --------------------------------------------------------
 
 _Extractor = Callable[[ast.Node, int, str | None], Iterable[CreatedObject]]
@@ -229,36 +150,66 @@ def _table(node: ast.CreateStmt, line: int, default: str | None) -> Iterator[Cre
             yield from _constraints((element,), schema, name, line, node.if_not_exists)
 
 
-def _column(column: ast.ColumnDef, schema: str | None, table: str, line: int,
-            if_not_exists: bool) -> CreatedObject:
+def _column(
+    column: ast.ColumnDef, schema: str | None, table: str, line: int, if_not_exists: bool
+) -> CreatedObject:
     data_type = type_text(column.typeName) if column.typeName else None
     serial = builtin_type(column.typeName) if column.typeName else None
     data_type = _SERIAL_TYPES.get(serial, data_type)
-    return CreatedObject(ObjectType.COLUMN, column.colname, schema, line, table=table,
-                         if_not_exists=if_not_exists, data_type=data_type)
+    return CreatedObject(
+        ObjectType.COLUMN,
+        column.colname,
+        schema,
+        line,
+        table=table,
+        if_not_exists=if_not_exists,
+        data_type=data_type,
+    )
 
 
-_SERIAL_TYPES = {"serial": "integer", "serial4": "integer", "bigserial": "bigint",
-                 "serial8": "bigint", "smallserial": "smallint", "serial2": "smallint"}
+_SERIAL_TYPES = {
+    "serial": "integer",
+    "serial4": "integer",
+    "bigserial": "bigint",
+    "serial8": "bigint",
+    "smallserial": "smallint",
+    "serial2": "smallint",
+}
 _CONSTRAINT_KINDS = {
-    ConstrType.CONSTR_PRIMARY: "primary key", ConstrType.CONSTR_UNIQUE: "unique",
-    ConstrType.CONSTR_CHECK: "check", ConstrType.CONSTR_FOREIGN: "foreign key",
-    ConstrType.CONSTR_EXCLUSION: "exclusion", ConstrType.CONSTR_NOTNULL: "not null",
+    ConstrType.CONSTR_PRIMARY: "primary key",
+    ConstrType.CONSTR_UNIQUE: "unique",
+    ConstrType.CONSTR_CHECK: "check",
+    ConstrType.CONSTR_FOREIGN: "foreign key",
+    ConstrType.CONSTR_EXCLUSION: "exclusion",
+    ConstrType.CONSTR_NOTNULL: "not null",
 }
 
 
-def _constraints(constraints: Iterable[ast.Constraint] | None, schema: str | None, table: str,
-                 line: int, if_not_exists: bool = False) -> Iterator[CreatedObject]:
+def _constraints(
+    constraints: Iterable[ast.Constraint] | None,
+    schema: str | None,
+    table: str,
+    line: int,
+    if_not_exists: bool = False,
+) -> Iterator[CreatedObject]:
     # Only named constraints: PostgreSQL invents the other names, which no migration can match.
     for constraint in constraints or ():
         if constraint.conname and constraint.contype in _CONSTRAINT_KINDS:
-            yield CreatedObject(ObjectType.CONSTRAINT, constraint.conname, schema, line,
-                                table=table, if_not_exists=if_not_exists,
-                                kind=_CONSTRAINT_KINDS[constraint.contype])
+            yield CreatedObject(
+                ObjectType.CONSTRAINT,
+                constraint.conname,
+                schema,
+                line,
+                table=table,
+                if_not_exists=if_not_exists,
+                kind=_CONSTRAINT_KINDS[constraint.contype],
+                not_valid=bool(constraint.skip_validation),
+            )
 
 
-def _alter_table(node: ast.AlterTableStmt, line: int,
-                 default: str | None) -> Iterator[CreatedObject]:
+def _alter_table(
+    node: ast.AlterTableStmt, line: int, default: str | None
+) -> Iterator[CreatedObject]:
     if node.relation is None or node.objtype != PgObject.OBJECT_TABLE:
         return
     schema, table = relation_target(node.relation, default)
@@ -272,60 +223,43 @@ def _alter_table(node: ast.AlterTableStmt, line: int,
 
 def _index(node: ast.IndexStmt, line: int, default: str | None) -> Iterator[CreatedObject]:
     schema, table = relation_target(node.relation, default)
-    yield CreatedObject(ObjectType.INDEX, node.idxname, schema, line, table=table,
-                        if_not_exists=node.if_not_exists, index=index_shape(node))
-
-
-def index_shape(node: ast.IndexStmt) -> IndexShape:
-    """The comparable shape of a CREATE INDEX (also of a parsed ``pg_get_indexdef`` result)."""
-    node = copy.deepcopy(node)
-    _ConstantCasts()(node)  # the server prints 'x'::text where the migration said 'x'
-    return IndexShape(
-        columns=tuple(RawStream()(element) for element in node.indexParams or ()),
-        unique=bool(node.unique),
-        method=node.accessMethod or "btree",
-        where=RawStream()(node.whereClause) if node.whereClause else None,
-        include=tuple(RawStream()(element) for element in node.indexIncludingParams or ()),
+    yield CreatedObject(
+        ObjectType.INDEX,
+        node.idxname,
+        schema,
+        line,
+        table=table,
+        if_not_exists=node.if_not_exists,
+        index=index_shape(node),
     )
 
 
-def index_shape_of_definition(definition: str) -> IndexShape:
-    """``index_shape`` of a ``pg_get_indexdef()`` text."""
-    return index_shape(parser.parse_sql(definition)[0].stmt)
-
-
-class _ConstantCasts(visitors.Visitor):
-    def visit_TypeCast(self, ancestors: object, node: ast.TypeCast) -> ast.Node | None:
-        return node.arg if isinstance(node.arg, ast.A_Const) else None
-
-
-_OUTPUT_MODES = frozenset({FunctionParameterMode.FUNC_PARAM_OUT,
-                           FunctionParameterMode.FUNC_PARAM_TABLE})
-
-
-def function_arguments(parameters: Iterable[ast.FunctionParameter] | None) -> tuple[str, ...]:
-    """The identity argument types: OUT and RETURNS TABLE columns are not part of a signature."""
-    return tuple(type_text(parameter.argType, modifiers=False)
-                 for parameter in parameters or () if parameter.mode not in _OUTPUT_MODES)
-
-
-def _function(node: ast.CreateFunctionStmt, line: int,
-              default: str | None) -> Iterator[CreatedObject]:
+def _function(
+    node: ast.CreateFunctionStmt, line: int, default: str | None
+) -> Iterator[CreatedObject]:
     schema, name = names_target(node.funcname, default)
     kind = ObjectType.PROCEDURE if node.is_procedure else ObjectType.FUNCTION
-    yield CreatedObject(kind, name, schema, line, arguments=function_arguments(node.parameters),
-                        or_replace=bool(node.replace))
+    yield CreatedObject(
+        kind,
+        name,
+        schema,
+        line,
+        arguments=function_arguments(node.parameters),
+        or_replace=bool(node.replace),
+    )
 
 
 def _trigger(node: ast.CreateTrigStmt, line: int, default: str | None) -> Iterator[CreatedObject]:
     schema, table = relation_target(node.relation, default)
-    yield CreatedObject(ObjectType.TRIGGER, node.trigname, schema, line, table=table,
-                        or_replace=bool(node.replace))
+    yield CreatedObject(
+        ObjectType.TRIGGER, node.trigname, schema, line, table=table, or_replace=bool(node.replace)
+    )
 
 
 def _schema(node: ast.CreateSchemaStmt, line: int, default: str | None) -> Iterator[CreatedObject]:
-    yield CreatedObject(ObjectType.SCHEMA, node.schemaname, None, line,
-                        if_not_exists=node.if_not_exists)
+    yield CreatedObject(
+        ObjectType.SCHEMA, node.schemaname, None, line, if_not_exists=node.if_not_exists
+    )
     for element in node.schemaElts or ():  # CREATE SCHEMA s CREATE TABLE t ... puts t in s
         yield from _creations(element, line, node.schemaname)
 
@@ -360,9 +294,15 @@ def _simple(node: ast.Node, line: int, default: str | None) -> Iterator[CreatedO
         schema, name = None, names  # extensions belong to the database, not to a schema
     else:
         schema, name = names_target(names, default)
-    yield CreatedObject(kind, name, schema, line, kind=type_kind,
-                        if_not_exists=bool(getattr(node, "if_not_exists", False)),
-                        or_replace=bool(getattr(node, "replace", False)))
+    yield CreatedObject(
+        kind,
+        name,
+        schema,
+        line,
+        kind=type_kind,
+        if_not_exists=bool(getattr(node, "if_not_exists", False)),
+        or_replace=bool(getattr(node, "replace", False)),
+    )
 
 
 _EXTRACTORS: dict[type, _Extractor] = {
@@ -379,18 +319,24 @@ _EXTRACTORS: dict[type, _Extractor] = {
 # --- drops: objects created then dropped in the same SQL are not reported ----------------------
 
 _DROPPED_TYPES = {
-    PgObject.OBJECT_TABLE: {ObjectType.TABLE}, PgObject.OBJECT_INDEX: {ObjectType.INDEX},
-    PgObject.OBJECT_VIEW: {ObjectType.VIEW}, PgObject.OBJECT_SEQUENCE: {ObjectType.SEQUENCE},
+    PgObject.OBJECT_TABLE: {ObjectType.TABLE},
+    PgObject.OBJECT_INDEX: {ObjectType.INDEX},
+    PgObject.OBJECT_VIEW: {ObjectType.VIEW},
+    PgObject.OBJECT_SEQUENCE: {ObjectType.SEQUENCE},
     PgObject.OBJECT_MATVIEW: {ObjectType.MATERIALIZED_VIEW},
-    PgObject.OBJECT_TYPE: {ObjectType.TYPE}, PgObject.OBJECT_DOMAIN: {ObjectType.TYPE},
+    PgObject.OBJECT_TYPE: {ObjectType.TYPE},
+    PgObject.OBJECT_DOMAIN: {ObjectType.TYPE},
     PgObject.OBJECT_FUNCTION: {ObjectType.FUNCTION},
     PgObject.OBJECT_PROCEDURE: {ObjectType.PROCEDURE},
     PgObject.OBJECT_ROUTINE: {ObjectType.FUNCTION, ObjectType.PROCEDURE},
-    PgObject.OBJECT_SCHEMA: {ObjectType.SCHEMA}, PgObject.OBJECT_EXTENSION: {ObjectType.EXTENSION},
+    PgObject.OBJECT_SCHEMA: {ObjectType.SCHEMA},
+    PgObject.OBJECT_EXTENSION: {ObjectType.EXTENSION},
     PgObject.OBJECT_TRIGGER: {ObjectType.TRIGGER},
 }
-_DROPPED_PARTS = {AlterTableType.AT_DropColumn: ObjectType.COLUMN,
-                  AlterTableType.AT_DropConstraint: ObjectType.CONSTRAINT}
+_DROPPED_PARTS = {
+    AlterTableType.AT_DropColumn: ObjectType.COLUMN,
+    AlterTableType.AT_DropConstraint: ObjectType.CONSTRAINT,
+}
 
 
 @dataclass(frozen=True)
@@ -411,8 +357,12 @@ class _Dropped:
             return False
         if ObjectType.TABLE in self.types and item.table == self.name:
             return True  # a table's columns, constraints, indexes and triggers go with it
-        return (item.type in self.types and item.name == self.name
-                and self.table in (None, item.table) and self.arguments in (None, item.arguments))
+        return (
+            item.type in self.types
+            and item.name == self.name
+            and self.table in (None, item.table)
+            and self.arguments in (None, item.arguments)
+        )
 
 
 def _dropped(node: ast.Node) -> list[_Dropped]:
@@ -421,15 +371,21 @@ def _dropped(node: ast.Node) -> list[_Dropped]:
         return [_dropped_object(types, item) for item in node.objects or ()]
     if isinstance(node, ast.AlterTableStmt) and node.relation is not None:
         schema, table = relation_target(node.relation)
-        return [_Dropped(frozenset({_DROPPED_PARTS[command.subtype]}), schema, command.name, table)
-                for command in node.cmds or () if command.subtype in _DROPPED_PARTS]
+        return [
+            _Dropped(frozenset({_DROPPED_PARTS[command.subtype]}), schema, command.name, table)
+            for command in node.cmds or ()
+            if command.subtype in _DROPPED_PARTS
+        ]
     return []
 
 
 def _dropped_object(types: frozenset[ObjectType], item: ast.Node) -> _Dropped:
     if isinstance(item, ast.ObjectWithArgs):
-        arguments = None if item.args_unspecified else tuple(
-            type_text(argument, modifiers=False) for argument in item.objargs or ())
+        arguments = (
+            None
+            if item.args_unspecified
+            else tuple(type_text(argument, modifiers=False) for argument in item.objargs or ())
+        )
         return _Dropped(types, *names_target(item.objname), arguments=arguments)
     if isinstance(item, ast.String):
         return _Dropped(types, None, item.sval)

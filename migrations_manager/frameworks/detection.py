@@ -82,9 +82,11 @@ def resolve(
     extra = (pinned_table.name,) if pinned_table else ()
     candidates = detect(conn, extra_names=extra)
     detected = tuple(c.detected for c in candidates)
-    adapter = _adapter(framework) if framework else None
+    adapter = adapter_named(framework) if framework else None
     if pinned_table:
-        chosen = adapter or _framework_of(candidates, pinned_table) or _adapter(DEFAULT_FRAMEWORK)
+        chosen = (
+            adapter or _framework_of(candidates, pinned_table) or adapter_named(DEFAULT_FRAMEWORK)
+        )
         exists = catalog.relation_exists(conn, pinned_table.identifier.as_string(conn))
         return Tracking(chosen, pinned_table, exists, detected)
     if adapter:
@@ -105,7 +107,8 @@ def resolve(
     return Tracking(default, default.default_table(current_schema), False, detected)
 
 
-def _adapter(name: str) -> TrackingAdapter:
+def adapter_named(name: str) -> TrackingAdapter:
+    """The registered adapter called ``name``; ``UsageError`` (with the known names) if none."""
     try:
         return registry.get(name)
     except NotRegistered as error:

@@ -75,3 +75,27 @@ def tables_named(conn: psycopg.Connection, names: Iterable[str]) -> list[Catalog
 def relation_exists(conn: psycopg.Connection, qualified_name: str) -> bool:
     row = conn.execute(queries.RELATION_EXISTS, (qualified_name,)).fetchone()
     return bool(row and row[0])
+
+
+@dataclass(frozen=True)
+class RelationSize:
+    """What the catalog knows of a relation's size (``reltuples`` is -1 before the first
+    VACUUM / ANALYZE on PostgreSQL 14+, 0 on older servers)."""
+
+    reltuples: float
+    heap_bytes: int
+    total_bytes: int
+
+    @property
+    def estimated_rows(self) -> int | None:
+        """The planner's row estimate; 0 for an empty heap; None when the table has pages but
+        no estimate (never analysed: ``reltuples`` -1, or 0 on servers before 14)."""
+        if self.reltuples > 0:
+            return int(self.reltuples)
+        return 0 if self.heap_bytes == 0 else None
+
+
+def relation_sizes(conn: psycopg.Connection, names: Iterable[str]) -> dict[str, RelationSize]:
+    """Sizes by name as given (``users``, ``app."Orders"``), in one query; unknown names absent."""
+    rows = conn.execute(queries.RELATION_SIZES, (sorted(set(names)),)).fetchall()
+    return {name: RelationSize(reltuples, heap, total) for name, reltuples, heap, total in rows}

@@ -56,3 +56,122 @@ TABLES_NAMED = sql.SQL(
 )
 
 RELATION_EXISTS = sql.SQL("SELECT pg_catalog.to_regclass(%s) IS NOT NULL")
+
+# ---- pre-flight --------------------------------------------------------------------------------
+
+# Waiting locks of the sessions connected to the target database (a session waiting for another's
+# row lock waits on a transaction id, whose pg_locks row carries no database), and the other
+# sessions of the database inside a transaction that are not idle. Seeing other roles' sessions
+# needs pg_read_all_stats (or superuser): otherwise their state reads as NULL and is not counted.
+ACTIVITY_SUMMARY = sql.SQL(
+    "SELECT"
+    " (SELECT pg_catalog.count(*) FROM pg_catalog.pg_locks l"
+    "   JOIN pg_catalog.pg_stat_activity a ON a.pid = l.pid"
+    "   WHERE NOT l.granted AND a.datname = pg_catalog.current_database()) AS lock_count,"
+    " (SELECT pg_catalog.count(*) FROM pg_catalog.pg_stat_activity a"
+    "   WHERE a.datname = pg_catalog.current_database()"
+    "   AND a.pid <> pg_catalog.pg_backend_pid()"
+    "   AND a.state <> 'idle' AND a.xact_start IS NOT NULL) AS active_tx_count"
+)
+
+# Sizes of the relations named in the array (resolved as the session would: search_path for
+# unqualified names); names that resolve to nothing give no row.
+RELATION_SIZES = sql.SQL(
+    "SELECT p.name, c.reltuples::float8 AS reltuples,"
+    " pg_catalog.pg_relation_size(c.oid) AS heap_bytes,"
+    " pg_catalog.pg_total_relation_size(c.oid) AS total_bytes"
+    " FROM pg_catalog.unnest(%s::text[]) AS p(name)"
+    " JOIN pg_catalog.pg_class c ON c.oid = pg_catalog.to_regclass(p.name)"
+)
+
+# Every lock other sessions hold or wait for on the relations named in the array, with what
+# pg_stat_activity says of the session. {wait_start} is WAIT_START (PostgreSQL 14+) or
+# WAIT_START_BEFORE_14; the second parameter is the length of the query excerpt.
+RELATION_LOCKS = sql.SQL(
+    "SELECT p.name AS requested,"
+    " pg_catalog.quote_ident(n.nspname) || '.' || pg_catalog.quote_ident(c.relname) AS relation,"
+    " l.pid, l.mode, l.granted, a.state,"
+    " EXTRACT(epoch FROM pg_catalog.now() - {wait_start})::float8 AS waiting_seconds,"
+    " EXTRACT(epoch FROM pg_catalog.now() - a.xact_start)::float8 AS xact_seconds,"
+    " EXTRACT(epoch FROM pg_catalog.now() - a.state_change)::float8 AS state_seconds,"
+    " pg_catalog.left(a.query, %s) AS query"
+    " FROM pg_catalog.unnest(%s::text[]) AS p(name)"
+    " JOIN pg_catalog.pg_class c ON c.oid = pg_catalog.to_regclass(p.name)"
+    " JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace"
+    " JOIN pg_catalog.pg_locks l ON l.locktype = 'relation' AND l.relation = c.oid"
+    "   AND l.database = (SELECT oid FROM pg_catalog.pg_database"
+    "                     WHERE datname = pg_catalog.current_database())"
+    " LEFT JOIN pg_catalog.pg_stat_activity a ON a.pid = l.pid"
+    " WHERE l.pid <> pg_catalog.pg_backend_pid()"
+    " ORDER BY l.pid, relation"
+)
+WAIT_START = sql.SQL("l.waitstart")
+# Before pg_locks.waitstart, a session queued for a lock has been so since its query started.
+WAIT_START_BEFORE_14 = sql.SQL("CASE WHEN l.granted THEN NULL ELSE a.state_change END")
+
+# Existence and shape of every object a migration creates, in ONE round trip: three parallel
+# arrays (kind, name, parent) in; one row per probe, in order, ``found`` NULL when absent.
+# Kinds: relation (name = qualified relation, parent = the table an index must be on), routine
+# (name = signature, parent = its argument types as a JSON array: before PostgreSQL 16,
+# to_regprocedure raised an error for an unknown argument type, so it only runs once every type
+# resolves), type, schema, extension, column / constraint / trigger (name as stored,
+# parent = qualified table), indexes (every index of the table ``parent``).
+OBJECT_PROBES = sql.SQL(
+    "SELECT CASE p.kind"
+    " WHEN 'relation' THEN ("
+    "   SELECT pg_catalog.jsonb_build_object('relkind', c.relkind,"
+    "     'columns', (SELECT pg_catalog.jsonb_object_agg(a.attname,"
+    "                        pg_catalog.format_type(a.atttypid, a.atttypmod))"
+    "                 FROM pg_catalog.pg_attribute a"
+    "                 WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped),"
+    "     'constraints', (SELECT pg_catalog.jsonb_object_agg(k.conname,"
+    "                            pg_catalog.jsonb_build_object('contype', k.contype,"
+    "                                                          'validated', k.convalidated))"
+    "                     FROM pg_catalog.pg_constraint k WHERE k.conrelid = c.oid),"
+    "     'index', (SELECT pg_catalog.jsonb_build_object('valid', i.indisvalid,"
+    "                      'definition', pg_catalog.pg_get_indexdef(i.indexrelid),"
+    "                      'on_parent', i.indrelid = pg_catalog.to_regclass(p.parent))"
+    "               FROM pg_catalog.pg_index i WHERE i.indexrelid = c.oid))"
+    "   FROM pg_catalog.pg_class c WHERE c.oid = pg_catalog.to_regclass(p.name))"
+    " WHEN 'routine' THEN ("
+    "   SELECT pg_catalog.jsonb_build_object('prokind', r.prokind)"
+    "   FROM pg_catalog.pg_proc r WHERE r.oid = CASE WHEN (SELECT pg_catalog.bool_and("
+    "       pg_catalog.to_regtype(t) IS NOT NULL) IS NOT FALSE"
+    "     FROM pg_catalog.jsonb_array_elements_text(p.parent::jsonb) AS t)"
+    "   THEN pg_catalog.to_regprocedure(p.name) END)"
+    " WHEN 'type' THEN ("
+    "   SELECT pg_catalog.jsonb_build_object('typtype', t.typtype,"
+    "     'relkind', (SELECT c.relkind FROM pg_catalog.pg_class c WHERE c.oid = t.typrelid))"
+    "   FROM pg_catalog.pg_type t WHERE t.oid = pg_catalog.to_regtype(p.name))"
+    " WHEN 'schema' THEN ("
+    "   SELECT pg_catalog.jsonb_build_object('schema', s.nspname)"
+    "   FROM pg_catalog.pg_namespace s WHERE s.oid = pg_catalog.to_regnamespace(p.name))"
+    " WHEN 'extension' THEN ("
+    "   SELECT pg_catalog.jsonb_build_object('version', e.extversion)"
+    "   FROM pg_catalog.pg_extension e WHERE e.extname = p.name)"
+    " WHEN 'column' THEN ("
+    "   SELECT pg_catalog.jsonb_build_object('type',"
+    "                                       pg_catalog.format_type(a.atttypid, a.atttypmod))"
+    "   FROM pg_catalog.pg_attribute a WHERE a.attrelid = pg_catalog.to_regclass(p.parent)"
+    "   AND a.attname = p.name AND a.attnum > 0 AND NOT a.attisdropped)"
+    " WHEN 'constraint' THEN ("
+    "   SELECT pg_catalog.jsonb_build_object('contype', k.contype, 'validated', k.convalidated)"
+    "   FROM pg_catalog.pg_constraint k WHERE k.conrelid = pg_catalog.to_regclass(p.parent)"
+    "   AND k.conname = p.name)"
+    " WHEN 'trigger' THEN ("
+    "   SELECT pg_catalog.jsonb_build_object('enabled', g.tgenabled)"
+    "   FROM pg_catalog.pg_trigger g WHERE g.tgrelid = pg_catalog.to_regclass(p.parent)"
+    "   AND g.tgname = p.name AND NOT g.tgisinternal)"
+    " WHEN 'indexes' THEN ("
+    "   SELECT pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object("
+    "     'name', pg_catalog.quote_ident(n.nspname) || '.' || pg_catalog.quote_ident(c.relname),"
+    "     'valid', i.indisvalid, 'definition', pg_catalog.pg_get_indexdef(i.indexrelid)))"
+    "   FROM pg_catalog.pg_index i JOIN pg_catalog.pg_class c ON c.oid = i.indexrelid"
+    "   JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace"
+    "   WHERE i.indrelid = pg_catalog.to_regclass(p.parent))"
+    " END AS found"
+    " FROM ROWS FROM (pg_catalog.unnest(%s::text[]), pg_catalog.unnest(%s::text[]),"
+    "                 pg_catalog.unnest(%s::text[])) WITH ORDINALITY"
+    "   AS p(kind, name, parent, position)"
+    " ORDER BY p.position"
+)

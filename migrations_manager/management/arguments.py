@@ -52,6 +52,38 @@ SUBCOMMANDS: dict[str, tuple[str, list[Argument]]] = {
         "record a migration as applied without running it",
         [(("file",), {"metavar": "FILE"}), FRAMEWORK],
     ),
+    "check": (
+        "safety check: pending files, waiting locks, busy transactions, blocking sessions, lint",
+        [
+            (
+                ("--strict",),
+                {"action": "store_true", "help": "exit 3 when the check is not safe (CI gates)"},
+            ),
+            FRAMEWORK,
+        ],
+    ),
+    "preview": (
+        "print a migration file (highlighted on a terminal)",
+        [(("file",), {"metavar": "FILE"}), FRAMEWORK],
+    ),
+    "detect-schema": (
+        "which of the objects a migration creates already exist in the target",
+        [
+            (("file",), {"nargs": "?", "metavar": "FILE", "help": "a migration file"}),
+            (("--sql",), {"help": "analyse this SQL instead of a file ('-' reads stdin)"}),
+            FRAMEWORK,
+        ],
+    ),
+    "lint": (
+        "static lock-safety analysis; exits 1 when a finding is an error",
+        [
+            (
+                ("files",),
+                {"nargs": "*", "metavar": "FILE", "help": "only these (default: the pending ones)"},
+            ),
+            FRAMEWORK,
+        ],
+    ),
 }
 
 

@@ -12,20 +12,27 @@ front-end maps them. The modules of this package group the use-cases; import fro
     report.ok, [step.name for step in report.completed]
 """
 
+from .check import check
 from .cjs import cjs_sql, cjs_warning, execute_cjs
 from .common import migrations_directory, summarize
 from .idempotent import MarkResult, mark_applied, plan_run, run_pending
+from .preview import lint, preview
+from .schema import detect_schema
 from .standard import create_migration, migrate_down, migrate_up, redo
 from .status import status
 
 __all__ = [
     "MarkResult",
+    "check",
     "cjs_sql",
     "cjs_warning",
     "create_migration",
+    "detect_schema",
     "execute_cjs",
+    "lint",
     "mark_applied",
     "plan_run",
+    "preview",
     "run_pending",
     "migrate_down",
     "migrate_up",

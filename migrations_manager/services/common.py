@@ -27,10 +27,17 @@ def migrations_directory() -> MigrationsDirectory:
 
 
 def resolve_tracking(
-    conn: psycopg.Connection, *, framework: str | None = None, standard: bool = False
+    conn: psycopg.Connection,
+    *,
+    framework: str | None = None,
+    standard: bool = False,
+    info: catalog.ServerInfo | None = None,
 ) -> Tracking:
-    """The tracking table in use: the standard one, a requested framework's, or detected."""
-    info = catalog.server_info(conn)
+    """The tracking table in use: the standard one, a requested framework's, or detected.
+
+    ``info``, when the caller already read it, saves a query.
+    """
+    info = info or catalog.server_info(conn)
     return detection.resolve(
         conn,
         framework=STANDARD_FRAMEWORK if standard else framework or app_settings.FRAMEWORK,

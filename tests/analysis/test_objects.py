@@ -4,13 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from migrations_manager.analysis.objects import (
-    CreatedObject,
-    IndexShape,
-    ObjectType,
-    created_objects,
-    index_shape_of_definition,
-)
+from migrations_manager.analysis.indexshape import IndexShape, index_shape_of_definition
+from migrations_manager.analysis.objects import CreatedObject, ObjectType, created_objects
 from migrations_manager.analysis.statements import parse_statements
 
 T = ObjectType
@@ -118,7 +113,8 @@ def test_created_objects_and_names(sql: str, expected: list) -> None:
 SIGNATURES = [
     (
         "internal-names-become-standard",
-        "CREATE FUNCTION f(a int4, b int8, c bool, d float8) RETURNS int AS 'select 1' LANGUAGE sql",
+        "CREATE FUNCTION f(a int4, b int8, c bool, d float8) RETURNS int"
+        " AS 'select 1' LANGUAGE sql",
         "f(integer,bigint,boolean,double precision)",
     ),
     (

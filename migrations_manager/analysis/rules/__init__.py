@@ -7,6 +7,16 @@ from . import columns, constraints, data, indexes, maintenance, session, tables,
 from .base import REGISTRY, Hit, Rule, Severity
 
 __all__ = [
-    "REGISTRY", "Hit", "Rule", "Severity",
-    "columns", "constraints", "data", "indexes", "maintenance", "session", "tables", "typechoice",
+    "REGISTRY",
+    "Hit",
+    "Rule",
+    "Severity",
+    "columns",
+    "constraints",
+    "data",
+    "indexes",
+    "maintenance",
+    "session",
+    "tables",
+    "typechoice",
 ]

@@ -17,8 +17,7 @@ from typing import TYPE_CHECKING
 from pglast import ast
 from pglast.enums import AlterTableType, ObjectType
 
-from ..locks import walk
-from ..objects import Target
+from ..names import Target, walk
 from ..statements import Statement
 
 if TYPE_CHECKING:
@@ -67,8 +66,16 @@ class Rule:
 REGISTRY: dict[str, Rule] = {}
 
 
-def rule(id: str, name: str, severity: Severity, *, summary: str, docs: str, hint: str,
-         weighted: bool = False) -> Callable[[Check], Check]:
+def rule(
+    id: str,
+    name: str,
+    severity: Severity,
+    *,
+    summary: str,
+    docs: str,
+    hint: str,
+    weighted: bool = False,
+) -> Callable[[Check], Check]:
     """Register the decorated check function as a rule (ids and names must be unique)."""
 
     def register(check: Check) -> Check:

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from pglast import ast
 
-from ..objects import builtin_type, type_modifiers
+from ..names import builtin_type, type_modifiers
 
 _LENGTH_TYPES = frozenset({"varchar", "varbit"})
 _PRECISION_TYPES = frozenset({"timestamp", "timestamptz", "time", "timetz"})
@@ -28,8 +28,9 @@ _TEXT_TYPES = frozenset({"text", "varchar"})
 WIDENING_TARGETS = frozenset({"text", "varchar", "varbit", "numeric", "inet"} | _PRECISION_TYPES)
 
 
-def rewrites(old: ast.TypeName | None, new: ast.TypeName, using: ast.Node | None,
-             column: str) -> bool | None:
+def rewrites(
+    old: ast.TypeName | None, new: ast.TypeName, using: ast.Node | None, column: str
+) -> bool | None:
     """True when the change rewrites the table, False when not, None when it depends on the
     column's current type, which the migration does not tell (``old`` is None)."""
     if using is not None and not _is_bare_column(using, column):
@@ -39,12 +40,14 @@ def rewrites(old: ast.TypeName | None, new: ast.TypeName, using: ast.Node | None
         return None if new_base in WIDENING_TARGETS and not new.arrayBounds else True
     if bool(old.arrayBounds) != bool(new.arrayBounds):
         return True
-    return not _binary_coercible(builtin_type(old), type_modifiers(old), new_base,
-                                 type_modifiers(new))
+    return not _binary_coercible(
+        builtin_type(old), type_modifiers(old), new_base, type_modifiers(new)
+    )
 
 
-def _binary_coercible(old: str | None, old_mods: tuple[int, ...], new: str | None,
-                      new_mods: tuple[int, ...]) -> bool:
+def _binary_coercible(
+    old: str | None, old_mods: tuple[int, ...], new: str | None, new_mods: tuple[int, ...]
+) -> bool:
     if old is None or new is None:
         return False  # user-defined types: assume the worst
     if old == new:
@@ -71,5 +74,7 @@ def _same_base_widens(base: str, old_mods: tuple[int, ...], new_mods: tuple[int,
 def _is_bare_column(expression: ast.Node, column: str) -> bool:
     if isinstance(expression, ast.TypeCast):
         expression = expression.arg
-    return (isinstance(expression, ast.ColumnRef)
-            and getattr(expression.fields[-1], "sval", None) == column)
+    return (
+        isinstance(expression, ast.ColumnRef)
+        and getattr(expression.fields[-1], "sval", None) == column
+    )

@@ -9,7 +9,7 @@ from pglast.enums import AlterTableType as AT
 from pglast.enums import ConstrType
 from pglast.enums import ObjectType as PgObject
 
-from ..objects import builtin_type, relation_target, target_name
+from ..names import builtin_type, relation_target, target_name
 from ..statements import Statement
 from .base import (
     Hit,
@@ -27,10 +27,22 @@ from .context import LintContext
 SERIAL_TYPES = frozenset({"serial", "serial2", "serial4", "serial8", "smallserial", "bigserial"})
 # Volatile built-ins (and common extension functions) seen in defaults. now(), statement_timestamp()
 # and CURRENT_TIMESTAMP are stable: since PostgreSQL 11 their default is stored once, no rewrite.
-VOLATILE_FUNCTIONS = frozenset({
-    "random", "random_normal", "clock_timestamp", "timeofday", "gen_random_uuid", "uuidv4",
-    "uuidv7", "uuid_generate_v1", "uuid_generate_v1mc", "uuid_generate_v4", "nextval", "setseed",
-})
+VOLATILE_FUNCTIONS = frozenset(
+    {
+        "random",
+        "random_normal",
+        "clock_timestamp",
+        "timeofday",
+        "gen_random_uuid",
+        "uuidv4",
+        "uuidv7",
+        "uuid_generate_v1",
+        "uuid_generate_v1mc",
+        "uuid_generate_v4",
+        "nextval",
+        "setseed",
+    }
+)
 
 
 def _default(column: ast.ColumnDef) -> ast.Node | None:
@@ -43,24 +55,29 @@ def _default(column: ast.ColumnDef) -> ast.Node | None:
 
 def _fills_rows(column: ast.ColumnDef) -> bool:
     """Whether existing rows get a value: default, identity, generated expression or serial."""
-    return (_default(column) is not None
-            or bool(column_constraints(column, ConstrType.CONSTR_IDENTITY,
-                                       ConstrType.CONSTR_GENERATED))
-            or builtin_type(column.typeName) in SERIAL_TYPES)
+    return (
+        _default(column) is not None
+        or bool(column_constraints(column, ConstrType.CONSTR_IDENTITY, ConstrType.CONSTR_GENERATED))
+        or builtin_type(column.typeName) in SERIAL_TYPES
+    )
 
 
 def _is_not_null(column: ast.ColumnDef) -> bool:
-    return bool(column.is_not_null or column_constraints(column, ConstrType.CONSTR_NOTNULL,
-                                                         ConstrType.CONSTR_PRIMARY))
+    return bool(
+        column.is_not_null
+        or column_constraints(column, ConstrType.CONSTR_NOTNULL, ConstrType.CONSTR_PRIMARY)
+    )
 
 
 @rule(
-    "MM010", "add-column-not-null-without-default", Severity.ERROR,
+    "MM010",
+    "add-column-not-null-without-default",
+    Severity.ERROR,
     summary="ADD COLUMN ... NOT NULL without a DEFAULT.",
     docs="Existing rows would get NULL in the new column, so the statement fails on any table "
-         "that has rows.",
+    "that has rows.",
     hint="Add the column with a DEFAULT (constant defaults are free since PostgreSQL 11), or add "
-         "it nullable, backfill, and set NOT NULL later.",
+    "it nullable, backfill, and set NOT NULL later.",
 )
 def add_column_not_null(statement: Statement, context: LintContext) -> Iterator[Hit]:
     node = alter_table(statement)
@@ -69,9 +86,12 @@ def add_column_not_null(statement: Statement, context: LintContext) -> Iterator[
     for column in added_columns(statement):
         if _is_not_null(column) and not _fills_rows(column):
             empty = context.rows(table) == 0
-            yield Hit(f"ADD COLUMN {column.colname} NOT NULL has no DEFAULT: it fails as soon as "
-                      f"{target_name(table)} has a row.", table,
-                      severity=Severity.NOTICE if empty else None)
+            yield Hit(
+                f"ADD COLUMN {column.colname} NOT NULL has no DEFAULT: it fails as soon as "
+                f"{target_name(table)} has a row.",
+                table,
+                severity=Severity.NOTICE if empty else None,
+            )
 
 
 def _rewrite_reason(column: ast.ColumnDef, server_version: int | None) -> str | None:
@@ -92,14 +112,17 @@ def _rewrite_reason(column: ast.ColumnDef, server_version: int | None) -> str | 
 
 
 @rule(
-    "MM011", "add-column-volatile-default", Severity.WARNING, weighted=True,
+    "MM011",
+    "add-column-volatile-default",
+    Severity.WARNING,
+    weighted=True,
     summary="ADD COLUMN that rewrites the table (volatile default, serial, identity, stored).",
     docs="A default that must be computed row by row (random(), clock_timestamp(), "
-         "gen_random_uuid(), nextval()...), a serial or identity column or a stored generated "
-         "column rewrites the whole table under an ACCESS EXCLUSIVE lock. Constant and stable "
-         "defaults such as now() are stored once (PostgreSQL 11+).",
+    "gen_random_uuid(), nextval()...), a serial or identity column or a stored generated "
+    "column rewrites the whole table under an ACCESS EXCLUSIVE lock. Constant and stable "
+    "defaults such as now() are stored once (PostgreSQL 11+).",
     hint="Add the column without the default (or with a constant one), set the default in a "
-         "separate statement, and backfill existing rows in batches.",
+    "separate statement, and backfill existing rows in batches.",
 )
 def add_column_volatile_default(statement: Statement, context: LintContext) -> Iterator[Hit]:
     node = alter_table(statement)
@@ -109,17 +132,21 @@ def add_column_volatile_default(statement: Statement, context: LintContext) -> I
     for column in added_columns(statement):
         reason = _rewrite_reason(column, context.server_version)
         if reason:
-            yield Hit(f"ADD COLUMN {column.colname} rewrites {target_name(table)}: {reason}.",
-                      table)
+            yield Hit(
+                f"ADD COLUMN {column.colname} rewrites {target_name(table)}: {reason}.", table
+            )
 
 
 @rule(
-    "MM012", "set-not-null-without-check", Severity.WARNING, weighted=True,
+    "MM012",
+    "set-not-null-without-check",
+    Severity.WARNING,
+    weighted=True,
     summary="SET NOT NULL without a validated CHECK (column IS NOT NULL) earlier.",
     docs="SET NOT NULL scans the whole table under an ACCESS EXCLUSIVE lock, unless (PostgreSQL "
-         "12+) a validated CHECK (column IS NOT NULL) constraint already proves it.",
+    "12+) a validated CHECK (column IS NOT NULL) constraint already proves it.",
     hint="Earlier: ADD CONSTRAINT c CHECK (col IS NOT NULL) NOT VALID; then, in another "
-         "migration, VALIDATE CONSTRAINT c; then SET NOT NULL and drop the check.",
+    "migration, VALIDATE CONSTRAINT c; then SET NOT NULL and drop the check.",
 )
 def set_not_null_without_check(statement: Statement, context: LintContext) -> Iterator[Hit]:
     node = alter_table(statement)
@@ -130,18 +157,24 @@ def set_not_null_without_check(statement: Statement, context: LintContext) -> It
     for command in commands(statement, AT.AT_SetNotNull):
         if old_server or not context.has_validated_not_null_check(table, command.name):
             why = " (before PostgreSQL 12, even with a check)" if old_server else ""
-            yield Hit(f"SET NOT NULL on {target_name(table)}.{command.name} scans the table "
-                      f"under an ACCESS EXCLUSIVE lock{why}.", table)
+            yield Hit(
+                f"SET NOT NULL on {target_name(table)}.{command.name} scans the table "
+                f"under an ACCESS EXCLUSIVE lock{why}.",
+                table,
+            )
 
 
 @rule(
-    "MM013", "alter-column-type-rewrite", Severity.WARNING, weighted=True,
+    "MM013",
+    "alter-column-type-rewrite",
+    Severity.WARNING,
+    weighted=True,
     summary="ALTER COLUMN ... TYPE that rewrites the table.",
     docs="Changing a column's type rewrites the table and rebuilds its indexes under an ACCESS "
-         "EXCLUSIVE lock, except for binary-coercible changes (varchar(n) to a longer varchar "
-         "or to text, numeric precision increase, cidr to inet...).",
+    "EXCLUSIVE lock, except for binary-coercible changes (varchar(n) to a longer varchar "
+    "or to text, numeric precision increase, cidr to inet...).",
     hint="Add a new column of the new type, backfill it in batches, switch the code, then drop "
-         "the old column.",
+    "the old column.",
 )
 def alter_column_type(statement: Statement, context: LintContext) -> Iterator[Hit]:
     node = alter_table(statement)
@@ -155,38 +188,50 @@ def alter_column_type(statement: Statement, context: LintContext) -> Iterator[Hi
         if verdict:
             yield Hit(f"ALTER COLUMN {where} TYPE rewrites the table and its indexes.", table)
         elif verdict is None:
-            yield Hit(f"ALTER COLUMN {where} TYPE rewrites the table unless the current type is "
-                      "binary-coercible to the new one.", table, severity=Severity.NOTICE)
+            yield Hit(
+                f"ALTER COLUMN {where} TYPE rewrites the table unless the current type is "
+                "binary-coercible to the new one.",
+                table,
+                severity=Severity.NOTICE,
+            )
 
 
 @rule(
-    "MM014", "rename-column", Severity.WARNING,
+    "MM014",
+    "rename-column",
+    Severity.WARNING,
     summary="RENAME COLUMN on an existing table.",
     docs="Code that is running while the migration commits still uses the old name and fails.",
     hint="Add the new column, write both, backfill, switch reads, then drop the old column in a "
-         "later release (or expose the old name through a view).",
+    "later release (or expose the old name through a view).",
 )
 def rename_column(statement: Statement, context: LintContext) -> Iterator[Hit]:
     node = statement.node
     if isinstance(node, ast.RenameStmt) and node.renameType == PgObject.OBJECT_COLUMN:
         table = relation_target(node.relation)
         if node.relationType == PgObject.OBJECT_TABLE and not context.is_new(table):
-            yield Hit(f"Renaming {target_name(table)}.{node.subname} to {node.newname} breaks "
-                      "running code that still uses the old name.")
+            yield Hit(
+                f"Renaming {target_name(table)}.{node.subname} to {node.newname} breaks "
+                "running code that still uses the old name."
+            )
 
 
 @rule(
-    "MM015", "drop-column", Severity.WARNING,
+    "MM015",
+    "drop-column",
+    Severity.WARNING,
     summary="DROP COLUMN on an existing table.",
     docs="The drop itself is quick, but code still reading or writing the column fails, and "
-         "the data is gone.",
+    "the data is gone.",
     hint="First deploy code that no longer uses the column (for Django, remove the field with "
-         "SeparateDatabaseAndState), then drop it in a later migration.",
+    "SeparateDatabaseAndState), then drop it in a later migration.",
 )
 def drop_column(statement: Statement, context: LintContext) -> Iterator[Hit]:
     node = alter_table(statement)
     if node is None or context.is_new(table := relation_target(node.relation)):
         return
     for command in commands(statement, AT.AT_DropColumn):
-        yield Hit(f"DROP COLUMN {target_name(table)}.{command.name} breaks code that still uses "
-                  "it and destroys its data.")
+        yield Hit(
+            f"DROP COLUMN {target_name(table)}.{command.name} breaks code that still uses "
+            "it and destroys its data."
+        )

@@ -8,7 +8,7 @@ from pglast import ast
 from pglast.enums import AlterTableType as AT
 from pglast.enums import ConstrType
 
-from ..objects import names_target, relation_target, target_name
+from ..names import names_target, relation_target, target_name
 from ..statements import Statement
 from .base import (
     Hit,
@@ -28,12 +28,15 @@ def _label(constraint: ast.Constraint) -> str:
 
 
 @rule(
-    "MM020", "add-foreign-key-without-not-valid", Severity.WARNING, weighted=True,
+    "MM020",
+    "add-foreign-key-without-not-valid",
+    Severity.WARNING,
+    weighted=True,
     summary="ADD FOREIGN KEY without NOT VALID.",
     docs="Adding a foreign key checks every existing row while holding SHARE ROW EXCLUSIVE locks "
-         "on both tables: writes to either table wait for the whole scan.",
+    "on both tables: writes to either table wait for the whole scan.",
     hint="ADD CONSTRAINT ... FOREIGN KEY ... NOT VALID, then VALIDATE CONSTRAINT in a later "
-         "migration (validation only takes SHARE UPDATE EXCLUSIVE).",
+    "migration (validation only takes SHARE UPDATE EXCLUSIVE).",
 )
 def add_foreign_key(statement: Statement, context: LintContext) -> Iterator[Hit]:
     node = alter_table(statement)
@@ -43,48 +46,63 @@ def add_foreign_key(statement: Statement, context: LintContext) -> Iterator[Hit]
     for constraint in added_constraints(statement, ConstrType.CONSTR_FOREIGN):
         if not constraint.skip_validation:
             referenced = target_name(relation_target(constraint.pktable))
-            yield Hit(f"ADD FOREIGN KEY{_label(constraint)} scans {target_name(table)} while "
-                      f"blocking writes to it and to {referenced}.", table)
+            yield Hit(
+                f"ADD FOREIGN KEY{_label(constraint)} scans {target_name(table)} while "
+                f"blocking writes to it and to {referenced}.",
+                table,
+            )
 
 
 @rule(
-    "MM021", "add-check-without-not-valid", Severity.WARNING, weighted=True,
+    "MM021",
+    "add-check-without-not-valid",
+    Severity.WARNING,
+    weighted=True,
     summary="ADD CHECK constraint without NOT VALID (tables and domains).",
     docs="Adding a CHECK constraint scans every row under an ACCESS EXCLUSIVE lock (for a domain: "
-         "every column of that domain, in every table).",
-    hint="ADD CONSTRAINT ... CHECK (...) NOT VALID, then VALIDATE CONSTRAINT in a later "
-         "migration.",
+    "every column of that domain, in every table).",
+    hint="ADD CONSTRAINT ... CHECK (...) NOT VALID, then VALIDATE CONSTRAINT in a later migration.",
 )
 def add_check(statement: Statement, context: LintContext) -> Iterator[Hit]:
     node = statement.node
     if isinstance(node, ast.AlterDomainStmt) and node.subtype == "C":
         if _is_validated_check(node.def_):
             domain = target_name(names_target(node.typeName))
-            yield Hit(f"ADD CHECK{_label(node.def_)} on domain {domain} scans every column of "
-                      "that type.")
+            yield Hit(
+                f"ADD CHECK{_label(node.def_)} on domain {domain} scans every column of that type."
+            )
     elif (altered := alter_table(statement)) is not None:
         table = relation_target(altered.relation)
         for constraint in added_constraints(statement, ConstrType.CONSTR_CHECK):
             if not constraint.skip_validation:
-                yield Hit(f"ADD CHECK{_label(constraint)} scans {target_name(table)} under an "
-                          "ACCESS EXCLUSIVE lock.", table)
+                yield Hit(
+                    f"ADD CHECK{_label(constraint)} scans {target_name(table)} under an "
+                    "ACCESS EXCLUSIVE lock.",
+                    table,
+                )
 
 
 def _is_validated_check(constraint: ast.Node) -> bool:
-    return (isinstance(constraint, ast.Constraint) and constraint.contype == ConstrType.CONSTR_CHECK
-            and not constraint.skip_validation)
+    return (
+        isinstance(constraint, ast.Constraint)
+        and constraint.contype == ConstrType.CONSTR_CHECK
+        and not constraint.skip_validation
+    )
 
 
 _KEY_NAMES = {ConstrType.CONSTR_PRIMARY: "PRIMARY KEY", ConstrType.CONSTR_UNIQUE: "UNIQUE"}
 
 
 @rule(
-    "MM022", "add-unique-without-index", Severity.WARNING, weighted=True,
+    "MM022",
+    "add-unique-without-index",
+    Severity.WARNING,
+    weighted=True,
     summary="ADD PRIMARY KEY / UNIQUE without USING INDEX.",
     docs="The constraint builds its index while holding an ACCESS EXCLUSIVE lock: no reads or "
-         "writes for the whole build.",
+    "writes for the whole build.",
     hint="CREATE UNIQUE INDEX CONCURRENTLY first (own migration, `-- truss:no-transaction`), "
-         "then ADD CONSTRAINT name PRIMARY KEY / UNIQUE USING INDEX that_index.",
+    "then ADD CONSTRAINT name PRIMARY KEY / UNIQUE USING INDEX that_index.",
 )
 def add_unique_without_index(statement: Statement, context: LintContext) -> Iterator[Hit]:
     node = alter_table(statement)
@@ -96,15 +114,21 @@ def add_unique_without_index(statement: Statement, context: LintContext) -> Iter
     for column in added_columns(statement):
         keys.extend(column_constraints(column, *kinds))
     for constraint in keys:
-        yield Hit(f"ADD {_KEY_NAMES[constraint.contype]}{_label(constraint)} builds an index on "
-                  f"{target_name(table)} under an ACCESS EXCLUSIVE lock.", table)
+        yield Hit(
+            f"ADD {_KEY_NAMES[constraint.contype]}{_label(constraint)} builds an index on "
+            f"{target_name(table)} under an ACCESS EXCLUSIVE lock.",
+            table,
+        )
 
 
 @rule(
-    "MM023", "add-exclusion-constraint", Severity.WARNING, weighted=True,
+    "MM023",
+    "add-exclusion-constraint",
+    Severity.WARNING,
+    weighted=True,
     summary="ADD EXCLUDE constraint on an existing table.",
     docs="An exclusion constraint builds its index and checks every row under an ACCESS "
-         "EXCLUSIVE lock, and has neither NOT VALID nor USING INDEX to split the work.",
+    "EXCLUSIVE lock, and has neither NOT VALID nor USING INDEX to split the work.",
     hint="Add it while the table is small, or in a maintenance window with a lock_timeout.",
 )
 def add_exclusion(statement: Statement, context: LintContext) -> Iterator[Hit]:
@@ -113,17 +137,22 @@ def add_exclusion(statement: Statement, context: LintContext) -> Iterator[Hit]:
         return
     table = relation_target(node.relation)
     for constraint in added_constraints(statement, ConstrType.CONSTR_EXCLUSION):
-        yield Hit(f"ADD EXCLUDE{_label(constraint)} locks {target_name(table)} against reads and "
-                  "writes while it builds and checks.", table)
+        yield Hit(
+            f"ADD EXCLUDE{_label(constraint)} locks {target_name(table)} against reads and "
+            "writes while it builds and checks.",
+            table,
+        )
 
 
 @rule(
-    "MM024", "validate-in-same-transaction", Severity.WARNING,
+    "MM024",
+    "validate-in-same-transaction",
+    Severity.WARNING,
     summary="VALIDATE CONSTRAINT in the transaction that added it NOT VALID.",
     docs="The lock taken by ADD CONSTRAINT ... NOT VALID is held until commit, so validating in "
-         "the same transaction scans the table under that stronger lock: NOT VALID gained nothing.",
+    "the same transaction scans the table under that stronger lock: NOT VALID gained nothing.",
     hint="Validate in a later migration (each migration commits on its own), or run this file "
-         "with `-- truss:no-transaction`.",
+    "with `-- truss:no-transaction`.",
 )
 def validate_in_same_transaction(statement: Statement, context: LintContext) -> Iterator[Hit]:
     node = alter_table(statement)
@@ -132,5 +161,7 @@ def validate_in_same_transaction(statement: Statement, context: LintContext) -> 
     table = relation_target(node.relation)
     for command in commands(statement, AT.AT_ValidateConstraint):
         if context.added_not_valid(table, command.name):
-            yield Hit(f"VALIDATE CONSTRAINT {command.name} runs in the same transaction as its "
-                      "ADD ... NOT VALID, under the lock the ADD still holds.")
+            yield Hit(
+                f"VALIDATE CONSTRAINT {command.name} runs in the same transaction as its "
+                "ADD ... NOT VALID, under the lock the ADD still holds."
+            )

@@ -12,8 +12,10 @@ from dataclasses import dataclass
 from pglast import ast
 from pglast.enums import AlterTableType, ConstrType, NullTestType, VariableSetKind
 
-from ..locks import LockMode, LockRequirement, conflicts, lock_requirements
-from ..objects import ObjectType, Target, created_by, relation_target
+from ..lockmodes import LockMode, conflicts
+from ..locks import LockRequirement, lock_requirements
+from ..names import Target, relation_target
+from ..objects import ObjectType, created_by
 from ..statements import Statement
 
 SMALL_TABLE_ROWS = 10_000
@@ -38,8 +40,13 @@ class _NotNullCheck:
 class LintContext:
     """The lint's options plus what the statements before the current one did."""
 
-    def __init__(self, *, in_transaction: bool = True, server_version: int | None = None,
-                 table_sizes: TableSizes | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        in_transaction: bool = True,
+        server_version: int | None = None,
+        table_sizes: TableSizes | None = None,
+    ) -> None:
         self.in_transaction = in_transaction
         self.server_version = server_version
         self._sizes = dict(table_sizes or {})
@@ -75,8 +82,10 @@ class LintContext:
         return None
 
     def has_validated_not_null_check(self, table: Target, column: str) -> bool:
-        return any(check.validated and check.column == column and same_table(check.table, table)
-                   for check in self._checks)
+        return any(
+            check.validated and check.column == column and same_table(check.table, table)
+            for check in self._checks
+        )
 
     def added_not_valid(self, table: Target, name: str) -> bool:
         return any(known == name and same_table(where, table) for where, known in self._not_valid)
@@ -84,7 +93,8 @@ class LintContext:
     def blocking_locks(self, statement: Statement) -> list[LockRequirement]:
         """Locks of ``statement`` that block writes on tables this migration did not create."""
         return [
-            requirement for requirement in lock_requirements(statement)
+            requirement
+            for requirement in lock_requirements(statement)
             if conflicts(requirement.mode, LockMode.ROW_EXCLUSIVE)
             and not self.is_new((requirement.schema, requirement.table))
         ]
@@ -94,9 +104,11 @@ class LintContext:
     def remember(self, statement: Statement) -> None:
         """Record what ``statement`` did, for the rules that look at later statements."""
         self.took_blocking_lock = self.took_blocking_lock or bool(self.blocking_locks(statement))
-        self._created.extend((item.type, (item.schema, item.name))
-                             for item in created_by(statement)
-                             if item.type in (ObjectType.TABLE, ObjectType.INDEX) and item.name)
+        self._created.extend(
+            (item.type, (item.schema, item.name))
+            for item in created_by(statement)
+            if item.type in (ObjectType.TABLE, ObjectType.INDEX) and item.name
+        )
         node = statement.node
         if isinstance(node, ast.CreateStmt):
             self._remember_columns(relation_target(node.relation), node.tableElts or ())
@@ -130,8 +142,9 @@ class LintContext:
             self._not_valid.append((table, constraint.conname))
         column = not_null_check_column(constraint)
         if column is not None:
-            self._checks.append(_NotNullCheck(table, constraint.conname, column,
-                                              not constraint.skip_validation))
+            self._checks.append(
+                _NotNullCheck(table, constraint.conname, column, not constraint.skip_validation)
+            )
 
     def _remember_set_config(self, node: ast.SelectStmt) -> None:
         # SELECT set_config('lock_timeout', '5s', ...) is the function form of SET.

@@ -6,17 +6,20 @@ from collections.abc import Iterator
 
 from pglast import ast
 
-from ..objects import relation_target, target_name
+from ..names import relation_target, target_name
 from ..statements import Statement
 from .base import Hit, Severity, rule
 from .context import LintContext
 
 
 @rule(
-    "MM050", "update-without-where", Severity.WARNING, weighted=True,
+    "MM050",
+    "update-without-where",
+    Severity.WARNING,
+    weighted=True,
     summary="UPDATE without WHERE.",
     docs="An UPDATE of every row locks all of them until commit and writes a new version of "
-         "each: on a large table, long blocking, table bloat and a burst of WAL.",
+    "each: on a large table, long blocking, table bloat and a burst of WAL.",
     hint="Backfill in batches (UPDATE ... WHERE id BETWEEN ...), each in its own transaction.",
 )
 def update_without_where(statement: Statement, context: LintContext) -> Iterator[Hit]:
@@ -27,10 +30,13 @@ def update_without_where(statement: Statement, context: LintContext) -> Iterator
 
 
 @rule(
-    "MM051", "delete-without-where", Severity.WARNING, weighted=True,
+    "MM051",
+    "delete-without-where",
+    Severity.WARNING,
+    weighted=True,
     summary="DELETE without WHERE.",
     docs="A DELETE of every row locks all of them until commit; it is rarely intended in a "
-         "schema migration.",
+    "schema migration.",
     hint="Add the WHERE clause you meant, or delete in batches.",
 )
 def delete_without_where(statement: Statement, context: LintContext) -> Iterator[Hit]:

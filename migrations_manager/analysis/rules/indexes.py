@@ -8,7 +8,8 @@ from pglast import ast
 from pglast.enums import ObjectType as PgObject
 from pglast.enums import ReindexObjectType
 
-from ..objects import ObjectType, names_target, relation_target, target_name
+from ..names import names_target, relation_target, target_name
+from ..objects import ObjectType
 from ..statements import Statement
 from .base import Hit, Severity, rule
 from .context import LintContext
@@ -23,31 +24,38 @@ _NO_TRANSACTION_NAMES = {
 
 
 @rule(
-    "MM001", "create-index-non-concurrently", Severity.WARNING, weighted=True,
+    "MM001",
+    "create-index-non-concurrently",
+    Severity.WARNING,
+    weighted=True,
     summary="CREATE INDEX without CONCURRENTLY on an existing table.",
     docs="A plain CREATE INDEX holds a SHARE lock for the whole build: every INSERT, UPDATE and "
-         "DELETE on the table waits until the index is built. A table created earlier in the "
-         "same migration is fine.",
+    "DELETE on the table waits until the index is built. A table created earlier in the "
+    "same migration is fine.",
     hint="Use CREATE INDEX CONCURRENTLY, in a migration of its own with the "
-         "`-- truss:no-transaction` directive.",
+    "`-- truss:no-transaction` directive.",
 )
 def create_index_non_concurrently(statement: Statement, context: LintContext) -> Iterator[Hit]:
     node = statement.node
     if isinstance(node, ast.IndexStmt) and not node.concurrent:
         table = relation_target(node.relation)
         if not context.is_new(table):
-            yield Hit(f"CREATE INDEX on {target_name(table)} blocks writes to it until the "
-                      "index is built.", table)
+            yield Hit(
+                f"CREATE INDEX on {target_name(table)} blocks writes to it until the "
+                "index is built.",
+                table,
+            )
 
 
 @rule(
-    "MM002", "concurrently-in-transaction", Severity.ERROR,
+    "MM002",
+    "concurrently-in-transaction",
+    Severity.ERROR,
     summary="CONCURRENTLY (or VACUUM) inside a transaction block.",
     docs="CREATE/DROP INDEX CONCURRENTLY, REINDEX CONCURRENTLY, DETACH PARTITION CONCURRENTLY "
-         "and VACUUM refuse to run inside a transaction block, and a migration file runs in one "
-         "unless it carries the no-transaction directive.",
-    hint="Move the statement to a migration of its own that starts with "
-         "`-- truss:no-transaction`.",
+    "and VACUUM refuse to run inside a transaction block, and a migration file runs in one "
+    "unless it carries the no-transaction directive.",
+    hint="Move the statement to a migration of its own that starts with `-- truss:no-transaction`.",
 )
 def concurrently_in_transaction(statement: Statement, context: LintContext) -> Iterator[Hit]:
     if context.in_transaction and statement.no_transaction:
@@ -56,10 +64,12 @@ def concurrently_in_transaction(statement: Statement, context: LintContext) -> I
 
 
 @rule(
-    "MM003", "drop-index-non-concurrently", Severity.WARNING,
+    "MM003",
+    "drop-index-non-concurrently",
+    Severity.WARNING,
     summary="DROP INDEX without CONCURRENTLY.",
     docs="DROP INDEX takes an ACCESS EXCLUSIVE lock on the index's table: the drop itself is "
-         "quick, but it waits behind every running query and makes all new ones wait behind it.",
+    "quick, but it waits behind every running query and makes all new ones wait behind it.",
     hint="Use DROP INDEX CONCURRENTLY, in a migration with `-- truss:no-transaction`.",
 )
 def drop_index_non_concurrently(statement: Statement, context: LintContext) -> Iterator[Hit]:
@@ -69,15 +79,19 @@ def drop_index_non_concurrently(statement: Statement, context: LintContext) -> I
             for names in node.objects or ():
                 index = names_target(names)
                 if not context.is_new(index, ObjectType.INDEX):
-                    yield Hit(f"DROP INDEX {target_name(index)} locks its table against reads "
-                              "and writes.")
+                    yield Hit(
+                        f"DROP INDEX {target_name(index)} locks its table against reads and writes."
+                    )
 
 
 @rule(
-    "MM004", "reindex-non-concurrently", Severity.WARNING, weighted=True,
+    "MM004",
+    "reindex-non-concurrently",
+    Severity.WARNING,
+    weighted=True,
     summary="REINDEX without CONCURRENTLY.",
     docs="REINDEX blocks writes to the table, and reads that would use the index, for the whole "
-         "rebuild. REINDEX CONCURRENTLY (PostgreSQL 12+) rebuilds without blocking.",
+    "rebuild. REINDEX CONCURRENTLY (PostgreSQL 12+) rebuilds without blocking.",
     hint="Use REINDEX ... CONCURRENTLY in a migration with `-- truss:no-transaction`.",
 )
 def reindex_non_concurrently(statement: Statement, context: LintContext) -> Iterator[Hit]:
@@ -91,7 +105,8 @@ def reindex_non_concurrently(statement: Statement, context: LintContext) -> Iter
         table = relation_target(node.relation)
     hint = None
     if context.server_version is not None and context.server_version < 120000:
-        hint = ("This server has no REINDEX CONCURRENTLY: build a new index CONCURRENTLY, "
-                "then drop the old one CONCURRENTLY.")
-    yield Hit("REINDEX without CONCURRENTLY blocks writes for the whole rebuild.", table,
-              hint=hint)
+        hint = (
+            "This server has no REINDEX CONCURRENTLY: build a new index CONCURRENTLY, "
+            "then drop the old one CONCURRENTLY."
+        )
+    yield Hit("REINDEX without CONCURRENTLY blocks writes for the whole rebuild.", table, hint=hint)

@@ -1,6 +1,7 @@
 """``python manage.py pgmigrate SUBCOMMAND``: parse arguments, call ``services``, render.
 
-Exit codes: 0 success, 1 a failed migration or another error, 2 bad usage.
+Exit codes: 0 success, 1 a failed migration or another error, 2 bad usage; ``check --strict``
+exits 3 when the check is not safe.
 """
 
 from __future__ import annotations
@@ -12,11 +13,14 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from ... import payloads, services
+from ... import highlight, payloads, services
 from ...audit import Actor
 from ...exceptions import MigrationsManagerError, UsageError
 from ...types import RunReport, Step
 from ..arguments import add_subcommands
+from ..text import check_lines, lint_lines, schema_lines
+
+NOT_SAFE_EXIT = 3
 
 Handler = Callable[[dict[str, Any]], Any]
 
@@ -154,6 +158,59 @@ class Command(BaseCommand):
             applied = f"  {status.applied_at:%Y-%m-%d %H:%M:%S}" if status.applied_at else ""
             self.stdout.write(f"  [{status.state:^8}] {status.name}{applied}")
         self.stdout.write(", ".join(f"{state}: {n}" for state, n in report.summary.items()))
+
+    # ---- pre-flight ------------------------------------------------------------------------
+
+    def _check(self, options: dict[str, Any]) -> None:
+        report = services.check(framework=options["framework"])
+        if self.as_json:
+            self._emit(payloads.check_report(report))
+        else:
+            self._write_lines(check_lines(report))
+            verdict = (
+                "Safe to run." if report.safe else f"Not safe: {len(report.warnings)} warning(s)."
+            )
+            self.stdout.write(
+                self.style.SUCCESS(verdict) if report.safe else self.style.WARNING(verdict)
+            )
+        if options["strict"] and not report.safe:
+            raise CommandError("The safety check is not safe.", returncode=NOT_SAFE_EXIT)
+
+    def _preview(self, options: dict[str, Any]) -> None:
+        result = services.preview(options["file"], framework=options["framework"])
+        if self.as_json:
+            self._emit(payloads.preview(result))
+        elif options.get("force_color") or (self.stdout.isatty() and not options.get("no_color")):
+            self.stdout.write(highlight.terminal(result.content, result.filename), ending="")
+        else:
+            self.stdout.write(result.content, ending="")
+
+    def _detect_schema(self, options: dict[str, Any]) -> None:
+        sql = sys.stdin.read() if options["sql"] == "-" else options["sql"]
+        report = services.detect_schema(
+            sql=sql, migration=options["file"], framework=options["framework"]
+        )
+        if self.as_json:
+            self._emit(payloads.schema_report(report))
+        else:
+            self._write_lines(schema_lines(report))
+
+    def _lint(self, options: dict[str, Any]) -> None:
+        report = services.lint(options["files"] or None, framework=options["framework"])
+        if self.as_json:
+            self._emit(payloads.lint_report(report))
+        else:
+            self._write_lines(lint_lines(report.findings))
+            self.stdout.write(
+                f"{len(report.findings)} finding(s), {report.errors} error(s) "
+                f"in {len(report.files)} file(s)."
+            )
+        if report.errors:
+            raise CommandError(f"{report.errors} error-level finding(s).", returncode=1)
+
+    def _write_lines(self, lines: list[str]) -> None:
+        for line in lines:
+            self.stdout.write(line)
 
 
 def _verb(step: Step) -> str:

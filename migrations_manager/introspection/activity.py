@@ -1,0 +1,62 @@
+"""Live activity of the target database: waiting locks, open transactions, who locks what.
+
+Each function is one query, whatever the number of sessions or relations.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import psycopg
+from psycopg.rows import class_row
+
+from . import queries
+
+QUERY_EXCERPT_LENGTH = 200
+
+
+@dataclass(frozen=True)
+class ActivitySummary:
+    lock_count: int
+    active_tx_count: int
+
+
+@dataclass(frozen=True)
+class RelationLock:
+    """A lock another session holds (``granted``) or waits for on a relation.
+
+    ``requested`` is the name the caller asked about; ``relation`` the schema-qualified name it
+    resolved to; ``mode`` is pg_locks' spelling (``AccessShareLock``...).
+    """
+
+    requested: str
+    relation: str
+    pid: int
+    mode: str
+    granted: bool
+    state: str | None
+    waiting_seconds: float | None
+    xact_seconds: float | None
+    state_seconds: float | None
+    query: str | None
+
+
+def activity_summary(conn: psycopg.Connection) -> ActivitySummary:
+    with conn.cursor(row_factory=class_row(ActivitySummary)) as cur:
+        row = cur.execute(queries.ACTIVITY_SUMMARY).fetchone()
+    assert row is not None
+    return row
+
+
+def relation_locks(
+    conn: psycopg.Connection, names: Iterable[str], *, server_version: int
+) -> list[RelationLock]:
+    """Locks of other sessions on the relations ``names`` resolve to (search_path applies)."""
+    wanted = sorted(set(names))
+    if not wanted:
+        return []
+    wait_start = queries.WAIT_START if server_version >= 140000 else queries.WAIT_START_BEFORE_14
+    query = queries.RELATION_LOCKS.format(wait_start=wait_start)
+    with conn.cursor(row_factory=class_row(RelationLock)) as cur:
+        return cur.execute(query, (QUERY_EXCERPT_LENGTH, wanted)).fetchall()

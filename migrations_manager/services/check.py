@@ -1,0 +1,162 @@
+"""The safety check: is now a good moment to run the pending migrations?
+
+Beyond the counts (waiting locks, busy transactions, pending files), it reads which tables each
+pending statement locks and in which mode, and names the live sessions that hold or wait for a
+conflicting lock on exactly those tables: the statement would queue behind them, and every query
+on the table behind it. The whole check costs a handful of queries, whatever the number of
+sessions, files or tables.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+from ..analysis.lockmodes import LockMode, conflicts
+from ..analysis.locks import LockRequirement
+from ..conf import app_settings
+from ..introspection.activity import (
+    ActivitySummary,
+    RelationLock,
+    activity_summary,
+    relation_locks,
+)
+from ..types import Blocker, CheckReport, LintFinding
+from .common import status_of
+from .inspection import (
+    Analysed,
+    analyse_file,
+    lint_findings,
+    relation_names,
+    table_sizes,
+    workspace,
+)
+
+
+def check(*, framework: str | None = None) -> CheckReport:
+    """The pre-flight report of the pending migrations against the target, now.
+
+    Args:
+        framework: use this framework's detected tracking table (as ``status`` does).
+
+    Raises:
+        TargetUnavailable / ConfigurationError: the target cannot be reached.
+        UsageError: ``framework`` is unknown or not detected.
+    """
+    with workspace(framework, offline_ok=False, suffix=":check") as space:
+        conn, info, tracking = space.conn, space.info, space.tracking
+        assert conn is not None and info is not None and tracking is not None
+        pending = [status.migration for status in status_of(conn, tracking).pending]
+        found = [analyse_file(space.adapter, m.path, m) for m in pending]
+        analysed = [item for item in found if item is not None]
+        names = relation_names(analysed)
+        activity = activity_summary(conn)
+        sizes = table_sizes(conn, names)
+        locks = relation_locks(conn, names, server_version=info.server_version_num)
+    lint = lint_findings(analysed, table_sizes=sizes, server_version=info.server_version_num)
+    blockers = find_blockers(analysed, locks)
+    warnings = _warnings(activity, len(pending), blockers, lint)
+    return CheckReport(
+        database=info.database,
+        user=info.user,
+        pending_count=len(pending),
+        pending_files=tuple(m.name for m in pending),
+        lock_count=activity.lock_count,
+        active_tx_count=activity.active_tx_count,
+        warnings=tuple(warnings),
+        safe=not warnings,
+        server_version=info.server_version,
+        lint=tuple(lint),
+        blockers=tuple(blockers),
+    )
+
+
+def find_blockers(analysed: Iterable[Analysed], locks: Sequence[RelationLock]) -> list[Blocker]:
+    """One blocker per (session, relation): the first pending statement that would wait for it,
+    and the strongest conflicting mode the session holds or waits for there."""
+    by_name: dict[str, list[RelationLock]] = {}
+    for lock in sorted(locks, key=lambda item: -LockMode.from_pg_locks(item.mode).level):
+        by_name.setdefault(lock.requested, []).append(lock)
+    found: dict[tuple[int, str], Blocker] = {}
+    for item in analysed:
+        for requirement in item.requirements():
+            for lock in by_name.get(requirement.qualified_name, ()):
+                key = (lock.pid, lock.relation)
+                if key not in found and conflicts(requirement.mode, lock.mode):
+                    found[key] = _blocker(lock, item.name, requirement)
+    return list(found.values())
+
+
+def _blocker(lock: RelationLock, file: str, requirement: LockRequirement) -> Blocker:
+    return Blocker(
+        pid=lock.pid,
+        state=lock.state,
+        lock_mode=str(LockMode.from_pg_locks(lock.mode)),
+        relation=lock.relation,
+        waiting_seconds=_rounded(lock.waiting_seconds),
+        xact_seconds=_rounded(lock.xact_seconds),
+        query=" ".join(lock.query.split()) if lock.query else lock.query,
+        granted=lock.granted,
+        state_seconds=_rounded(lock.state_seconds),
+        file=file,
+        line=requirement.line,
+        statement=requirement.description,
+        required_mode=str(requirement.mode),
+    )
+
+
+def _rounded(seconds: float | None) -> float | None:
+    return None if seconds is None else round(seconds, 3)
+
+
+# ---- warnings: one sentence per condition ----------------------------------------------------
+
+
+def _warnings(
+    activity: ActivitySummary,
+    pending: int,
+    blockers: Sequence[Blocker],
+    lint: Sequence[LintFinding],
+) -> list[str]:
+    warnings = []
+    if activity.lock_count:
+        warnings.append(
+            f"{activity.lock_count} waiting lock(s) in pg_locks: migrations may deadlock or "
+            "queue behind them."
+        )
+    threshold = int(app_settings.ACTIVE_TX_THRESHOLD)
+    if activity.active_tx_count > threshold:
+        warnings.append(
+            f"{activity.active_tx_count} active transactions (more than {threshold}): consider "
+            "running during low traffic."
+        )
+    if not pending:
+        warnings.append("No pending migrations: nothing to do.")
+    warnings.extend(blocker_sentence(blocker) for blocker in blockers)
+    warnings.extend(
+        f"{finding.file}, line {finding.line}: {finding.message} [{finding.rule}]"
+        for finding in lint
+        if finding.severity == "error"
+    )
+    return warnings
+
+
+def blocker_sentence(blocker: Blocker) -> str:
+    """``ALTER TABLE users will wait for pid 4242, idle in transaction for 12 min (...)``."""
+    state = blocker.state or "in an unknown state"
+    if blocker.state_seconds is not None:
+        state += f" for {duration(blocker.state_seconds)}"
+    verb = "holds" if blocker.granted else "is itself waiting for"
+    return (
+        f"{blocker.statement} will wait for pid {blocker.pid}, {state} "
+        f"({verb} {blocker.lock_mode} on {blocker.relation})."
+    )
+
+
+def duration(seconds: float) -> str:
+    """``45 s``, ``12 min``, ``3 h 05 min``: how long, as a person says it."""
+    if seconds < 60:
+        return f"{int(seconds)} s"
+    minutes = int(seconds // 60)
+    if minutes < 60:
+        return f"{minutes} min"
+    return f"{minutes // 60} h {minutes % 60:02d} min"

@@ -1,0 +1,115 @@
+"""Preview and lint: what a migration file says, what would run, and what is risky in it.
+
+Both read files only through the safe lookup (the active framework's migrations, else a plain file
+directly inside the directory). They use the target when it answers (which framework's layout,
+the server version, real table sizes) and still work without it: a preview in the admin while the
+database is down, or ``pgmigrate lint FILE`` in a CI job that has no database.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from .. import highlight as highlighting
+from ..exceptions import MigrationFailed, UnsupportedMigration, UsageError
+from ..sources import read_text
+from ..types import LintFinding, LintReport, Migration, Preview
+from .cjs import cjs_sql
+from .common import status_of
+from .inspection import (
+    Analysed,
+    Workspace,
+    analyse_file,
+    lint_findings,
+    locate,
+    relation_names,
+    table_sizes,
+    workspace,
+)
+
+
+def preview(name: str, *, highlight: bool = False, framework: str | None = None) -> Preview:
+    """A migration file's content, line count, up / down sections and lint findings; for a
+    node-pg-migrate ``.cjs`` / ``.js`` file, the SQL of its dry run where node-pg-migrate runs.
+
+    Args:
+        name: a file name directly inside the migrations directory (never a path).
+        highlight: add ``html``, the content highlighted by Pygments with line numbers.
+        framework: read the file as this framework's migration (default: the one in use).
+
+    Raises:
+        InvalidMigrationName / MigrationNotFound: the name is malformed / names no file.
+    """
+    with workspace(framework, offline_ok=True, suffix=":preview") as space:
+        path, migration = locate(space.adapter, name)
+        content = read_text(path)
+        up, down = None, None
+        if migration is not None:
+            up, down = _sections(space, migration)
+        analysed = [item for item in (analyse_file(space.adapter, path, migration),) if item]
+        findings = _lint(space, analysed)
+        dry_run = _node_dry_run(space, path.name) if migration is not None else None
+    return Preview(
+        filename=path.name,
+        content=content,
+        lines=count_lines(content),
+        up=up,
+        down=down,
+        sql=dry_run,
+        html=highlighting.html(content, path.name) if highlight else None,
+        lint=tuple(findings),
+    )
+
+
+def lint(names: Sequence[str] | None = None, *, framework: str | None = None) -> LintReport:
+    """The lint findings of the given files, or of the pending migrations.
+
+    Without ``names`` the target must answer (only the tracking table knows what is pending);
+    with names, an unreachable target only means no table sizes and no server version.
+
+    Raises:
+        InvalidMigrationName / MigrationNotFound: a name is malformed / names no file.
+        UsageError: a name is listed twice.
+    """
+    if names is not None and len(set(names)) != len(names):
+        raise UsageError("A file is listed more than once.")
+    with workspace(framework, offline_ok=names is not None, suffix=":lint") as space:
+        if names is None:
+            assert space.conn is not None and space.tracking is not None
+            pending = status_of(space.conn, space.tracking).pending
+            chosen = [(status.migration.path, status.migration) for status in pending]
+        else:
+            chosen = [locate(space.adapter, name) for name in names]
+        found = [analyse_file(space.adapter, path, migration) for path, migration in chosen]
+        findings = _lint(space, [item for item in found if item is not None])
+    return LintReport(tuple(path.name for path, _ in chosen), tuple(findings))
+
+
+def count_lines(text: str) -> int:
+    """Lines as an editor numbers them: ``"a\\nb"`` and ``"a\\nb\\n"`` have 2; ``""`` has 0."""
+    return text.count("\n") + (1 if text and not text.endswith("\n") else 0)
+
+
+def _sections(space: Workspace, migration: Migration) -> tuple[str | None, str | None]:
+    """The SQL the framework runs up and down, when it is SQL this tool reads."""
+    try:
+        up = space.adapter.up_section(migration)
+        down = space.adapter.down_section(migration)
+    except UnsupportedMigration:
+        return None, None
+    return up.text, down.text if down is not None else None
+
+
+def _node_dry_run(space: Workspace, name: str) -> str | None:
+    """node-pg-migrate's dry run of a ``.cjs`` / ``.js`` migration, where it can run."""
+    if space.conn is None or not name.lower().endswith(space.adapter.cli_extensions):
+        return None
+    try:
+        return cjs_sql(name)
+    except (UnsupportedMigration, MigrationFailed):
+        return None
+
+
+def _lint(space: Workspace, analysed: Sequence[Analysed]) -> list[LintFinding]:
+    sizes = table_sizes(space.conn, relation_names(analysed))
+    return lint_findings(analysed, table_sizes=sizes, server_version=space.server_version)

@@ -1,0 +1,165 @@
+"""Schema detection: does the target already have what a migration creates, and in that shape?
+
+The SQL is parsed first (a syntax error is reported before anything is sent to the server); the
+objects it creates are named as PostgreSQL would name them (unqualified names land in the first
+schema of the target's ``search_path``, functions are told apart by their argument types); then
+ONE catalog query answers for all of them, however many statements there are.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import psycopg
+
+from .. import db
+from ..analysis.objects import CreatedObject, ObjectType, created_objects
+from ..analysis.statements import Statement, parse_statements
+from ..conf import app_settings
+from ..exceptions import BodyTooLarge, UsageError
+from ..introspection import catalog, existence
+from ..introspection.existence import Probe, ProbeKind
+from ..sources import read_text
+from ..types import SchemaFinding, SchemaReport, Section
+from .inspection import locate, workspace
+from .shapes import compare
+
+NO_DDL = (
+    "No DDL found: the SQL creates no table, index, function, type or other object to look for."
+)
+ALL_EXIST = "All DDL objects already exist. Safe to mark as applied without re-running."
+SOME_EXIST = "Some objects already exist. Review carefully before running or marking as applied."
+NONE_EXIST = "No existing objects detected. Safe to run this migration."
+
+_TABLE_PARTS = (ObjectType.COLUMN, ObjectType.CONSTRAINT)
+_RELATIONS = (
+    ObjectType.TABLE,
+    ObjectType.VIEW,
+    ObjectType.MATERIALIZED_VIEW,
+    ObjectType.SEQUENCE,
+)
+
+
+def detect_schema(
+    *, sql: str | None = None, migration: str | None = None, framework: str | None = None
+) -> SchemaReport:
+    """Which of the objects ``sql`` (or the up section of ``migration``) creates already exist.
+
+    Raises:
+        UsageError: neither or both of ``sql`` and ``migration``.
+        BodyTooLarge: ``sql`` is longer than the ``MAX_BODY_BYTES`` setting.
+        SQLSyntaxError: the SQL does not parse (with the parser's message and line).
+        InvalidMigrationName / MigrationNotFound: ``migration`` names no migration file.
+    """
+    if (sql is None) == (migration is None):
+        raise UsageError('Give either the SQL ("sql") or a migration file name ("migration").')
+    if sql is not None:
+        statements = parse_statements(_within_limit(sql))
+        with db.connection(read_only=True, application_suffix=":detect") as conn:
+            return existing_objects(conn, statements)
+    with workspace(framework, offline_ok=False, suffix=":detect") as space:
+        assert space.conn is not None and space.info is not None
+        path, found = locate(space.adapter, migration)
+        section = space.adapter.up_section(found) if found else Section(read_text(path), 1)
+        statements = parse_statements(section.text, first_line=section.first_line, name=path.name)
+        return existing_objects(space.conn, statements, space.info)
+
+
+def existing_objects(
+    conn: psycopg.Connection,
+    statements: Sequence[Statement],
+    info: catalog.ServerInfo | None = None,
+) -> SchemaReport:
+    """The report for parsed ``statements``: one query for the search_path (unless ``info`` is
+    given), one for every object, none at all when nothing is created."""
+    objects = created_objects(statements)
+    if not objects:
+        return report(())
+    schema = (info or catalog.server_info(conn)).current_schema
+    subjects = _subjects([item.resolved(schema) if schema else item for item in objects])
+    answers = existence.probe(conn, [_probe(subject.object) for subject in subjects])
+    return report([_finding(item, answer) for item, answer in zip(subjects, answers, strict=True)])
+
+
+def report(findings: Sequence[SchemaFinding]) -> SchemaReport:
+    """The two flags and the recommendation sentence that ``findings`` call for."""
+    if not findings:
+        return SchemaReport((), False, False, NO_DDL)
+    every = all(item.exists and not item.differs for item in findings)
+    some = any(item.exists for item in findings)
+    recommendation = ALL_EXIST if every else SOME_EXIST if some else NONE_EXIST
+    return SchemaReport(tuple(findings), every, some, recommendation)
+
+
+def _within_limit(text: str) -> str:
+    size, limit = len(text.encode("utf-8")), int(app_settings.MAX_BODY_BYTES)
+    if size > limit:
+        raise BodyTooLarge(size=size, limit=limit)
+    return text
+
+
+@dataclass
+class _Subject:
+    """An object to look for, with the columns and constraints of a table the SQL creates
+    (they are part of that table's shape rather than findings of their own)."""
+
+    object: CreatedObject
+    parts: list[CreatedObject] = field(default_factory=list)
+
+
+def _subjects(objects: Sequence[CreatedObject]) -> list[_Subject]:
+    subjects: list[_Subject] = []
+    tables: dict[tuple[str | None, str | None], _Subject] = {}
+    seen: set[tuple] = set()
+    for item in objects:
+        if item.type is ObjectType.CONSTRAINT and item.kind == "not null":
+            continue  # named NOT NULL constraints reach the catalog only from PostgreSQL 18
+        if item.type in _TABLE_PARTS and (item.schema, item.table) in tables:
+            tables[(item.schema, item.table)].parts.append(item)
+            continue
+        key = (item.type, item.qualified_name, item.signature, item.table, item.index)
+        if key in seen:
+            continue
+        seen.add(key)
+        subjects.append(_Subject(item))
+        if item.type is ObjectType.TABLE:
+            tables[(item.schema, item.name)] = subjects[-1]
+    return subjects
+
+
+def _probe(item: CreatedObject) -> Probe:
+    name = item.qualified_name or ""
+    if item.type in _RELATIONS:
+        return Probe(ProbeKind.RELATION, name)
+    if item.type is ObjectType.INDEX:
+        kind = ProbeKind.RELATION if item.name else ProbeKind.INDEXES
+        return Probe(kind, name, item.table_qualified_name)
+    if item.type in (ObjectType.FUNCTION, ObjectType.PROCEDURE):
+        return Probe.routine(item.signature or "", item.arguments or ())
+    if item.type in (ObjectType.COLUMN, ObjectType.CONSTRAINT, ObjectType.TRIGGER):
+        return Probe(ProbeKind(str(item.type)), item.name or "", item.table_qualified_name)
+    if item.type is ObjectType.EXTENSION:
+        return Probe(ProbeKind.EXTENSION, item.name or "")
+    return Probe(ProbeKind(str(item.type)), name)  # type, schema
+
+
+def _finding(subject: _Subject, answer: object) -> SchemaFinding:
+    item = subject.object
+    shape = compare(item, subject.parts, answer)
+    return SchemaFinding(
+        type=str(item.type),
+        name=_display_name(item),
+        exists=shape.exists,
+        differs=bool(shape.differences),
+        reason="; ".join(shape.differences) or shape.note,
+        line=item.line,
+    )
+
+
+def _display_name(item: CreatedObject) -> str:
+    if item.signature is not None:
+        return item.signature
+    if item.type is ObjectType.INDEX and item.name is None and item.index is not None:
+        return f"(unnamed) ON {item.table_qualified_name} ({', '.join(item.index.columns)})"
+    return item.qualified_name or ""

@@ -1,0 +1,2 @@
+SET lock_timeout = '5s';
+CREATE INDEX users_email_idx ON users (email);

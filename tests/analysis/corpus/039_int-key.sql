@@ -1,0 +1,1 @@
+CREATE TABLE teams (id integer GENERATED ALWAYS AS IDENTITY PRIMARY KEY, owner_id int);

@@ -1,0 +1,1 @@
+CREATE TABLE countries (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, code char(2));

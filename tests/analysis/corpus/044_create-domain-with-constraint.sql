@@ -1,0 +1,1 @@
+CREATE DOMAIN percentage AS numeric CHECK (VALUE BETWEEN 0 AND 100);

@@ -1,0 +1,2 @@
+-- truss:no-transaction
+DROP DATABASE old_reports;

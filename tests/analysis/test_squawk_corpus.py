@@ -1,0 +1,184 @@
+"""Our lint and squawk (PyPI ``squawk-cli``) on the same corpus: ``tests/analysis/corpus``.
+
+Each corpus file is a small migration. ``EXPECTED`` records, per file, the rules each tool
+raises; the README's comparison table is checked against it. The corpus runs both ways: through
+our lint (always) and through the real squawk binary (installed by ``make test``).
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from migrations_manager.analysis.lint import RULES, lint_source
+from migrations_manager.sources import runs_outside_transaction
+from tests.realfw.conftest import require_tool
+
+CORPUS = Path(__file__).parent / "corpus"
+README = Path(__file__).parents[2] / "README.md"
+SQUAWK = Path(sys.executable).parent / "squawk"
+PG_VERSION = 160000
+
+# squawk asks for statement_timeout before nearly every statement; we never do (a long statement
+# is not wrong in itself: lock_timeout is what keeps traffic from queueing), so it is left out.
+NOT_COMPARED = {"require-statement-timeout"}
+
+EXPECTED: dict[str, tuple[set[str], set[str]]] = {
+    "001_create-index.sql": ({"MM001"}, {"require-concurrent-index-creation"}),
+    "002_concurrently-in-transaction.sql": (
+        {"MM002"},
+        {"ban-concurrent-index-creation-in-transaction", "prefer-robust-stmts"},
+    ),
+    "003_concurrently-outside-transaction.sql": (set(), {"prefer-robust-stmts"}),
+    "004_drop-index.sql": ({"MM003"}, {"require-concurrent-index-deletion"}),
+    "005_reindex.sql": ({"MM004"}, {"require-concurrent-reindex"}),
+    "006_add-not-null-without-default.sql": ({"MM010"}, {"adding-required-field"}),
+    "007_add-volatile-default.sql": ({"MM011"}, {"adding-field-with-default"}),
+    "008_add-constant-default.sql": (set(), set()),
+    "009_set-not-null.sql": ({"MM012"}, {"adding-not-nullable-field"}),
+    "010_set-not-null-after-validated-check.sql": (set(), {"prefer-robust-stmts"}),
+    "011_change-column-type.sql": ({"MM013"}, {"changing-column-type"}),
+    "012_rename-column.sql": ({"MM014"}, {"renaming-column"}),
+    "013_drop-column.sql": ({"MM015"}, {"ban-drop-column"}),
+    "014_add-foreign-key.sql": (
+        {"MM020"},
+        {"adding-foreign-key-constraint", "constraint-missing-not-valid"},
+    ),
+    "015_add-foreign-key-not-valid.sql": (set(), set()),
+    "016_add-check.sql": ({"MM021"}, {"constraint-missing-not-valid"}),
+    "017_add-primary-key.sql": (
+        {"MM022"},
+        {"adding-serial-primary-key-field", "constraint-missing-not-valid"},
+    ),
+    "018_add-unique.sql": (
+        {"MM022"},
+        {"constraint-missing-not-valid", "disallowed-unique-constraint"},
+    ),
+    "019_add-unique-using-index.sql": (set(), set()),
+    "020_add-exclusion.sql": ({"MM023"}, {"constraint-missing-not-valid"}),
+    "021_validate-in-same-transaction.sql": ({"MM024"}, {"constraint-missing-not-valid"}),
+    "022_rename-table.sql": ({"MM030"}, {"renaming-table"}),
+    "023_drop-table.sql": ({"MM031"}, {"ban-drop-table"}),
+    "024_truncate.sql": ({"MM032"}, set()),
+    "025_truncate-cascade.sql": ({"MM032"}, {"ban-truncate-cascade"}),
+    "026_set-logged.sql": ({"MM033"}, set()),
+    "027_lock-table.sql": ({"MM034"}, set()),
+    "028_create-trigger.sql": ({"MM035"}, set()),
+    "029_vacuum-full.sql": ({"MM040"}, set()),
+    "030_cluster.sql": ({"MM041"}, set()),
+    "031_refresh-materialized-view.sql": ({"MM042"}, set()),
+    "032_update-without-where.sql": ({"MM050"}, set()),
+    "033_delete-without-where.sql": ({"MM051"}, set()),
+    "034_no-lock-timeout.sql": ({"MM060"}, {"require-lock-timeout"}),
+    "035_enum-add-value.sql": (set(), {"require-enum-value-ordering"}),
+    "036_varchar.sql": ({"MM070"}, {"prefer-text-field"}),
+    "037_timestamp.sql": ({"MM071"}, {"prefer-timestamp-tz"}),
+    "038_serial.sql": ({"MM072"}, {"prefer-identity"}),
+    "039_int-key.sql": ({"MM073"}, {"prefer-bigint-over-int"}),
+    "040_char.sql": ({"MM074"}, {"ban-char-field"}),
+    "041_clean-table.sql": (set(), {"require-lock-timeout"}),
+    "042_drop-not-null.sql": (set(), {"ban-drop-not-null"}),
+    "043_alter-domain-add-constraint.sql": (
+        {"MM021"},
+        {"ban-alter-domain-with-add-constraint"},
+    ),
+    "044_create-domain-with-constraint.sql": (
+        set(),
+        {"ban-create-domain-with-constraint", "require-lock-timeout"},
+    ),
+    "045_transaction-nesting.sql": (set(), {"transaction-nesting"}),
+    "046_drop-database.sql": (set(), {"ban-drop-database", "require-lock-timeout"}),
+    "047_suppressed.sql": (set(), {"require-concurrent-index-creation"}),
+}
+
+# The README's table: squawk rule -> the rule of ours that catches the same problem.
+COVERED = {
+    "require-concurrent-index-creation": "MM001",
+    "ban-concurrent-index-creation-in-transaction": "MM002",
+    "require-concurrent-index-deletion": "MM003",
+    "require-concurrent-reindex": "MM004",
+    "adding-required-field": "MM010",
+    "adding-field-with-default": "MM011",
+    "adding-not-nullable-field": "MM012",
+    "changing-column-type": "MM013",
+    "renaming-column": "MM014",
+    "ban-drop-column": "MM015",
+    "adding-foreign-key-constraint": "MM020",
+    "constraint-missing-not-valid": "MM021",
+    "ban-alter-domain-with-add-constraint": "MM021",
+    "adding-serial-primary-key-field": "MM022",
+    "disallowed-unique-constraint": "MM022",
+    "renaming-table": "MM030",
+    "ban-drop-table": "MM031",
+    "ban-truncate-cascade": "MM032",
+    "require-lock-timeout": "MM060",
+    "prefer-text-field": "MM070",
+    "prefer-timestamp-tz": "MM071",
+    "prefer-identity": "MM072",
+    "prefer-bigint-over-int": "MM073",
+    "ban-char-field": "MM074",
+}
+
+
+def corpus_files() -> list[Path]:
+    return sorted(CORPUS.glob("*.sql"))
+
+
+def test_every_corpus_file_has_its_expectation():
+    assert [path.name for path in corpus_files()] == list(EXPECTED)
+
+
+@pytest.mark.parametrize("path", corpus_files(), ids=lambda path: path.stem)
+def test_our_lint_on_the_corpus(path):
+    text = path.read_text()
+    findings = lint_source(
+        text, in_transaction=not runs_outside_transaction(text), server_version=PG_VERSION
+    )
+    assert {finding.rule for finding in findings} == EXPECTED[path.name][0]
+
+
+def squawk_rules(binary: str, paths: list[Path], *, in_transaction: bool) -> dict[str, set[str]]:
+    arguments = [binary, "--pg-version", "16", "--reporter", "json"]
+    arguments += ["--assume-in-transaction"] if in_transaction else []
+    result = subprocess.run(
+        [*arguments, *map(str, paths)], capture_output=True, text=True, timeout=120
+    )
+    found: dict[str, set[str]] = {path.name: set() for path in paths}
+    for item in json.loads(result.stdout or "[]"):
+        if item["rule_name"] not in NOT_COMPARED:
+            found[Path(item["file"]).name].add(item["rule_name"])
+    return found
+
+
+def test_squawk_on_the_corpus():
+    """The same files through the real squawk, each as our runner would run it (in a transaction
+    unless the file says ``-- truss:no-transaction``)."""
+    binary = require_tool(SQUAWK, "squawk (PyPI squawk-cli)")
+    files = corpus_files()
+    outside = [path for path in files if runs_outside_transaction(path.read_text())]
+    inside = [path for path in files if path not in outside]
+    found = {
+        **squawk_rules(binary, inside, in_transaction=True),
+        **squawk_rules(binary, outside, in_transaction=False),
+    }
+    assert found == {name: expected[1] for name, expected in EXPECTED.items()}
+
+
+@pytest.mark.parametrize(("squawk_rule", "ours"), COVERED.items())
+def test_each_covered_squawk_rule_fires_with_ours_and_is_in_the_readme(squawk_rule, ours):
+    assert ours in RULES
+    assert any(squawk_rule in theirs and ours in mine for mine, theirs in EXPECTED.values()), (
+        f"no corpus file where {squawk_rule} and {ours} both fire"
+    )
+    lines = README.read_text().splitlines()
+    assert any(f"`{squawk_rule}`" in line and ours in line for line in lines)
+
+
+def test_readme_lists_every_rule_with_its_severity():
+    lines = README.read_text().splitlines()
+    for rule in RULES.values():
+        assert any(line.startswith(f"| {rule.id} | {rule.severity}") for line in lines), rule.id
