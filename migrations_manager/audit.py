@@ -13,6 +13,7 @@ from typing import Any
 
 from django.utils import timezone
 
+from .analysis.statements import Statement, texts_hash
 from .exceptions import MigrationsManagerError
 from .models import MigrationEvent, MigrationRun
 from .types import RunReport
@@ -65,8 +66,16 @@ def start(
 
 
 def finish(run: MigrationRun, report: RunReport, summary: str) -> None:
+    hashes = {step.migration.name: step.migration.sha256 for step in report.plan.steps}
     events = [
-        MigrationEvent(run=run, name=r.name, direction=r.direction, duration=r.duration, ok=r.ok)
+        MigrationEvent(
+            run=run,
+            name=r.name,
+            direction=r.direction,
+            duration=r.duration,
+            ok=r.ok,
+            file_hash=hashes.get(r.name, ""),
+        )
         for r in report.completed
     ]
     if report.failure is not None:
@@ -78,12 +87,36 @@ def finish(run: MigrationRun, report: RunReport, summary: str) -> None:
                 direction=_failed_direction(report),
                 ok=False,
                 error=failure.error,
+                file_hash=hashes.get(failure.name, ""),
+                completed_statements=failure.completed_statements,
+                completed_hash=failure.completed_hash or "",
             )
         )
     MigrationEvent.objects.bulk_create(events)
     run.outcome = MigrationRun.Outcome.SUCCEEDED if report.ok else MigrationRun.Outcome.FAILED
     run.failure = report.failure.as_dict() if report.failure is not None else None
     _close(run, summary)
+
+
+@dataclass(frozen=True)
+class ResumePoint:
+    """Where a migration that runs outside a transaction stopped in its last, failed run."""
+
+    completed_statements: int
+    run_id: int
+
+
+def resume_point(name: str, statements: Sequence[Statement]) -> ResumePoint | None:
+    """The statements of ``name`` an earlier run completed before failing: when its latest event
+    is that failure and those statements still open the file unchanged (the rest may have been
+    fixed since)."""
+    latest = MigrationEvent.objects.filter(name=name).order_by("-id").first()
+    if latest is None or latest.ok or not latest.completed_statements:
+        return None
+    done = latest.completed_statements
+    if done >= len(statements) or texts_hash(statements[:done]) != latest.completed_hash:
+        return None
+    return ResumePoint(done, latest.run_id)
 
 
 def marked(run: MigrationRun, name: str) -> None:

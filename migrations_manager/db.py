@@ -16,7 +16,12 @@ import psycopg
 from psycopg import conninfo
 
 from .conf import app_settings
-from .exceptions import ConfigurationError, TargetUnavailable
+from .exceptions import (
+    ConfigurationError,
+    MigrationsManagerError,
+    TargetError,
+    TargetUnavailable,
+)
 from .introspection import queries
 
 
@@ -101,12 +106,26 @@ def connect(
 
 @contextmanager
 def connection(url: str | None = None, **options: object) -> Iterator[psycopg.Connection]:
-    """``connect()`` as a context manager that always closes."""
+    """``connect()`` as a context manager that always closes.
+
+    A psycopg error escaping the block (a query of the app itself, not of a migration: those
+    are reported by the runner) becomes a domain error: ``TargetUnavailable`` when the
+    connection broke, ``TargetError`` otherwise.
+    """
     conn = connect(url, **options)  # type: ignore[arg-type]
     try:
         yield conn
+    except psycopg.Error as error:
+        raise _domain_error(conn, error) from error
     finally:
         conn.close()
+
+
+def _domain_error(conn: psycopg.Connection, error: psycopg.Error) -> MigrationsManagerError:
+    reason = (error.diag.message_primary if error.diag else None) or str(error).strip()
+    if conn.broken or isinstance(error, psycopg.OperationalError) and conn.closed:
+        return TargetUnavailable(f"The connection to the target was lost: {reason}")
+    return TargetError(f"The target refused a query: {reason}", sqlstate=error.sqlstate)
 
 
 def _apply_session_settings(conn: psycopg.Connection, *, read_only: bool) -> None:

@@ -27,7 +27,18 @@ class ConfigurationError(MigrationsManagerError):
 
 
 class TargetUnavailable(MigrationsManagerError):
-    """The target PostgreSQL does not answer, or refuses the connection."""
+    """The target PostgreSQL does not answer, refuses the connection, or dropped it."""
+
+
+class TargetError(MigrationsManagerError):
+    """The target refused a query of the app itself (not of a migration): permissions..."""
+
+    def __init__(self, message: str, *, sqlstate: str | None = None) -> None:
+        super().__init__(message)
+        self.sqlstate = sqlstate
+
+    def as_dict(self) -> dict[str, Any]:
+        return {**super().as_dict(), "sqlstate": self.sqlstate}
 
 
 class UsageError(MigrationsManagerError):
@@ -99,7 +110,12 @@ class SQLSyntaxError(MigrationsManagerError):
 
 
 class MigrationFailed(MigrationsManagerError):
-    """A statement of a migration failed on the server."""
+    """A statement of a migration failed on the server.
+
+    Besides the contract's fields it may carry, when they apply: how many statements of a
+    migration that runs outside a transaction had completed (they stay), what was done about an
+    INVALID index a failed concurrent build left, and the sessions a lock timeout waited for.
+    """
 
     def __init__(
         self,
@@ -119,9 +135,20 @@ class MigrationFailed(MigrationsManagerError):
         self.line = line
         self.column = column
         self.sqlstate = sqlstate
+        self.completed_statements: int | None = None
+        self.completed_hash: str | None = None  # of the completed statements' text
+        self.total_statements: int | None = None
+        self.cleanup: str | None = None
+        self.blockers: tuple[dict[str, Any], ...] = ()
+        self.failed_statement: Any = None  # analysis.statements.Statement, when known
+
+    def explain(self, sentence: str) -> None:
+        """Add a sentence to the error (what happened around the failure, what to do)."""
+        self.error = f"{self.error} {sentence}"
+        self.message = f"{self.message} {sentence}"
 
     def as_dict(self) -> dict[str, Any]:
-        return {
+        body: dict[str, Any] = {
             "name": self.name,
             "error": self.error,
             "statement": self.statement,
@@ -129,3 +156,11 @@ class MigrationFailed(MigrationsManagerError):
             "column": self.column,
             "sqlstate": self.sqlstate,
         }
+        if self.completed_statements is not None:
+            body["completed_statements"] = self.completed_statements
+            body["total_statements"] = self.total_statements
+        if self.cleanup:
+            body["cleanup"] = self.cleanup
+        if self.blockers:
+            body["blockers"] = list(self.blockers)
+        return body

@@ -86,6 +86,16 @@ class MigrationEvent(models.Model):
     duration = models.FloatField(null=True, blank=True, help_text="Seconds.")
     ok = models.BooleanField()
     error = models.TextField(blank=True)
+    file_hash = models.CharField(max_length=64, blank=True, help_text="SHA-256 of the file.")
+    completed_statements = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        help_text="For a failed migration that runs outside a transaction: the statements "
+        "that completed (they stay, and the next run resumes after them).",
+    )
+    completed_hash = models.CharField(
+        max_length=64, blank=True, help_text="SHA-256 of the completed statements' text."
+    )
 
     class Meta:
         ordering = ["id"]

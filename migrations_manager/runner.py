@@ -26,9 +26,10 @@ from contextlib import contextmanager
 from typing import Any
 
 import psycopg
+from pglast import ast
 from psycopg import sql
 
-from .analysis.statements import LineIndex, Statement
+from .analysis.statements import LineIndex, Statement, texts_hash
 from .exceptions import LockNotAcquired, MigrationFailed, UnsupportedMigration
 from .introspection import catalog
 from .types import ExternalCommand, ExternalFailure, Plan, RunReport, Step, StepResult
@@ -92,14 +93,17 @@ class Runner:
         )
 
     def execute(self, plan: Plan) -> RunReport:
-        """Run ``plan``; a failing statement ends the run and is reported, never raised."""
+        """Run ``plan``; a failing statement ends the run and is reported, never raised.
+
+        A connection that breaks outside a statement (at BEGIN or COMMIT, or killed between
+        two statements) is reported as a failure too, saying when the outcome is unknown.
+        """
         _refuse_external_steps_in_a_batch(plan)
-        if plan.single_transaction:
-            return self._execute_as_one(plan)
-        for statement in plan.setup:
-            self.conn.execute(statement)
         completed: list[StepResult] = []
         try:
+            if plan.single_transaction:
+                return self._execute_as_one(plan, completed)
+            self._run_tracking(plan.steps[0].migration.name if plan.steps else "", plan.setup)
             for step in plan.steps:
                 completed.append(self._run_step(step))
             if plan.finish:
@@ -107,14 +111,14 @@ class Runner:
                     self._run_tracking(plan.steps[-1].migration.name, plan.finish)
         except MigrationFailed as failure:
             return RunReport(plan, tuple(completed), failure)
+        except psycopg.Error as error:
+            return RunReport(plan, tuple(completed), connection_lost(plan, completed, error))
         return RunReport(plan, tuple(completed))
 
-    def _execute_as_one(self, plan: Plan) -> RunReport:
-        completed: list[StepResult] = []
+    def _execute_as_one(self, plan: Plan, completed: list[StepResult]) -> RunReport:
         try:
             with self.conn.transaction():
-                for statement in plan.setup:
-                    self.conn.execute(statement)
+                self._run_tracking(plan.steps[0].migration.name if plan.steps else "", plan.setup)
                 for step in plan.steps:
                     completed.append(self._run_step(step, own_transaction=False))
                 if plan.finish:
@@ -164,11 +168,34 @@ class Runner:
             raise external_failure(step.migration.name, command, result)
 
     def _run_statements(self, step: Step) -> None:
-        for statement in step.statements:
+        for index, statement in enumerate(step.statements):
+            if index < step.resumed_from:
+                continue  # completed by an earlier run; they stay
             try:
                 self.conn.execute(statement.text.encode())
             except psycopg.Error as error:
-                raise failure_of(step.migration.name, statement, error) from error
+                failure = failure_of(step.migration.name, statement, error)
+                if not step.transactional:
+                    self._outside_transaction_failed(step, index, failure)
+                raise failure from error
+
+    def _outside_transaction_failed(self, step: Step, index: int, failure: MigrationFailed) -> None:
+        """Statements that ran before stay: say which, and clean up a failed concurrent build."""
+        done = index
+        failure.completed_statements = done
+        failure.completed_hash = texts_hash(step.statements[:done])
+        failure.total_statements = len(step.statements)
+        if done:
+            ran = f"statements 1 to {done}" if done > 1 else "statement 1"
+            failure.explain(
+                f"It runs outside a transaction: {ran} of {failure.total_statements} completed "
+                "and stay; it is not recorded as applied, and the next run resumes at statement "
+                f"{done + 1}."
+            )
+        else:
+            failure.explain("It runs outside a transaction; none of its statements completed.")
+        if not self.conn.broken:
+            failure.cleanup = drop_invalid_index(self.conn, failure.failed_statement, failure)
 
     def _run_tracking(self, name: str, statements: tuple[sql.Composable, ...]) -> None:
         for statement in statements:
@@ -228,6 +255,53 @@ def failure_without_line(
     )
 
 
+def connection_lost(
+    plan: Plan, completed: list[StepResult], error: psycopg.Error
+) -> MigrationFailed:
+    """The failure of a transaction's BEGIN / COMMIT / ROLLBACK: the link broke there."""
+    index = min(len(completed), len(plan.steps) - 1)
+    name = plan.steps[index].migration.name if plan.steps else ""
+    failure = failure_without_line(name, _primary(error), "COMMIT", error.sqlstate)
+    failure.explain(
+        "The connection failed while the transaction was being committed: whether it "
+        "committed is unknown. Check the status before running anything again."
+    )
+    return failure
+
+
+def drop_invalid_index(
+    conn: psycopg.Connection, statement: Statement, failure: MigrationFailed
+) -> str | None:
+    """Drop the INVALID index a failed CREATE INDEX CONCURRENTLY left, and say so.
+
+    Only an index this very statement was building is dropped: not when the failure is that
+    the name was taken (42P07), and not an unnamed one (its name is the server's choice).
+    """
+    node = statement.node
+    if not (isinstance(node, ast.IndexStmt) and node.concurrent) or failure.sqlstate == "42P07":
+        return None
+    if not node.idxname:
+        return (
+            "An unnamed CREATE INDEX CONCURRENTLY failed: look for an INVALID index on "
+            f"{node.relation.relname} (pg_index.indisvalid = false) and drop it with DROP INDEX "
+            "CONCURRENTLY."
+        )
+    schema = node.relation.schemaname
+    name = sql.Identifier(schema, node.idxname) if schema else sql.Identifier(node.idxname)
+    found = catalog.invalid_index(conn, name.as_string(conn))
+    if found is None:
+        return None
+    index = sql.Identifier(*found)
+    try:
+        conn.execute(sql.SQL("DROP INDEX CONCURRENTLY IF EXISTS {}").format(index))
+    except psycopg.Error as error:
+        return (
+            f"The failed build left the INVALID index {index.as_string(conn)}, which could not "
+            f"be dropped ({_primary(error)}): drop it with DROP INDEX CONCURRENTLY."
+        )
+    return f"The INVALID index {index.as_string(conn)} the failed build left was dropped."
+
+
 def failure_of(name: str, statement: Statement, error: psycopg.Error) -> MigrationFailed:
     """A ``MigrationFailed`` naming the file line and column PostgreSQL pointed at."""
     position = _error_position(error)
@@ -238,7 +312,7 @@ def failure_of(name: str, statement: Statement, error: psycopg.Error) -> Migrati
         offset = min(position - 1, max(len(statement.text) - 1, 0))
         line = statement.line + lines.line_of(offset) - 1
         column = lines.column_of(offset) + (statement.column - 1 if line == statement.line else 0)
-    return MigrationFailed(
+    failure = MigrationFailed(
         name=name,
         error=_primary(error),
         statement=excerpt(statement, line),
@@ -246,6 +320,8 @@ def failure_of(name: str, statement: Statement, error: psycopg.Error) -> Migrati
         column=column,
         sqlstate=error.sqlstate,
     )
+    failure.failed_statement = statement
+    return failure
 
 
 def excerpt(statement: Statement, line: int) -> str:
@@ -289,7 +365,12 @@ def render(plan: Plan, conn: psycopg.Connection | None = None) -> str:
             parts.append("BEGIN;")
         if not step.transactional:
             parts.append("-- runs outside a transaction (each statement commits by itself)")
-        parts.extend(statement.text + ";" for statement in step.statements)
+        if step.resumed_from:
+            parts.append(
+                f"-- resumes at statement {step.resumed_from + 1}: the first "
+                f"{step.resumed_from} completed in an earlier run that failed"
+            )
+        parts.extend(statement.text + ";" for statement in step.statements[step.resumed_from :])
         parts.extend(_as_text(tracking, conn) + ";" for tracking in step.tracking)
         if own:
             parts.append("COMMIT;")

@@ -162,6 +162,8 @@ class Step:
     write or remove the tracking row(s), composed with ``psycopg.sql``. A step with ``external``
     is executed by that command instead: its statements and tracking then describe what the
     command runs (as its own dry run printed them), and the runner sends none of them itself.
+    ``resumed_from`` counts the statements of a non-transactional step that an earlier, failed
+    run already completed: execution starts after them.
     """
 
     migration: Migration
@@ -170,6 +172,7 @@ class Step:
     tracking: tuple[sql.Composable, ...]
     transactional: bool = True
     external: ExternalCommand | None = None
+    resumed_from: int = 0
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import bisect
 import functools
+import hashlib
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from pglast import ast, parser
@@ -202,3 +204,8 @@ def cut_after_semicolons(source: str) -> list[str]:
     cuts = [token.end + 1 for token in _scan(source) if token.name == "ASCII_59"]
     starts = [0, *cuts]
     return [source[start:end] for start, end in zip(starts, [*cuts, len(source)], strict=True)]
+
+
+def texts_hash(statements: Sequence[Statement]) -> str:
+    """SHA-256 of the statements' texts, NUL-separated (no statement text contains NUL)."""
+    return hashlib.sha256("\0".join(s.text for s in statements).encode()).hexdigest()

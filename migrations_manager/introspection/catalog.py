@@ -99,3 +99,9 @@ def relation_sizes(conn: psycopg.Connection, names: Iterable[str]) -> dict[str, 
     """Sizes by name as given (``users``, ``app."Orders"``), in one query; unknown names absent."""
     rows = conn.execute(queries.RELATION_SIZES, (sorted(set(names)),)).fetchall()
     return {name: RelationSize(reltuples, heap, total) for name, reltuples, heap, total in rows}
+
+
+def invalid_index(conn: psycopg.Connection, qualified_name: str) -> tuple[str, str] | None:
+    """(schema, name) of the index ``qualified_name`` when it exists and is INVALID."""
+    row = conn.execute(queries.INVALID_INDEX, (qualified_name,)).fetchone()
+    return (row[0], row[1]) if row else None

@@ -175,3 +175,11 @@ OBJECT_PROBES = sql.SQL(
     "   AS p(kind, name, parent, position)"
     " ORDER BY p.position"
 )
+
+# The index a CREATE INDEX CONCURRENTLY left behind when it failed (indisvalid = false).
+INVALID_INDEX = sql.SQL(
+    "SELECT n.nspname, c.relname FROM pg_catalog.pg_index i"
+    " JOIN pg_catalog.pg_class c ON c.oid = i.indexrelid"
+    " JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace"
+    " WHERE i.indexrelid = pg_catalog.to_regclass(%s) AND NOT i.indisvalid"
+)

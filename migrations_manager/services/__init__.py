@@ -14,7 +14,8 @@ front-end maps them. The modules of this package group the use-cases; import fro
 
 from .check import check
 from .cjs import cjs_sql, cjs_warning, execute_cjs
-from .common import migrations_directory, summarize
+from .common import migrations_directory
+from .execution import summarize
 from .idempotent import MarkResult, mark_applied, plan_run, run_pending
 from .preview import lint, preview
 from .schema import detect_schema

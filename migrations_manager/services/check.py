@@ -9,11 +9,16 @@ sessions, files or tables.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable, Sequence
+
+import psycopg
 
 from ..analysis.lockmodes import LockMode, conflicts
 from ..analysis.locks import LockRequirement
 from ..conf import app_settings
+from ..exceptions import MigrationFailed
+from ..introspection import catalog
 from ..introspection.activity import (
     ActivitySummary,
     RelationLock,
@@ -140,16 +145,35 @@ def _warnings(
     return warnings
 
 
-def blocker_sentence(blocker: Blocker) -> str:
+def blocker_sentence(blocker: Blocker, *, waits: str = "will wait for") -> str:
     """``ALTER TABLE users will wait for pid 4242, idle in transaction for 12 min (...)``."""
     state = blocker.state or "in an unknown state"
     if blocker.state_seconds is not None:
         state += f" for {duration(blocker.state_seconds)}"
     verb = "holds" if blocker.granted else "is itself waiting for"
     return (
-        f"{blocker.statement} will wait for pid {blocker.pid}, {state} "
+        f"{blocker.statement} {waits} pid {blocker.pid}, {state} "
         f"({verb} {blocker.lock_mode} on {blocker.relation})."
     )
+
+
+def explain_lock_timeout(conn: psycopg.Connection, failure: MigrationFailed) -> None:
+    """Name, in ``failure``, the sessions its statement waited for until lock_timeout.
+
+    Read right after the timeout, on the runner's own session (its transaction is over): the
+    blockers are usually still there — an idle transaction does not go away by itself.
+    """
+    statement = failure.failed_statement
+    if statement is None or conn.closed or conn.broken:
+        return
+    analysed = Analysed(failure.name, statement.text, statement.line, True, (statement,))
+    names = relation_names([analysed])
+    info = catalog.server_info(conn)
+    locks = relation_locks(conn, names, server_version=info.server_version_num)
+    blockers = find_blockers([analysed], locks)
+    failure.blockers = tuple(dataclasses.asdict(blocker) for blocker in blockers)
+    for blocker in blockers:
+        failure.explain(blocker_sentence(blocker, waits="waited for"))
 
 
 def duration(seconds: float) -> str:

@@ -2,21 +2,19 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 import psycopg
 
-from .. import audit, db
+from .. import audit
 from ..analysis.statements import parse_statements
 from ..conf import app_settings
-from ..exceptions import IrreversibleMigration, MigrationsManagerError
+from ..exceptions import IrreversibleMigration
 from ..frameworks import detection
 from ..frameworks.base import TrackingAdapter
 from ..frameworks.detection import Tracking
 from ..introspection import catalog
 from ..runner import Progress, Runner
 from ..sources import MigrationsDirectory
-from ..types import Direction, Migration, Plan, RunReport, StatusReport, Step
+from ..types import Direction, Migration, StatusReport, Step
 from .node import node_step
 
 STANDARD_FRAMEWORK = "node-pg-migrate"
@@ -88,59 +86,16 @@ def build_step(
             )
         tracking_sql = adapter.unrecord(tracking.table, [migration])
     statements = parse_statements(section.text, first_line=section.first_line, name=migration.name)
+    transactional = not adapter.runs_outside_transaction(migration)
+    resumed = 0
+    if not transactional and direction is Direction.UP:
+        point = audit.resume_point(migration.name, statements)
+        resumed = point.completed_statements if point else 0
     return Step(
         migration=migration,
         direction=direction,
         statements=tuple(statements),
         tracking=tuple(tracking_sql),
-        transactional=not adapter.runs_outside_transaction(migration),
+        transactional=transactional,
+        resumed_from=resumed,
     )
-
-
-def execute_audited(
-    conn: psycopg.Connection,
-    runner: Runner,
-    plan: Plan,
-    actor: audit.Actor,
-    command: str,
-    reason: str = "",
-) -> RunReport:
-    """Run ``plan`` between an audit row opened before and closed after."""
-    run = audit.start(
-        actor,
-        command=command,
-        target=db.describe(conn.info.dsn),
-        framework=plan.framework,
-        tracking_table=str(plan.tracking_table),
-        files=[step.migration.name for step in plan.steps],
-        reason=reason,
-    )
-    try:
-        report = runner.execute(plan)
-    except MigrationsManagerError as error:
-        audit.fail(run, error)
-        raise
-    report = replace(report, run_id=run.pk)
-    audit.finish(run, report, summarize(report))
-    return report
-
-
-def summarize(report: RunReport) -> str:
-    """One sentence for the whole run, as the API's ``summary`` and the command's last line."""
-    if report.failure is not None:
-        kept = len(report.completed)
-        if report.plan.single_transaction:
-            outcome = "entire batch rolled back"
-        elif kept:
-            outcome = f"{kept} earlier migration(s) stay applied"
-        else:
-            outcome = "nothing was applied"
-        return f'Migration "{report.failure.name}" failed — {outcome}.'
-    if not report.plan.steps:
-        return "No migrations to run."
-    ups = sum(1 for r in report.completed if r.direction is Direction.UP)
-    downs = len(report.completed) - ups
-    parts = [f"Applied {ups} migration(s)"] if ups else []
-    parts += [f"rolled back {downs} migration(s)"] if downs else []
-    sentence = ", ".join(parts) + " successfully."
-    return sentence[0].upper() + sentence[1:]

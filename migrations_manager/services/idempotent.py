@@ -15,7 +15,8 @@ from ..frameworks.detection import Tracking
 from ..runner import Progress, render
 from ..sources import validate_name
 from ..types import Direction, MigrationStatus, Plan, RunReport, State, StatusReport, Step
-from .common import build_step, execute_audited, resolve_tracking, runner_for, status_of
+from .common import build_step, resolve_tracking, runner_for, status_of
+from .execution import execute_audited
 
 RECORDED = (State.APPLIED, State.MODIFIED)
 

@@ -14,14 +14,8 @@ from ..frameworks.base import TrackingAdapter
 from ..frameworks.detection import Tracking
 from ..runner import Progress, render
 from ..types import Direction, Migration, Plan, RunReport, State, StatusReport
-from .common import (
-    build_step,
-    execute_audited,
-    migrations_directory,
-    resolve_tracking,
-    runner_for,
-    status_of,
-)
+from .common import build_step, migrations_directory, resolve_tracking, runner_for, status_of
+from .execution import execute_audited
 
 # ---- create -----------------------------------------------------------------------------------
 

@@ -1,0 +1,217 @@
+"""What a run leaves behind when the world fails it: a killed connection, a lock it cannot get,
+a concurrent index build that breaks, a migration outside a transaction that stops half-way.
+
+Nothing of a batch may stay half-applied, no tracking row may lie, and the next run must work.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+
+from migrations_manager import services
+from migrations_manager.audit import Actor
+from migrations_manager.models import MigrationEvent, MigrationRun
+from tests.utils import wait_until
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+ACTOR = Actor(name="reliability")
+RUNNER = "truss-migrations:run"
+
+
+def runner_backend(target, *, waiting_on: str) -> int | None:
+    """The pid of our runner's session once it waits (for a lock, or in pg_sleep)."""
+    return target.scalar(
+        "SELECT pid FROM pg_stat_activity WHERE datname = current_database()"
+        " AND application_name = %s AND wait_event_type = %s",
+        (RUNNER, waiting_on),
+    )
+
+
+def run_in_background(**kwargs) -> tuple[threading.Thread, dict]:
+    outcome: dict = {}
+
+    def target() -> None:
+        try:
+            outcome["report"] = services.run_pending(actor=ACTOR, **kwargs)
+        except Exception as error:  # the test inspects whatever happened
+            outcome["error"] = error
+
+    thread = threading.Thread(target=target)
+    thread.start()
+    return thread, outcome
+
+
+@pytest.fixture
+def gated(target_db, settings):
+    """Three migrations; a ``gate`` table another session can lock to stop the runner at a
+    chosen statement. lock_timeout is long so that only the kill ends the wait."""
+    settings.MIGRATIONS_MANAGER = {**settings.MIGRATIONS_MANAGER, "LOCK_TIMEOUT": "60s"}
+    target_db.execute("CREATE TABLE gate_first (x int); CREATE TABLE gate_middle (x int);"
+                      " CREATE TABLE gate_last (x int)")
+    target_db.write(
+        "001_a.sql",
+        "INSERT INTO gate_first VALUES (1);\nCREATE TABLE a1 (id int);\nCREATE TABLE a2 (id int);",
+    )
+    target_db.write("002_b.sql", "CREATE TABLE b1 (id int);\nINSERT INTO gate_middle VALUES (1);")
+    target_db.write("003_c.sql", "CREATE TABLE c1 (id int);\nINSERT INTO gate_last VALUES (1);")
+    services.mark_applied("001_a.sql", actor=ACTOR)  # creates pgmigrations
+    target_db.execute("DELETE FROM pgmigrations")
+    return target_db
+
+
+@pytest.mark.parametrize(
+    "gate", ["gate_first", "gate_middle", "gate_last", "pgmigrations"],
+    ids=["first-statement", "middle", "last-statement", "tracking-insert"],
+)
+def test_killed_connection_leaves_nothing_of_the_batch_and_the_next_run_succeeds(gated, gate):
+    blocker = gated.connect()
+    blocker.execute("BEGIN")
+    # SHARE blocks the runner's INSERT (ROW EXCLUSIVE), not its reads (ACCESS SHARE).
+    blocker.execute(f"LOCK TABLE {gate} IN SHARE MODE")
+    thread, outcome = run_in_background()
+    wait_until(lambda: runner_backend(gated, waiting_on="Lock"), "the run waits at the gate")
+    killer = gated.connect()
+    killer.execute("SELECT pg_terminate_backend(%s)", (runner_backend(gated, waiting_on="Lock"),))
+    blocker.execute("ROLLBACK")
+    thread.join(30)
+
+    assert "error" not in outcome, outcome.get("error")
+    report = outcome["report"]
+    assert not report.ok and report.failure.sqlstate == "57P01"
+    assert "terminating connection" in report.failure.error
+    assert not any(gated.exists(t) for t in ("a1", "a2", "b1", "c1"))
+    assert gated.scalar("SELECT count(*) FROM pgmigrations") == 0
+    assert MigrationRun.objects.filter(command="run").latest("id").outcome == "failed"
+    assert services.run_pending(actor=ACTOR).ok
+    assert all(gated.exists(t) for t in ("a1", "a2", "b1", "c1"))
+
+
+def test_connection_lost_at_commit_says_the_outcome_is_unknown(target_db, settings):
+    """A deferred trigger makes COMMIT itself slow; the backend is killed during it."""
+    settings.MIGRATIONS_MANAGER = {**settings.MIGRATIONS_MANAGER, "LOCK_TIMEOUT": "60s"}
+    target_db.execute(
+        "CREATE TABLE slow (x int);"
+        " CREATE FUNCTION slow_commit() RETURNS trigger LANGUAGE plpgsql AS"
+        " $$ BEGIN PERFORM pg_sleep(30); RETURN NULL; END $$;"
+        " CREATE CONSTRAINT TRIGGER slow_commit AFTER INSERT ON slow"
+        " DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION slow_commit()"
+    )
+    target_db.write("001_a.sql", "CREATE TABLE a1 (id int);\nINSERT INTO slow VALUES (1);")
+    thread, outcome = run_in_background()
+    wait_until(lambda: runner_backend(target_db, waiting_on="Timeout"), "COMMIT sleeps")
+    target_db.connect().execute(
+        "SELECT pg_terminate_backend(%s)", (runner_backend(target_db, waiting_on="Timeout"),)
+    )
+    thread.join(30)
+
+    failure = outcome["report"].failure
+    assert failure.name == "001_a.sql" and "whether it committed is unknown" in failure.error
+    assert not target_db.exists("a1")  # killed before the commit completed
+    assert MigrationRun.objects.get().outcome == "failed"
+
+
+def test_blocked_ddl_fails_within_lock_timeout_naming_the_blocker(target_db, settings):
+    settings.MIGRATIONS_MANAGER = {**settings.MIGRATIONS_MANAGER, "LOCK_TIMEOUT": "1s"}
+    target_db.execute("CREATE TABLE users (id int); INSERT INTO users VALUES (1)")
+    target_db.write("001_alter.sql", "ALTER TABLE users ADD COLUMN name text;")
+    holder = target_db.connect(application_name="report-job")
+    holder.execute("BEGIN")
+    holder.execute("SELECT * FROM users")  # idle in transaction, holding ACCESS SHARE
+    thread, outcome = run_in_background()
+    wait_until(lambda: runner_backend(target_db, waiting_on="Lock"), "the ALTER queues")
+    reader = target_db.connect()
+    reader.execute("SET statement_timeout = '20s'")
+    started = time.monotonic()
+    assert reader.execute("SELECT count(*) FROM users").fetchone() == (1,)
+    waited = time.monotonic() - started
+    thread.join(30)
+
+    failure = outcome["report"].failure
+    assert failure.sqlstate == "55P03"
+    assert f"waited for pid {holder.info.backend_pid}, idle in transaction" in failure.error
+    assert failure.blockers and failure.blockers[0]["pid"] == holder.info.backend_pid
+    # The reader queued behind the ALTER at most until lock_timeout cancelled it.
+    assert waited < 10
+    holder.execute("ROLLBACK")
+    assert target_db.scalar(
+        "SELECT count(*) FROM information_schema.columns WHERE table_name = 'users'") == 1
+
+
+def test_failed_concurrent_index_leaves_no_invalid_index(target_db):
+    target_db.execute("CREATE TABLE t (c int); INSERT INTO t VALUES (1), (1)")
+    target_db.write(
+        "001_unique.sql",
+        raw="-- truss:no-transaction\nCREATE UNIQUE INDEX CONCURRENTLY t_c_key ON t (c);\n",
+    )
+    report = services.run_pending(actor=ACTOR)
+    assert not report.ok and report.failure.sqlstate == "23505"
+    assert "was dropped" in report.failure.cleanup
+    assert not target_db.exists("t_c_key")
+    assert report.failure.as_dict()["cleanup"] == report.failure.cleanup
+
+
+def test_concurrent_index_name_taken_is_not_dropped(target_db):
+    target_db.execute("CREATE TABLE t (c int); CREATE INDEX t_c ON t (c)")
+    target_db.write(
+        "001_index.sql", raw="-- truss:no-transaction\nCREATE INDEX CONCURRENTLY t_c ON t (c);\n"
+    )
+    report = services.run_pending(actor=ACTOR)
+    assert report.failure.sqlstate == "42P07" and report.failure.cleanup is None
+    assert target_db.exists("t_c")
+
+
+def test_no_transaction_file_failing_at_statement_2_of_3_resumes_safely(target_db):
+    target_db.execute("CREATE TABLE log (n int); CREATE TABLE t (c int)")
+    file = target_db.write(
+        "001_steps.sql",
+        raw="-- truss:no-transaction\n"
+        "INSERT INTO log VALUES (1);\n"
+        "CREATE INDEX CONCURRENTLY t_missing ON t (missing);\n"
+        "INSERT INTO log VALUES (3);\n",
+    )
+    report = services.run_pending(actor=ACTOR)
+    failure = report.failure
+    assert (failure.completed_statements, failure.total_statements) == (1, 3)
+    assert "statement 1 of 3 completed and stay" in failure.error
+    assert "resumes at statement 2" in failure.error
+    assert target_db.query("SELECT n FROM log") == [(1,)]
+    assert services.status().migrations[0].state.value == "pending"
+    event = MigrationEvent.objects.get(ok=False)
+    assert event.completed_statements == 1
+
+    # The broken statement is fixed; the first one is unchanged, so it does not run again.
+    file.write_text(file.read_text().replace("(missing)", "(c)"))
+    plan = services.plan_run()
+    assert plan.plan.steps[0].resumed_from == 1
+    assert "-- resumes at statement 2" in plan.sql_text
+    assert "INSERT INTO log VALUES (1);" not in plan.sql_text
+    assert services.run_pending(actor=ACTOR).ok
+    assert target_db.query("SELECT n FROM log ORDER BY n") == [(1,), (3,)]
+    assert target_db.exists("t_missing")
+    assert services.status().migrations[0].state.value == "applied"
+
+
+def test_a_changed_first_statement_starts_over(target_db):
+    target_db.execute("CREATE TABLE log (n int)")
+    file = target_db.write(
+        "001_steps.sql",
+        raw="-- truss:no-transaction\nINSERT INTO log VALUES (1);\nSELECT 1/0;\n",
+    )
+    services.run_pending(actor=ACTOR)
+    file.write_text("-- truss:no-transaction\nINSERT INTO log VALUES (10);\nSELECT 1;\n")
+    assert services.plan_run().plan.steps[0].resumed_from == 0
+    assert services.run_pending(actor=ACTOR).ok
+    assert target_db.query("SELECT n FROM log ORDER BY n") == [(1,), (10,)]
+
+
+def test_psycopg_error_never_escapes_a_run(target_db):
+    """Even a statement that kills its own session ends as a reported failure."""
+    target_db.write("001_suicide.sql", "SELECT pg_terminate_backend(pg_backend_pid());")
+    report = services.run_pending(actor=ACTOR)
+    assert not report.ok and report.failure.sqlstate == "57P01"
+    assert "terminating connection" in report.failure.error
+    assert MigrationRun.objects.get().outcome == "failed"
