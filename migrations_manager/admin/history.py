@@ -59,7 +59,7 @@ class MigrationEventInline(AuditLogPermissions, admin.TabularInline):
 class MigrationRunAdmin(AuditLogPermissions, admin.ModelAdmin):
     """The runs, newest first, filtered by outcome, command and source."""
 
-    list_display = ("started_at", "actor", "source", "command", "files_text", "outcome_badge")
+    list_display = ("started_at", "outcome_badge", "command", "files_text", "actor")
     list_filter = ("outcome", "command", "source")
     search_fields = ("actor", "summary", "target", "files")
     date_hierarchy = "started_at"
