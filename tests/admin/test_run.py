@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import pytest
+from django.contrib import admin
 
-from migrations_manager.models import MigrationRun
+from migrations_manager.models import Migration, MigrationRun
 
 from .helpers import LIST_URL, RUN_URL, messages_of, result_url, template_names
 
@@ -164,3 +165,18 @@ def test_the_chosen_framework_is_kept_through_the_confirmation(runner, three):
     )
     posted = runner.post(RUN_URL, {**CONFIRM, "name": "001_a.sql", "framework": "node-pg-migrate"})
     assert posted.status_code == 302 and three.exists("a")
+
+
+def test_a_reason_posted_with_the_confirmation_goes_to_the_audit_log(runner, three):
+    runner.post(RUN_URL, {**CONFIRM, "name": "001_a.sql", "reason": "  hotfix for INC-42 "})
+    assert MigrationRun.objects.get().reason == "hotfix for INC-42"
+
+
+def test_templates_can_be_overridden_per_page(monkeypatch):
+    model_admin = admin.site.get_model_admin(Migration)
+    assert model_admin.template_names("run_confirmation.html") == [
+        "admin/migrations_manager/migration/run_confirmation.html",
+        "admin/migrations_manager/run_confirmation.html",
+    ]
+    monkeypatch.setattr(model_admin, "run_confirmation_template", "ops/run.html")
+    assert model_admin.template_names("run_confirmation.html")[0] == "ops/run.html"
