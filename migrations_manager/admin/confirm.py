@@ -47,6 +47,7 @@ def run_view(model_admin: MigrationAdmin, request: HttpRequest) -> HttpResponse:
         # The POST names exactly the files shown: a file added meanwhile never sneaks in.
         names=[step.migration.name for step in preview.plan.steps],
         transaction_mode=transaction_mode(preview.plan),
+        confirm_label=_run_label(len(preview.plan.steps)),
     )
     return model_admin.render(request, "run_confirmation.html", context)
 
@@ -75,6 +76,10 @@ def _run(
     return HttpResponseRedirect(
         reverse(f"{site}:migrations_manager_migrationrun_change", args=[report.run_id])
     )
+
+
+def _run_label(count: int) -> str:
+    return f"Yes, run {count} migration{'' if count == 1 else 's'}"
 
 
 def transaction_mode(plan: Plan) -> str:

@@ -47,18 +47,6 @@ def test_confirmed_post_records_without_running_and_redirects(marker, three):
 
 
 @pytest.mark.parametrize(
-    "codenames",
-    [("view_migration",), ("view_migration", "run_migrations"), ("mark_migrations",)],
-    ids=["reader", "runner", "mark-without-view"],
-)
-def test_forged_post_and_get_without_mark_permission_get_403(login, three, codenames):
-    client = login(*codenames)
-    assert client.get(mark_url("001_a.sql")).status_code == 403
-    assert client.post(mark_url("001_a.sql"), CONFIRM).status_code == 403
-    assert not three.exists("pgmigrations") and not MigrationRun.objects.exists()
-
-
-@pytest.mark.parametrize(
     "name, problem",
     [
         ("009_nope.sql", "No migration file named '009_nope.sql'."),

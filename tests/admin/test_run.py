@@ -80,18 +80,6 @@ def test_post_without_confirmation_only_shows_the_page(runner, three):
     assert not three.exists("a") and not MigrationRun.objects.exists()
 
 
-@pytest.mark.parametrize(
-    "codenames",
-    [("view_migration",), ("view_migration", "mark_migrations"), ("run_migrations",)],
-    ids=["reader", "marker", "run-without-view"],
-)
-def test_forged_post_and_get_without_run_permission_get_403(login, three, codenames):
-    client = login(*codenames)
-    assert client.get(RUN_URL).status_code == 403
-    assert client.post(RUN_URL, {**CONFIRM, "name": "001_a.sql"}).status_code == 403
-    assert not three.exists("a") and not MigrationRun.objects.exists()
-
-
 def test_permission_is_checked_again_at_post_time(runner, three, django_user_model):
     page = runner.get(RUN_URL, {"name": "001_a.sql"})
     assert page.status_code == 200
