@@ -66,17 +66,12 @@ def migration_list(
         return _render_error(model_admin, request, error)
     state = _state(request.GET.get(STATE_VAR))
     search = request.GET.get(SEARCH_VAR, "").strip()
-    shown = [
-        status
-        for status in report.migrations
-        if (state is None or status.state is state) and search.casefold() in status.name.casefold()
-    ]
+    shown = _matching(report, state, search)
     page = Paginator(shown, model_admin.list_per_page).get_page(request.GET.get(PAGE_VAR))
     context = {
         "title": TITLE,
         "report": report,
         "rows": [_row(model_admin, request, status, framework) for status in page],
-        "page": page,
         "page_links": _page_links(request.GET, page),
         "shown_count": len(shown),
         "state_choices": _state_choices(request.GET, report, state),
@@ -97,6 +92,16 @@ def _render_error(
     model_admin: MigrationAdmin, request: HttpRequest, error: MigrationsManagerError
 ) -> HttpResponse:
     return model_admin.render(request, "change_list.html", {"title": TITLE, "error": error.message})
+
+
+def _matching(report: StatusReport, state: State | None, search: str) -> list[MigrationStatus]:
+    """The migrations in ``state`` (any when None) whose name contains ``search``, any case."""
+    needle = search.casefold()
+    return [
+        status
+        for status in report.migrations
+        if (state is None or status.state is state) and needle in status.name.casefold()
+    ]
 
 
 def _state(value: str | None) -> State | None:

@@ -107,7 +107,6 @@ class MigrationAdmin(admin.ModelAdmin):
             "opts": self.opts,
             "media": self.media,
             "has_run_permission": self.has_run_permission(request),
-            "has_mark_permission": self.has_mark_permission(request),
             "changelist_url": self.url("changelist"),
             **context,
         }
