@@ -1,0 +1,146 @@
+"""The two-step pages that change the target: run pending migrations, mark one as applied.
+
+Both follow Django's delete view: a GET (or a POST without ``post=yes``) shows exactly what
+will happen, or why it cannot; a POST with ``post=yes`` checks the permission again, acts
+through ``services``, reports with a message and redirects (post/redirect/get).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
+from django.urls import reverse
+
+from .. import services
+from ..audit import Actor
+from ..exceptions import MigrationsManagerError
+from ..models import MigrationRun
+from ..types import MigrationStatus, Plan, State
+from .listing import framework_query
+
+if TYPE_CHECKING:
+    from .options import MigrationAdmin
+
+CONFIRMED = "yes"
+
+
+def run_view(model_admin: MigrationAdmin, request: HttpRequest) -> HttpResponse:
+    """Run the pending migrations named by ``?name=`` (repeated; none: all of them)."""
+    model_admin.require(request, model_admin.has_run_permission)
+    params = _params(request)
+    names = params.getlist("name") or None
+    framework = params.get("framework") or None
+    if _confirmed(request):
+        return _run(model_admin, request, names, framework)
+    context: dict[str, Any] = {"title": "Run migrations", "framework": framework}
+    try:
+        preview = services.plan_run(names, framework=framework)
+    except MigrationsManagerError as error:
+        context["problem"] = error.message
+        return model_admin.render(request, "run_confirmation.html", context)
+    context.update(
+        plan=preview.plan,
+        sql_text=preview.sql_text,
+        # The POST names exactly the files shown: a file added meanwhile never sneaks in.
+        names=[step.migration.name for step in preview.plan.steps],
+        transaction_mode=transaction_mode(preview.plan),
+        confirm_label=_run_label(len(preview.plan.steps)),
+    )
+    return model_admin.render(request, "run_confirmation.html", context)
+
+
+def _run(
+    model_admin: MigrationAdmin,
+    request: HttpRequest,
+    names: Sequence[str] | None,
+    framework: str | None,
+) -> HttpResponse:
+    try:
+        report = services.run_pending(
+            names,
+            actor=_actor(request),
+            framework=framework,
+            reason=request.POST.get("reason", "").strip(),
+        )
+    except MigrationsManagerError as error:
+        # Refused before anything ran (another run holds the lock, no longer pending...).
+        model_admin.message_user(request, error.message, messages.ERROR)
+        return model_admin.redirect("changelist", query=framework_query(framework))
+    level = messages.SUCCESS if report.ok else messages.ERROR
+    model_admin.message_user(request, services.summarize(report), level)
+    # The run's audit record is its result page: applied files, or the failure and its excerpt.
+    site = model_admin.admin_site.name
+    return HttpResponseRedirect(
+        reverse(f"{site}:migrations_manager_migrationrun_change", args=[report.run_id])
+    )
+
+
+def _run_label(count: int) -> str:
+    return f"Yes, run {count} migration{'' if count == 1 else 's'}"
+
+
+def transaction_mode(plan: Plan) -> str:
+    """How the plan commits, in the words the confirmation page shows."""
+    if plan.single_transaction:
+        return (
+            "One transaction: the files and their tracking rows commit together. If any "
+            "statement fails, the entire batch is rolled back and nothing is applied."
+        )
+    return (
+        "Outside a transaction: each statement commits on its own, and the tracking row is "
+        "written after the last one succeeds. A failure leaves the statements before it applied."
+    )
+
+
+def mark_view(model_admin: MigrationAdmin, request: HttpRequest, name: str) -> HttpResponse:
+    """Record the pending migration ``name`` as applied without running it."""
+    model_admin.require(request, model_admin.has_mark_permission)
+    framework = _params(request).get("framework") or None
+    if _confirmed(request):
+        return _mark(model_admin, request, name, framework)
+    context: dict[str, Any] = {"title": "Mark as applied", "name": name, "framework": framework}
+    try:
+        report = services.status(framework=framework)
+    except MigrationsManagerError as error:
+        context["problem"] = error.message
+        return model_admin.render(request, "mark_confirmation.html", context)
+    status = next((s for s in report.migrations if s.name == name), None)
+    context.update(report=report, status=status, problem=_mark_problem(name, status))
+    return model_admin.render(request, "mark_confirmation.html", context)
+
+
+def _mark_problem(name: str, status: MigrationStatus | None) -> str | None:
+    if status is None or status.migration is None:
+        return f"No migration file named {name!r}."
+    if status.state is not State.PENDING:
+        return f"{name} is {status.state}: only a pending migration can be marked as applied."
+    return None
+
+
+def _mark(
+    model_admin: MigrationAdmin, request: HttpRequest, name: str, framework: str | None
+) -> HttpResponse:
+    try:
+        result = services.mark_applied(name, actor=_actor(request), framework=framework)
+    except MigrationsManagerError as error:
+        model_admin.message_user(request, error.message, messages.ERROR)
+    else:
+        model_admin.message_user(request, result.message, messages.SUCCESS)
+    return model_admin.redirect("changelist", query=framework_query(framework))
+
+
+def _params(request: HttpRequest) -> QueryDict:
+    return request.POST if request.method == "POST" else request.GET
+
+
+def _confirmed(request: HttpRequest) -> bool:
+    return request.method == "POST" and request.POST.get("post") == CONFIRMED
+
+
+def _actor(request: HttpRequest) -> Actor:
+    return Actor.for_user(
+        request.user, source=MigrationRun.Source.ADMIN, address=request.META.get("REMOTE_ADDR")
+    )

@@ -1,0 +1,120 @@
+"""``MigrationAdmin``: the Migrations panel, hung off the table-less ``Migration`` model."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import partial
+from typing import Any
+
+from django.contrib import admin
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import URLPattern, path, reverse
+
+from ..models import Migration
+from . import confirm, listing
+
+
+@admin.register(Migration)
+class MigrationAdmin(admin.ModelAdmin):
+    """The target's migrations, read through ``services`` (no table stands behind the model).
+
+    Every page is a view of ``get_urls()`` wrapped by ``admin_site.admin_view`` (staff login,
+    CSRF, never cached). Templates come from ``template_names()``: a project replaces one page
+    with the matching ``*_template`` attribute on a subclass, or by shadowing
+    ``admin/migrations_manager/migration/<page>.html``.
+
+    Permissions are the codenames the REST API checks: reading needs ``view_migration``, the
+    run and mark-applied pages need ``run_migrations`` / ``mark_migrations`` on top of it.
+    """
+
+    list_per_page = 100
+    change_list_template: str | None = None
+    run_confirmation_template: str | None = None
+    mark_confirmation_template: str | None = None
+
+    class Media:
+        css = {"all": ["migrations_manager/admin.css"]}
+
+    # ---- permissions ------------------------------------------------------------------------
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_run_permission(self, request: HttpRequest) -> bool:
+        return self._has_perm_and_view(request, "run_migrations")
+
+    def has_mark_permission(self, request: HttpRequest) -> bool:
+        return self._has_perm_and_view(request, "mark_migrations")
+
+    def _has_perm_and_view(self, request: HttpRequest, codename: str) -> bool:
+        perm = f"{self.opts.app_label}.{codename}"
+        return self.has_view_permission(request) and request.user.has_perm(perm)
+
+    def require(self, request: HttpRequest, allowed: Callable[[HttpRequest], bool]) -> None:
+        """Raise ``PermissionDenied`` (403) unless ``allowed(request)``: checked on every
+        request, POST included, whatever the page showed."""
+        if not allowed(request):
+            raise PermissionDenied
+
+    # ---- URLs -------------------------------------------------------------------------------
+
+    def get_urls(self) -> list[URLPattern]:
+        prefix = f"{self.opts.app_label}_{self.opts.model_name}"
+        return [
+            path("", self._admin_view(self.changelist_view), name=f"{prefix}_changelist"),
+            path("run/", self._admin_view(partial(confirm.run_view, self)), name=f"{prefix}_run"),
+            path(
+                "<str:name>/mark-applied/",
+                self._admin_view(partial(confirm.mark_view, self)),
+                name=f"{prefix}_mark_applied",
+            ),
+        ]
+
+    def _admin_view(self, view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+        wrapped = self.admin_site.admin_view(view)
+        wrapped.model_admin = self  # as ModelAdmin.get_urls marks its own views
+        return wrapped
+
+    def url(self, page: str, *args: str, query: str = "") -> str:
+        """The URL of one of this panel's pages (``changelist``, ``run``, ``mark_applied``)."""
+        name = f"{self.admin_site.name}:{self.opts.app_label}_{self.opts.model_name}_{page}"
+        return reverse(name, args=args) + query
+
+    def redirect(self, page: str, *args: str, query: str = "") -> HttpResponseRedirect:
+        return HttpResponseRedirect(self.url(page, *args, query=query))
+
+    # ---- pages ------------------------------------------------------------------------------
+
+    def changelist_view(
+        self, request: HttpRequest, extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
+        self.require(request, self.has_view_permission)
+        return listing.migration_list(self, request, extra_context)
+
+    def render(self, request: HttpRequest, page: str, context: dict[str, Any]) -> TemplateResponse:
+        """A ``TemplateResponse`` for ``page`` with the admin's context around ``context``."""
+        request.current_app = self.admin_site.name
+        full_context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "media": self.media,
+            "has_run_permission": self.has_run_permission(request),
+            "changelist_url": self.url("changelist"),
+            **context,
+        }
+        return TemplateResponse(request, self.template_names(page), full_context)
+
+    def template_names(self, page: str) -> list[str]:
+        """The override chain of ``page`` (e.g. ``run_confirmation.html``), most specific first."""
+        override = getattr(self, f"{page.removesuffix('.html')}_template", None)
+        app_label, model_name = self.opts.app_label, self.opts.model_name
+        chain = [f"admin/{app_label}/{model_name}/{page}", f"admin/{app_label}/{page}"]
+        return [override, *chain] if override else chain

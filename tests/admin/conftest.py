@@ -1,0 +1,102 @@
+"""Fixtures of the admin tests: staff users holding exactly the permissions a test needs."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from django.contrib.auth.models import Permission
+from django.test import Client
+
+from migrations_manager.frameworks.checksums import flyway_crc32
+from migrations_manager.types import TableRef
+from tests.frameworks.specs.core import FLYWAY
+
+PASSWORD = "correct horse battery staple"
+
+
+@pytest.fixture
+def make_user(django_user_model) -> Callable[..., object]:
+    """A staff user (not superuser) with the app's permissions named by codename."""
+
+    def make(*codenames: str, username: str | None = None, staff: bool = True) -> object:
+        user = django_user_model.objects.create_user(
+            username=username or "_".join(("user", *codenames)),
+            password=PASSWORD,
+            is_staff=staff,
+        )
+        permissions = Permission.objects.filter(
+            content_type__app_label="migrations_manager", codename__in=codenames
+        )
+        assert permissions.count() == len(codenames), f"unknown codename in {codenames}"
+        user.user_permissions.add(*permissions)
+        return user
+
+    return make
+
+
+@pytest.fixture
+def login(make_user) -> Callable[..., Client]:
+    """A test client logged in as a new user holding ``codenames``."""
+
+    def log_in(*codenames: str) -> Client:
+        client = Client()
+        client.force_login(make_user(*codenames))
+        return client
+
+    return log_in
+
+
+@pytest.fixture
+def reader(login) -> Client:
+    return login("view_migration")
+
+
+@pytest.fixture
+def runner(login) -> Client:
+    return login("view_migration", "run_migrations")
+
+
+@pytest.fixture
+def marker(login) -> Client:
+    return login("view_migration", "mark_migrations")
+
+
+@pytest.fixture
+def three(target_db):
+    """Three pending migrations creating tables a, b and c."""
+    for index, table in enumerate(("a", "b", "c"), start=1):
+        target_db.write(f"00{index}_{table}.sql", f"CREATE TABLE {table} (id int);")
+    return target_db
+
+
+FLYWAY_TABLE = TableRef("public", "flyway_schema_history")
+FLYWAY_ROW = (
+    "INSERT INTO flyway_schema_history (installed_rank, version, description, type, script,"
+    " checksum, installed_by, execution_time, success) VALUES (%s, %s, %s, 'SQL', %s, %s,"
+    " 'flyway', 3, %s)"
+)
+
+
+@pytest.fixture
+def five_states(target_db):
+    """A Flyway history holding one migration in each of the five states.
+
+    V1 applied, V2 modified (stored checksum differs), V3 failed (``success = false``),
+    V4 and V5 pending, and the row of V9, whose file is gone: orphaned.
+    """
+    conn = target_db.connect()
+    for statement in FLYWAY.render(FLYWAY.ddl, FLYWAY_TABLE):
+        conn.execute(statement)
+    for version, table in enumerate(("one", "two", "three", "four", "five"), start=1):
+        target_db.write(f"V{version}__{table}.sql", raw=f"CREATE TABLE {table} (id int);\n")
+    v1 = flyway_crc32((target_db.directory / "V1__one.sql").read_bytes())
+    rows = [
+        (1, "1", "one", "V1__one.sql", v1, True),
+        (2, "2", "two", "V2__two.sql", 42, True),
+        (3, "3", "three", "V3__three.sql", None, False),
+        (4, "9", "gone", "V9__gone.sql", 7, True),
+    ]
+    for row in rows:
+        conn.execute(FLYWAY_ROW, row)
+    return target_db

@@ -1,0 +1,163 @@
+"""The Migrations list of the admin: badges, counts, filters, search, paging, framework switch."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+from migrations_manager import services
+from migrations_manager.audit import Actor
+
+from .helpers import LIST_URL, RUN_URL, badges, mark_url, messages_of, rows, template_names
+
+pytestmark = pytest.mark.django_db
+
+
+def test_index_lists_migrations_and_history_under_database(reader, target_db):
+    """The "Database" section of the admin index links the panel and the history."""
+    response = reader.get(reverse("admin:index"))
+    assert response.status_code == 200
+    apps = {app["name"]: app for app in response.context["app_list"]}
+    models = {model["name"]: model for model in apps["Database"]["models"]}
+    assert models["Migrations"]["admin_url"] == LIST_URL
+    assert models["Migrations"]["add_url"] is None
+    assert "Migration history" in models
+
+
+def test_every_state_has_its_badge_text_and_colour(reader, five_states):
+    response = reader.get(LIST_URL)
+    assert response.status_code == 200
+    assert "admin/migrations_manager/migration/change_list.html" in template_names(response)
+    assert badges(response) == {
+        "V1__one.sql": "applied",
+        "V2__two.sql": "modified",
+        "V3__three.sql": "failed",
+        "V4__four.sql": "pending",
+        "V5__five.sql": "pending",
+        "9": "orphaned",
+    }
+    classes = {name: row["badge_class"] for name, row in rows(response).items()}
+    assert classes["V3__three.sql"] == "mm-badge mm-badge--failed"
+    assert len(set(classes.values())) == 5  # one colour class per state
+    content = response.content.decode()
+    assert "Flyway recorded this migration as failed" in content
+    assert "flyway" in content and "public.flyway_schema_history" in content
+
+
+def test_counts_per_state_and_applied_time(reader, five_states):
+    response = reader.get(LIST_URL)
+    counts = {c.label: c.count for c in response.context["state_choices"]}
+    assert counts == {
+        "All": None,
+        "applied": 1,
+        "pending": 2,
+        "modified": 1,
+        "orphaned": 1,
+        "failed": 1,
+    }
+    applied = next(r for r in response.context["rows"] if r.status.name == "V1__one.sql")
+    assert applied.applied_at is not None and applied.applied_at.tzinfo is not None
+    assert f'datetime="{applied.applied_at.isoformat()}"' in response.content.decode()
+
+
+def test_readers_see_no_action_buttons(reader, three):
+    response = reader.get(LIST_URL)
+    assert all(row["actions"] == [] for row in rows(response).values())
+    assert "Run all pending" not in response.content.decode()
+
+
+def test_runners_and_markers_see_their_buttons_on_pending_rows_only(login, three):
+    services.run_pending(["001_a.sql"], actor=Actor(name="setup"))
+    both = login("view_migration", "run_migrations", "mark_migrations")
+    response = both.get(LIST_URL)
+    actions = {name: row["actions"] for name, row in rows(response).items()}
+    assert actions["001_a.sql"] == []
+    assert actions["002_b.sql"] == [f"{RUN_URL}?name=002_b.sql", mark_url("002_b.sql")]
+    assert f'href="{RUN_URL}"' in response.content.decode()
+    assert "Run all pending (2)" in response.content.decode()
+
+    runner_only = login("view_migration", "run_migrations")
+    actions = {n: r["actions"] for n, r in rows(runner_only.get(LIST_URL)).items()}
+    assert actions["002_b.sql"] == [f"{RUN_URL}?name=002_b.sql"]
+
+
+def test_filter_by_state_and_search_by_name(reader, five_states):
+    pending = reader.get(LIST_URL, {"state": "pending"})
+    assert list(badges(pending)) == ["V4__four.sql", "V5__five.sql"]
+    searched = reader.get(LIST_URL, {"q": "THREE"})
+    assert list(badges(searched)) == ["V3__three.sql"]
+    both = reader.get(LIST_URL, {"q": "f", "state": "pending"})
+    assert list(badges(both)) == ["V4__four.sql", "V5__five.sql"]
+    assert both.context["has_active_filters"]
+    unknown = reader.get(LIST_URL, {"state": "bogus"})
+    assert len(badges(unknown)) == 6  # an unknown state filters nothing
+
+
+def test_thousands_of_migrations_are_paged(reader, target_db):
+    for index in range(1, 1501):
+        target_db.write(f"{index:05d}_m.sql", "SELECT 1;")
+    first = reader.get(LIST_URL)
+    assert len(badges(first)) == 100
+    assert "1500 migrations" in first.content.decode()
+    labels = [link.label for link in first.context["page_links"]]
+    assert labels[:4] == ["1", "2", "3", "…"] and labels[-1] == "15"
+    last = reader.get(LIST_URL, {"p": "15"})
+    assert list(badges(last))[-1] == "01500_m.sql" and len(badges(last)) == 100
+    filtered_page = reader.get(LIST_URL, {"q": "0150", "p": "1"})
+    assert list(badges(filtered_page)) == ["00150_m.sql", "01500_m.sql"]
+
+
+def test_framework_switch_when_several_tables_are_detected(reader, five_states):
+    five_states.connect().execute(
+        "CREATE TABLE pgmigrations (id SERIAL PRIMARY KEY, name varchar(255) NOT NULL,"
+        " run_on timestamp NOT NULL)"
+    )
+    response = reader.get(LIST_URL)
+    choices = response.context["framework_choices"]
+    assert {c.label for c in choices} == {
+        "flyway (public.flyway_schema_history)",
+        "node-pg-migrate (public.pgmigrations)",
+    }
+    chosen = reader.get(LIST_URL, {"framework": "node-pg-migrate"})
+    assert chosen.context["report"].framework == "node-pg-migrate"
+    assert [c.label for c in chosen.context["framework_choices"] if c.selected] == [
+        "node-pg-migrate (public.pgmigrations)"
+    ]
+    # The actions of the rows keep the table chosen.
+    assert all(
+        "framework=node-pg-migrate" in url
+        for row in chosen.context["rows"]
+        for url in (row.run_url, row.mark_url)
+        if url
+    )
+
+
+def test_an_unknown_framework_redirects_with_the_reason(reader, target_db):
+    response = reader.get(LIST_URL, {"framework": "nonsense"})
+    assert response.status_code == 302 and response["Location"] == LIST_URL
+    [(level, text)] = messages_of(response)
+    assert level == "error" and "nonsense" in text
+
+
+def test_an_unreachable_target_is_shown_not_raised(reader, target_db, settings):
+    settings.MIGRATIONS_MANAGER = {
+        **settings.MIGRATIONS_MANAGER,
+        "DATABASE_URL": "postgresql://nobody@127.0.0.1:1/none",
+        "CONNECT_TIMEOUT": 2,
+    }
+    response = reader.get(LIST_URL)
+    assert response.status_code == 200
+    assert response.context["error"] and "mm-problem" in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    "codenames, status", [((), 403), (("run_migrations",), 403)], ids=["no-perm", "run-only"]
+)
+def test_staff_without_view_permission_get_403(login, target_db, codenames, status):
+    assert login(*codenames).get(LIST_URL).status_code == status
+
+
+def test_anonymous_and_non_staff_are_sent_to_login(client, make_user, target_db):
+    assert client.get(LIST_URL)["Location"].startswith(reverse("admin:login"))
+    client.force_login(make_user("view_migration", staff=False))
+    assert client.get(LIST_URL)["Location"].startswith(reverse("admin:login"))

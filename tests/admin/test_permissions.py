@@ -1,0 +1,45 @@
+"""Who may do what: a page that changes the target answers 403, GET or forged POST alike,
+to any user lacking its permission, and nothing runs or is recorded."""
+
+from __future__ import annotations
+
+import pytest
+
+from migrations_manager.models import MigrationRun
+
+from .helpers import RUN_URL, mark_url
+
+pytestmark = pytest.mark.django_db
+
+PAGES = {
+    "run": (RUN_URL, {"post": "yes", "name": "001_a.sql"}),
+    "mark": (mark_url("001_a.sql"), {"post": "yes"}),
+}
+
+
+@pytest.mark.parametrize(
+    "page, codenames",
+    [
+        ("run", ("view_migration",)),
+        ("run", ("view_migration", "mark_migrations")),
+        ("run", ("run_migrations",)),
+        ("mark", ("view_migration",)),
+        ("mark", ("view_migration", "run_migrations")),
+        ("mark", ("mark_migrations",)),
+    ],
+    ids=[
+        "run-as-reader",
+        "run-as-marker",
+        "run-without-view",
+        "mark-as-reader",
+        "mark-as-runner",
+        "mark-without-view",
+    ],
+)
+def test_get_and_forged_post_without_the_permission_get_403(login, three, page, codenames):
+    url, confirmation = PAGES[page]
+    client = login(*codenames)
+    assert client.get(url).status_code == 403
+    assert client.post(url, confirmation).status_code == 403
+    assert not three.exists("a") and not three.exists("pgmigrations")
+    assert not MigrationRun.objects.exists()

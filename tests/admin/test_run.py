@@ -1,0 +1,170 @@
+"""Run from the admin: the confirmation shows exactly what runs; confirming runs it, audited."""
+
+from __future__ import annotations
+
+import pytest
+from django.contrib import admin
+
+from migrations_manager.models import Migration, MigrationRun
+
+from .helpers import LIST_URL, RUN_URL, messages_of, result_url, template_names
+
+pytestmark = pytest.mark.django_db
+
+CONFIRM = {"post": "yes"}
+
+
+def test_confirmation_shows_files_sql_and_transaction_mode_and_runs_nothing(runner, three):
+    response = runner.get(RUN_URL, {"name": "001_a.sql"})
+    assert response.status_code == 200
+    assert "admin/migrations_manager/migration/run_confirmation.html" in template_names(response)
+    plan = response.context["plan"]
+    assert [step.migration.name for step in plan.steps] == ["001_a.sql"]
+    assert plan.single_transaction
+    content = response.content.decode()
+    assert "CREATE TABLE a (id int);" in content
+    assert "entire batch is rolled back" in content
+    assert '<input type="hidden" name="name" value="001_a.sql">' in content
+    assert '<input type="hidden" name="post" value="yes">' in content
+    assert not three.exists("a") and not three.exists("pgmigrations")
+    assert not MigrationRun.objects.exists()
+
+
+def test_without_names_the_confirmation_lists_every_pending_file(runner, three):
+    response = runner.get(RUN_URL)
+    assert response.context["names"] == ["001_a.sql", "002_b.sql", "003_c.sql"]
+    assert "Yes, run 3 migrations" in response.content.decode()
+
+
+def test_confirmed_post_runs_records_and_redirects_to_the_result(runner, three):
+    response = runner.post(RUN_URL, {**CONFIRM, "name": ["001_a.sql", "002_b.sql"]})
+    run = MigrationRun.objects.get()
+    assert response.status_code == 302 and response["Location"] == result_url(run.pk)
+    assert messages_of(response) == [("success", "Applied 2 migration(s) successfully.")]
+    assert three.exists("a") and three.exists("b") and not three.exists("c")
+    assert (run.command, run.source, run.outcome) == ("run", "admin", "succeeded")
+    assert run.actor == "user_view_migration_run_migrations" and run.user is not None
+    assert run.client_address == "127.0.0.1"
+    assert list(run.events.values_list("name", "ok")) == [("001_a.sql", True), ("002_b.sql", True)]
+
+    result = runner.get(response["Location"])
+    assert result.status_code == 200
+    content = result.content.decode()
+    assert "Applied 2 migration(s) successfully." in content
+    assert '<ul class="mm-applied"><li>001_a.sql' in content
+
+
+def test_failed_run_rolls_back_everything_and_shows_the_error(runner, three):
+    three.write("004_bad.sql", "CREATE TABLE d (id int);\nSELECT * FROM nonexistent;")
+    every_file = ["001_a.sql", "002_b.sql", "003_c.sql", "004_bad.sql"]
+    response = runner.post(RUN_URL, {**CONFIRM, "name": every_file})
+    run = MigrationRun.objects.get()
+    assert response["Location"] == result_url(run.pk)
+    assert messages_of(response) == [
+        ("error", 'Migration "004_bad.sql" failed — entire batch rolled back.')
+    ]
+    assert not three.exists("a") and not three.exists("d") and not three.exists("pgmigrations")
+    assert run.outcome == "failed" and run.failure["line"] == 3
+
+    content = runner.get(response["Location"]).content.decode()
+    assert "entire batch rolled back" in content
+    assert '<dd class="mm-failed-file">004_bad.sql</dd>' in content
+    assert "relation &quot;nonexistent&quot; does not exist" in content
+    assert '<dd class="mm-line">3, column 15</dd>' in content
+    assert "    3 | SELECT * FROM nonexistent" in content
+
+
+def test_post_without_confirmation_only_shows_the_page(runner, three):
+    response = runner.post(RUN_URL, {"name": "001_a.sql"})
+    assert response.status_code == 200 and response.context["plan"].steps
+    assert not three.exists("a") and not MigrationRun.objects.exists()
+
+
+def test_permission_is_checked_again_at_post_time(runner, three, django_user_model):
+    page = runner.get(RUN_URL, {"name": "001_a.sql"})
+    assert page.status_code == 200
+    user = page.wsgi_request.user
+    user.user_permissions.clear()
+    assert runner.post(RUN_URL, {**CONFIRM, "name": "001_a.sql"}).status_code == 403
+    assert not three.exists("a")
+
+
+def test_csrf_is_enforced(make_user, three):
+    from django.test import Client
+
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(make_user("view_migration", "run_migrations"))
+    assert client.post(RUN_URL, {**CONFIRM, "name": "001_a.sql"}).status_code == 403
+    assert not three.exists("a")
+
+
+@pytest.mark.parametrize(
+    "params, problem",
+    [
+        ({"name": "009_nope.sql"}, "Unknown migration '009_nope.sql'."),
+        ({"name": "../001_a.sql"}, "path separator"),
+        ({"name": ["001_a.sql", "001_a.sql"]}, "listed more than once"),
+    ],
+    ids=["unknown", "traversal", "repeated"],
+)
+def test_what_cannot_run_is_explained_without_a_confirm_button(runner, three, params, problem):
+    response = runner.get(RUN_URL, params)
+    assert response.status_code == 200 and problem in response.context["problem"]
+    assert 'name="post"' not in response.content.decode()
+
+
+def test_a_syntax_error_is_found_before_the_confirmation(runner, three):
+    three.write("004_typo.sql", "CREATE TABLE d (id int);\nCREATE TABLEE e (id int);")
+    response = runner.get(RUN_URL)
+    assert "Syntax error in 004_typo.sql, line 3" in response.context["problem"]
+    assert 'name="post"' not in response.content.decode()
+
+
+def test_nothing_pending_says_so(runner, target_db):
+    response = runner.get(RUN_URL)
+    assert "nothing to run" in response.content.decode()
+    assert 'name="post"' not in response.content.decode()
+
+
+def test_a_refused_run_redirects_to_the_list_with_the_reason(runner, three):
+    holder = three.connect(application_name="other-runner")
+    holder.execute("SELECT pg_try_advisory_lock(7241865325823964)")
+    response = runner.post(RUN_URL, {**CONFIRM, "name": "001_a.sql"})
+    assert response.status_code == 302 and response["Location"] == LIST_URL
+    [(level, text)] = messages_of(response)
+    assert level == "error" and "other-runner" in text
+    assert not three.exists("a")
+
+
+def test_names_no_longer_pending_at_post_time_are_refused(runner, three):
+    runner.post(RUN_URL, {**CONFIRM, "name": "001_a.sql"}, follow=True)
+    response = runner.post(RUN_URL, {**CONFIRM, "name": "001_a.sql"})
+    assert response["Location"] == LIST_URL
+    assert messages_of(response) == [
+        ("error", "Migration 001_a.sql is not pending (it is applied).")
+    ]
+    assert MigrationRun.objects.count() == 1
+
+
+def test_the_chosen_framework_is_kept_through_the_confirmation(runner, three):
+    response = runner.get(RUN_URL, {"name": "001_a.sql", "framework": "node-pg-migrate"})
+    assert '<input type="hidden" name="framework" value="node-pg-migrate">' in (
+        response.content.decode()
+    )
+    posted = runner.post(RUN_URL, {**CONFIRM, "name": "001_a.sql", "framework": "node-pg-migrate"})
+    assert posted.status_code == 302 and three.exists("a")
+
+
+def test_a_reason_posted_with_the_confirmation_goes_to_the_audit_log(runner, three):
+    runner.post(RUN_URL, {**CONFIRM, "name": "001_a.sql", "reason": "  hotfix for INC-42 "})
+    assert MigrationRun.objects.get().reason == "hotfix for INC-42"
+
+
+def test_templates_can_be_overridden_per_page(monkeypatch):
+    model_admin = admin.site.get_model_admin(Migration)
+    assert model_admin.template_names("run_confirmation.html") == [
+        "admin/migrations_manager/migration/run_confirmation.html",
+        "admin/migrations_manager/run_confirmation.html",
+    ]
+    monkeypatch.setattr(model_admin, "run_confirmation_template", "ops/run.html")
+    assert model_admin.template_names("run_confirmation.html")[0] == "ops/run.html"
