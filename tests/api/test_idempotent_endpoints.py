@@ -279,3 +279,24 @@ def test_unconfigured_target_is_503(api, target_db, settings):
     response = api.get(STATUS)
     assert response.status_code == 503
     assert response.json()["error"].startswith("No target database is configured")
+
+
+def test_mark_applied_whose_row_cannot_be_written_is_422(api, seed):
+    """The tracking table refuses the row (here: a name column too short): nothing recorded."""
+    seed.connect().execute(
+        "CREATE TABLE pgmigrations (id serial PRIMARY KEY, name varchar(5) NOT NULL, "
+        "run_on timestamp NOT NULL)"
+    )
+    response = api.post(MARK, {"migration": "001_create-users.sql"}, format="json")
+    assert response.status_code == 422
+    body = response.json()
+    assert (body["ok"], body["failed"]["name"], body["failed"]["sqlstate"]) == (
+        False,
+        "001_create-users.sql",
+        "22001",
+    )
+    assert body["error"].startswith(
+        'Migration "001_create-users.sql" failed: writing the tracking row failed: '
+        "value too long for type character varying(5)"
+    )
+    assert seed.scalar("SELECT count(*) FROM pgmigrations") == 0
