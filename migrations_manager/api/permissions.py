@@ -16,38 +16,48 @@ from ..models import MARK_PERMISSION, RUN_PERMISSION, VIEW_PERMISSION, Migration
 
 
 class MigrationPermission(BasePermission):
-    """An authenticated user holding ``codename`` (a superuser holds them all).
+    """An authenticated user holding one of ``codenames`` (a superuser holds them all).
 
     An anonymous request is refused as unauthenticated (401 with ``WWW-Authenticate``), a user
     without the permission with 403 and ``message``.
     """
 
-    codename: ClassVar[str]
+    codenames: ClassVar[tuple[str, ...]]
     doing: ClassVar[str]
 
     def has_permission(self, request: Request, view: Any) -> bool:
         user = request.user
-        return bool(user and user.is_authenticated and user.has_perm(self.permission()))
+        if not (user and user.is_authenticated):
+            return False
+        return any(user.has_perm(permission) for permission in self.permissions())
 
     @classmethod
-    def permission(cls) -> str:
-        return Migration.permission(cls.codename)
+    def permissions(cls) -> list[str]:
+        return [Migration.permission(codename) for codename in cls.codenames]
 
     @property
     def message(self) -> str:  # type: ignore[override]
-        return f"{self.doing} needs the permission {self.permission()}."
+        return f"{self.doing} needs the permission {' or '.join(self.permissions())}."
 
 
 class CanViewMigrations(MigrationPermission):
-    codename = VIEW_PERMISSION
+    codenames = (VIEW_PERMISSION,)
     doing = "Viewing migrations"
 
 
+class CanViewHistory(MigrationPermission):
+    """The audit log: whoever may read the migrations, or the runs (``MigrationRun``'s own
+    "view" permission), as in the admin."""
+
+    codenames = (VIEW_PERMISSION, "view_migrationrun")
+    doing = "Viewing the migration history"
+
+
 class CanRunMigrations(MigrationPermission):
-    codename = RUN_PERMISSION
+    codenames = (RUN_PERMISSION,)
     doing = "Running migrations"
 
 
 class CanMarkMigrations(MigrationPermission):
-    codename = MARK_PERMISSION
+    codenames = (MARK_PERMISSION,)
     doing = "Marking migrations as applied"

@@ -23,7 +23,12 @@ from ..models import MigrationRun
 from ..web import actor_of
 from .exceptions import exception_handler
 from .parsers import LimitedJSONParser, check_declared_length
-from .permissions import CanMarkMigrations, CanRunMigrations, CanViewMigrations
+from .permissions import (
+    CanMarkMigrations,
+    CanRunMigrations,
+    CanViewHistory,
+    CanViewMigrations,
+)
 from .serializers import (
     HISTORY_MAX_PAGE_SIZE,
     HISTORY_PAGE_SIZE,
@@ -168,6 +173,7 @@ class HistoryPagination(PageNumberPagination):
 class HistoryViewSet(ApiDefaults, mixins.ListModelMixin, viewsets.GenericViewSet):
     """``history``: the audit log, paginated, filtered by outcome and user."""
 
+    permission_classes = [CanViewHistory]
     serializer_class = MigrationRunSerializer
     pagination_class = HistoryPagination
 

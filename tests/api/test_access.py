@@ -6,7 +6,7 @@ import pytest
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from tests.api.conftest import BASE, ROLES
+from tests.api.conftest import BASE, ROLES, token_client
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -61,6 +61,22 @@ def test_lacking_the_permission_names_it(client_as, target_db):
     assert response.status_code == 403
     assert response.json() == {
         "error": "Running migrations needs the permission migrations_manager.run_migrations."
+    }
+
+
+def test_history_is_readable_with_the_runs_view_permission(db, target_db):
+    """As in the admin: ``view_migrationrun`` reads the audit log, and nothing else."""
+    reader = token_client(UserFactory(username="auditor", permissions=["view_migrationrun"]))
+    assert reader.get(BASE + "history").status_code == 200
+    response = reader.get(BASE + "idempotent/status")
+    assert response.status_code == 403
+    assert response.json() == {
+        "error": "Viewing migrations needs the permission migrations_manager.view_migration."
+    }
+    anyone = token_client(UserFactory(username="nobody"))
+    assert anyone.get(BASE + "history").json() == {
+        "error": "Viewing the migration history needs the permission "
+        "migrations_manager.view_migration or migrations_manager.view_migrationrun."
     }
 
 
