@@ -17,6 +17,7 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from ..exceptions import (
+    BodyTooLarge,
     ConfigurationError,
     InvalidMigrationName,
     IrreversibleMigration,
@@ -31,6 +32,7 @@ from ..exceptions import (
 )
 
 STATUS_OF_ERROR: tuple[tuple[type[MigrationsManagerError], int], ...] = (
+    (BodyTooLarge, status.HTTP_413_REQUEST_ENTITY_TOO_LARGE),
     (InvalidMigrationName, status.HTTP_400_BAD_REQUEST),
     (MigrationNotFound, status.HTTP_404_NOT_FOUND),
     (UsageError, status.HTTP_400_BAD_REQUEST),
