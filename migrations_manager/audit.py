@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from .analysis.statements import Statement, texts_hash
@@ -131,6 +132,16 @@ def fail(run: MigrationRun, error: MigrationsManagerError, *, refused: bool = Fa
     run.outcome = MigrationRun.Outcome.REFUSED if refused else MigrationRun.Outcome.FAILED
     run.failure = error.as_dict()
     _close(run, error.message)
+
+
+def history(*, outcome: str | None = None, actor: str | None = None) -> QuerySet[MigrationRun]:
+    """The audit log, newest first, with each run's events; optionally one outcome / one actor."""
+    runs = MigrationRun.objects.select_related("user").prefetch_related("events")
+    if outcome:
+        runs = runs.filter(outcome=outcome)
+    if actor:
+        runs = runs.filter(actor=actor)
+    return runs
 
 
 def _close(run: MigrationRun, summary: str) -> None:

@@ -37,7 +37,11 @@ DEFAULTS: dict[str, Any] = {
     # Pin the framework / tracking table instead of detecting them ("flyway", "app.history").
     "FRAMEWORK": None,
     "TRACKING_TABLE": None,
+    # Largest request body the REST API reads; a larger one is answered 413 unread.
     "MAX_BODY_BYTES": 1024 * 1024,
+    # Reverse proxies in front of the app: the audit log takes the client address from the
+    # X-Forwarded-For entry the last of them added. 0 (default): REMOTE_ADDR, the header ignored.
+    "TRUSTED_PROXY_COUNT": 0,
     # The node-pg-migrate executable that runs .cjs/.js migrations; None: the project-local
     # install (var/node/node_modules/.bin, by `make`), else node-pg-migrate on PATH.
     "NODE_PG_MIGRATE": None,

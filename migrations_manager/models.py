@@ -10,6 +10,11 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+# The codenames the admin and the REST API check; ``Migration.permission()`` qualifies them.
+VIEW_PERMISSION = "view_migration"  # Django's default "view" permission of ``Migration``
+RUN_PERMISSION = "run_migrations"
+MARK_PERMISSION = "mark_migrations"
+
 
 class Migration(models.Model):
     """Holder of the app's permissions (no table: migrations are not stored here)."""
@@ -19,14 +24,19 @@ class Migration(models.Model):
         db_table = "migrations_manager_migration_unused"
         default_permissions = ("view",)
         permissions = [
-            ("run_migrations", "Can run migrations"),
-            ("mark_migrations", "Can mark migrations as applied"),
+            (RUN_PERMISSION, "Can run migrations"),
+            (MARK_PERMISSION, "Can mark migrations as applied"),
         ]
         verbose_name = "migration"
         verbose_name_plural = "migrations"
 
     def __str__(self) -> str:
         return "migration"
+
+    @classmethod
+    def permission(cls, codename: str) -> str:
+        """``app_label.codename``, as ``User.has_perm`` expects it."""
+        return f"{cls._meta.app_label}.{codename}"
 
 
 class MigrationRun(models.Model):

@@ -5,6 +5,8 @@ TRUSS_DATABASE_URL      the PostgreSQL being migrated (unset: the embedded serve
 TRUSS_MIGRATIONS_DIR    the migrations directory (default: db/migrations)
 TRUSS_FRAMEWORK, TRUSS_TRACKING_TABLE   pin the tracking table instead of detecting it
 TRUSS_LOCK_TIMEOUT      lock_timeout for migration statements (default 5s)
+TRUSS_TRUSTED_PROXY_COUNT  reverse proxies in front of the app whose X-Forwarded-For entries the
+                        audit log believes (default 0: the client address is REMOTE_ADDR)
 DATABASE_URL            Django's own database (default: SQLite in var/truss.sqlite3)
 DJANGO_SECRET_KEY, DJANGO_DEBUG, DJANGO_ALLOWED_HOSTS
 """
@@ -52,6 +54,10 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "rest_framework",
+    "rest_framework.authtoken",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "migrations_manager",
     "truss",
 ]
@@ -113,6 +119,35 @@ MIGRATIONS_MANAGER = {
     "FRAMEWORK": os.environ.get("TRUSS_FRAMEWORK") or None,
     "TRACKING_TABLE": os.environ.get("TRUSS_TRACKING_TABLE") or None,
     "LOCK_TIMEOUT": os.environ.get("TRUSS_LOCK_TIMEOUT", "5s"),
+    "TRUSTED_PROXY_COUNT": int(os.environ.get("TRUSS_TRUSTED_PROXY_COUNT", "0")),
+}
+
+# The REST API (/api/migrations/): a token (`python manage.py drf_create_token USER`) or the
+# admin's session with its CSRF token. Token comes first so that an anonymous request gets 401
+# with `WWW-Authenticate: Token` rather than a bare 403.
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "migrations_manager.api.exceptions.exception_handler",
+}
+
+# OpenAPI 3 at /api/schema/, Swagger UI at /api/docs/ with its assets from the installed
+# drf-spectacular-sidecar package: the docs work on a machine without internet access.
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Truss migrations manager API",
+    "DESCRIPTION": "See, run and record the PostgreSQL migrations of the target database.",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
 }
 
 LOGGING = {

@@ -16,7 +16,8 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 
-from migrations_manager import payloads, services
+from migrations_manager import services
+from migrations_manager.api.serializers import IdempotentRunSerializer
 from migrations_manager.audit import Actor
 from migrations_manager.exceptions import InvalidMigrationName, UsageError
 from migrations_manager.models import MigrationRun
@@ -397,7 +398,7 @@ def test_idempotent_run_delegates_cjs_files_to_node_pg_migrate_and_says_so(targe
     services.run_pending(["001_a.sql"], actor=ACTOR)
     report = services.run_pending(["002_b.cjs"], actor=ACTOR)
     assert report.ok and report.completed[0].executor == "node-pg-migrate"
-    body = payloads.idempotent_run(report)
+    body = IdempotentRunSerializer(report).data
     assert body["transaction"] == "node-pg-migrate" and "node-pg-migrate's" in body["note"]
     assert [name for _, name in recorded(target_db)] == ["001_a", "002_b"]
     assert MigrationRun.objects.filter(command="run", outcome="succeeded").count() == 2

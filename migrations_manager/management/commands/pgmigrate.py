@@ -14,6 +14,12 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from ... import highlight, payloads, services
+from ...api.serializers import (
+    IdempotentRunSerializer,
+    MarkResultSerializer,
+    RunPlanSerializer,
+    StatusReportSerializer,
+)
 from ...audit import Actor
 from ...exceptions import MigrationsManagerError, UsageError
 from ...types import RunReport, Step
@@ -137,21 +143,22 @@ class Command(BaseCommand):
                 framework=options["framework"],
                 progress=None if self.as_json else self._progress,
             )
-        self._report(report, payloads.idempotent_run(report))
+        serializer = RunPlanSerializer if report.dry_run else IdempotentRunSerializer
+        self._report(report, serializer(report).data)
 
     def _mark_applied(self, options: dict[str, Any]) -> None:
         result = services.mark_applied(
             options["file"], actor=Actor.command_line(), framework=options["framework"]
         )
         if self.as_json:
-            self._emit(payloads.mark_result(result))
+            self._emit(MarkResultSerializer(result).data)
         else:
             self.stdout.write(self.style.SUCCESS(result.message))
 
     def _status(self, options: dict[str, Any]) -> None:
         report = services.status(framework=options["framework"])
         if self.as_json:
-            self._emit(payloads.status_report(report))
+            self._emit(StatusReportSerializer(report).data)
             return
         self.stdout.write(f"Framework: {report.framework}  tracking table: {report.tracking_table}")
         for status in report.migrations:

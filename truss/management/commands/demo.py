@@ -50,6 +50,7 @@ class Command(BaseCommand):
             + (f" ({seeded} example(s) added)" if seeded else "")
         )
         self.stdout.write(f"  admin:       http://{options['addrport']}/admin/")
+        self.stdout.write(f"  API docs:    http://{options['addrport']}/api/docs/")
         self.stdout.write(f"  user:        {username}")
         self.stdout.write(f"  password:    {password}")
         if options["no_serve"]:

@@ -1,0 +1,305 @@
+"""The JSON bodies of the contract (``spec/api.md``): plain serializers over the services' types.
+
+Response serializers render the dataclasses of ``types`` / ``services`` (and the audit models);
+``pgmigrate --json`` prints the very same ones, so the API and the command never disagree.
+Request serializers validate bodies and query strings: the views hand ``services`` only what
+they accepted. Names are checked for shape here (strings of valid Unicode); whether a name can
+designate a file is decided by the service, with the directory in hand.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC
+from typing import Any
+
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+from rest_framework.settings import ISO_8601
+
+from ..frameworks import registry
+from ..models import MigrationRun
+from ..services import summarize
+from ..types import RunReport, State
+
+HISTORY_PAGE_SIZE = 50
+HISTORY_MAX_PAGE_SIZE = 500
+
+# ---- fields ------------------------------------------------------------------------------------
+
+
+class UTCDateTimeField(serializers.DateTimeField):
+    """ISO 8601 in UTC with ``Z``; naive values (``timestamp without time zone``) are UTC."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(format=ISO_8601, default_timezone=UTC, **kwargs)
+
+
+class MigrationNameField(serializers.CharField):
+    """A migration file name as sent: a string, kept exactly (no trimming, no number coercion)."""
+
+    default_error_messages = {
+        "not_a_string": "A migration name must be a string.",
+        "not_unicode": "A migration name must be valid Unicode text.",
+    }
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(trim_whitespace=False, **kwargs)
+
+    def to_internal_value(self, data: Any) -> str:
+        if not isinstance(data, str):
+            self.fail("not_a_string")
+        try:
+            data.encode("utf-8")
+        except UnicodeEncodeError:  # a lone surrogate from a JSON "\ud800" escape
+            self.fail("not_unicode")
+        return super().to_internal_value(data)
+
+
+class FrameworkChoiceField(serializers.ChoiceField):
+    """One of the registered frameworks (read when the field is built: extras included)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(choices=registry.names(), **kwargs)
+
+
+# ---- requests ----------------------------------------------------------------------------------
+
+
+class FrameworkQuerySerializer(serializers.Serializer):
+    """``?framework=NAME`` of the idempotent endpoints (empty: detected)."""
+
+    framework = FrameworkChoiceField(
+        required=False,
+        allow_blank=True,
+        help_text="Use this framework's tracking table when several are detected.",
+    )
+
+
+class RunRequestSerializer(serializers.Serializer):
+    """Body of ``POST idempotent/run``: empty (every pending migration) or the names to run."""
+
+    migrations = serializers.ListField(
+        child=MigrationNameField(),
+        required=False,
+        allow_empty=False,
+        help_text="File names of pending migrations; omit to run all of them, in order.",
+    )
+
+
+class MarkRequestSerializer(serializers.Serializer):
+    """Body of ``POST idempotent/mark-applied``."""
+
+    migration = MigrationNameField(help_text="File name of the migration to record as applied.")
+
+
+class HistoryQuerySerializer(serializers.Serializer):
+    """Filters and page of the audit log (the paginator ignores a bad page size: not here)."""
+
+    outcome = serializers.ChoiceField(
+        choices=MigrationRun.Outcome.choices, required=False, allow_blank=True
+    )
+    user = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=150,
+        help_text="Who ran it: a Django user or an OS user.",
+    )
+    page = serializers.IntegerField(required=False, min_value=1)
+    page_size = serializers.IntegerField(
+        required=False, min_value=1, max_value=HISTORY_MAX_PAGE_SIZE
+    )
+
+
+# ---- status ------------------------------------------------------------------------------------
+
+
+class DetectedTableSerializer(serializers.Serializer):
+    schema = serializers.CharField()
+    table = serializers.CharField()
+    framework = serializers.CharField()
+
+
+class MigrationStatusSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    state = serializers.ChoiceField(choices=[state.value for state in State])
+    applied_at = UTCDateTimeField(allow_null=True)
+    stored_hash = serializers.CharField(
+        allow_null=True, help_text="What the framework stored, as it stored it."
+    )
+    file_hash = serializers.CharField(allow_null=True, help_text="SHA-256 (hex) of the file.")
+
+
+class StatusSummarySerializer(serializers.Serializer):
+    applied = serializers.IntegerField()
+    pending = serializers.IntegerField()
+    modified = serializers.IntegerField()
+    orphaned = serializers.IntegerField()
+    failed = serializers.IntegerField()
+
+
+class StatusReportSerializer(serializers.Serializer):
+    """Body of ``GET idempotent/status`` (and ``pgmigrate status --json``)."""
+
+    framework = serializers.CharField()
+    tracking_table = serializers.CharField()
+    detected_tables = DetectedTableSerializer(many=True)
+    migrations = MigrationStatusSerializer(many=True)
+    summary = StatusSummarySerializer()
+
+
+# ---- run and mark-applied ----------------------------------------------------------------------
+
+# ``transaction`` values that are not one transaction for the batch, and what they mean.
+TRANSACTION_NOTES = {
+    "node-pg-migrate": (
+        "These .cjs/.js migrations were executed by node-pg-migrate: each ran with its "
+        "pgmigrations row in a transaction of node-pg-migrate's own, so the transaction "
+        "guarantee is node-pg-migrate's, per migration, not one for the batch."
+    ),
+    "none": (
+        "This migration ran outside a transaction (-- truss:no-transaction): each statement "
+        "committed on its own; its tracking row was written after the last one succeeded."
+    ),
+}
+
+
+class AppliedSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    hash = serializers.CharField(help_text="SHA-256 (hex) of the file that ran.")
+
+
+class FailureSerializer(serializers.Serializer):
+    """The migration that failed, what PostgreSQL said, and where."""
+
+    name = serializers.CharField()
+    error = serializers.CharField()
+    statement = serializers.CharField(help_text="The lines around the failing one, numbered.")
+    line = serializers.IntegerField(allow_null=True)
+    column = serializers.IntegerField(allow_null=True)
+    sqlstate = serializers.CharField(allow_null=True)
+
+
+class IdempotentRunSerializer(serializers.Serializer):
+    """Body of ``POST idempotent/run``: the seed's four fields, then what ran and how."""
+
+    ok = serializers.BooleanField()
+    summary = serializers.SerializerMethodField()
+    applied = serializers.SerializerMethodField()
+    failed = FailureSerializer(source="failure", allow_null=True)
+    framework = serializers.CharField(source="plan.framework")
+    tracking_table = serializers.CharField(source="plan.tracking_table")
+    transaction = serializers.SerializerMethodField()
+    note = serializers.SerializerMethodField()
+
+    def get_summary(self, report: RunReport) -> str:
+        return summarize(report)
+
+    @extend_schema_field(AppliedSerializer(many=True))
+    def get_applied(self, report: RunReport) -> list[dict[str, Any]]:
+        migrations = {step.migration.name: step.migration for step in report.plan.steps}
+        applied = [
+            {"name": result.name, "hash": migrations[result.name].sha256}
+            for result in report.completed
+        ]
+        return AppliedSerializer(applied, many=True).data
+
+    @extend_schema_field(
+        serializers.CharField(
+            help_text="single: one transaction for the batch; none: a -- truss:no-transaction "
+            "file, statement by statement; or the program that ran the migrations, each in a "
+            "transaction of its own (node-pg-migrate for .cjs/.js files)."
+        )
+    )
+    def get_transaction(self, report: RunReport) -> str:
+        plan = report.plan
+        if plan.single_transaction:
+            return "single"
+        external = next((step.external for step in plan.steps if step.external), None)
+        return external.executor if external is not None else "none"
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_note(self, report: RunReport) -> str | None:
+        """Whose transaction guarantee it was, when it was not one for the batch."""
+        if not report.plan.steps:
+            return None
+        return TRANSACTION_NOTES.get(self.get_transaction(report))
+
+
+class RunPlanSerializer(IdempotentRunSerializer):
+    """``pgmigrate run --dry-run --json``: the run body of nothing run, with the exact SQL."""
+
+    sql = serializers.CharField(source="sql_text")
+
+
+class MarkResultSerializer(serializers.Serializer):
+    """Body of ``POST idempotent/mark-applied``."""
+
+    ok = serializers.BooleanField()
+    migration = serializers.CharField()
+    framework = serializers.CharField()
+    tracking_table = serializers.CharField()
+    message = serializers.CharField()
+
+
+# ---- history (the audit log) -------------------------------------------------------------------
+
+
+class MigrationEventSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    direction = serializers.CharField(help_text="up, down, or mark (recorded without running).")
+    duration = serializers.FloatField(allow_null=True, help_text="Seconds.")
+    ok = serializers.BooleanField()
+    error = serializers.CharField()
+
+
+class MigrationRunSerializer(serializers.Serializer):
+    """One command that changed, or tried to change, the target."""
+
+    id = serializers.IntegerField()
+    started_at = UTCDateTimeField()
+    finished_at = UTCDateTimeField(allow_null=True)
+    actor = serializers.CharField(help_text="The Django user, or the OS user of the CLI.")
+    user = serializers.CharField(source="user.get_username", allow_null=True)
+    client_address = serializers.CharField(allow_null=True)
+    source = serializers.ChoiceField(choices=MigrationRun.Source.choices)
+    command = serializers.CharField()
+    target = serializers.CharField()
+    framework = serializers.CharField()
+    tracking_table = serializers.CharField()
+    files = serializers.ListField(child=serializers.CharField())
+    outcome = serializers.ChoiceField(choices=MigrationRun.Outcome.choices)
+    summary = serializers.CharField()
+    failure = serializers.DictField(allow_null=True)
+    reason = serializers.CharField()
+    events = MigrationEventSerializer(source="events.all", many=True)
+
+
+# ---- errors (documentation of the bodies ``exceptions.exception_handler`` writes) --------------
+
+
+class ErrorSerializer(serializers.Serializer):
+    error = serializers.CharField(help_text="A sentence saying what went wrong.")
+    fields = serializers.DictField(
+        required=False, help_text="Per field, the messages of a body or query string refused."
+    )
+
+
+class LockHolderSerializer(serializers.Serializer):
+    pid = serializers.IntegerField(allow_null=True)
+    application = serializers.CharField(allow_null=True)
+
+
+class LockRefusedSerializer(serializers.Serializer):
+    """409: another run holds the target's advisory lock; nothing ran."""
+
+    ok = serializers.BooleanField()
+    error = serializers.CharField()
+    holder = LockHolderSerializer()
+
+
+class MarkFailedSerializer(serializers.Serializer):
+    """422: writing the tracking row failed on the target; nothing was recorded."""
+
+    ok = serializers.BooleanField()
+    error = serializers.CharField()
+    failed = FailureSerializer()

@@ -1,0 +1,21 @@
+"""Routes of the REST API; the project mounts them at ``api/migrations/``.
+
+    path("api/migrations/", include("migrations_manager.api.urls")),
+
+The contract's paths have no trailing slash (``idempotent/status``), hence the router's
+``trailing_slash=False``.
+"""
+
+from __future__ import annotations
+
+from rest_framework.routers import SimpleRouter
+
+from .viewsets import HistoryViewSet, IdempotentViewSet
+
+app_name = "migrations_manager_api"
+
+router = SimpleRouter(trailing_slash=False)
+router.register("idempotent", IdempotentViewSet, basename="idempotent")
+router.register("history", HistoryViewSet, basename="history")
+
+urlpatterns = router.urls

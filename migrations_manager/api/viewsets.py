@@ -1,0 +1,182 @@
+"""The viewsets of ``/api/migrations/``: parse with a serializer, call ``services``, render.
+
+Every viewset takes ``ApiDefaults``: JSON only, the body limit checked before anything reads
+the body, reads guarded by ``CanViewMigrations``, errors in the contract's shape. An ``@action``
+that changes the target names its own permission class.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import QuerySet
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import mixins, serializers, viewsets
+from rest_framework.decorators import action
+from rest_framework.pagination import PageNumberPagination
+from rest_framework.renderers import JSONRenderer
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from .. import audit, services
+from ..models import MigrationRun
+from ..web import actor_of
+from .exceptions import exception_handler
+from .parsers import LimitedJSONParser, check_declared_length
+from .permissions import (
+    CanMarkMigrations,
+    CanRunMigrations,
+    CanViewHistory,
+    CanViewMigrations,
+)
+from .serializers import (
+    HISTORY_MAX_PAGE_SIZE,
+    HISTORY_PAGE_SIZE,
+    ErrorSerializer,
+    FrameworkQuerySerializer,
+    HistoryQuerySerializer,
+    IdempotentRunSerializer,
+    LockRefusedSerializer,
+    MarkFailedSerializer,
+    MarkRequestSerializer,
+    MarkResultSerializer,
+    MigrationRunSerializer,
+    RunRequestSerializer,
+    StatusReportSerializer,
+)
+
+# What any endpoint may answer besides its own bodies (401/403 from authentication and
+# permissions, 413/415 from the body, 503 when the target does not answer).
+COMMON_ERRORS: dict[int, Any] = {
+    400: OpenApiResponse(ErrorSerializer, "Invalid body, query or migration name."),
+    401: OpenApiResponse(ErrorSerializer, "No valid token or session."),
+    403: OpenApiResponse(ErrorSerializer, "The user lacks the permission (or the CSRF token)."),
+    413: OpenApiResponse(ErrorSerializer, "The body is over MAX_BODY_BYTES."),
+    415: OpenApiResponse(ErrorSerializer, "The body is not JSON."),
+    503: OpenApiResponse(ErrorSerializer, "The target database is unreachable or not set up."),
+}
+
+
+def responses(own: dict[int, Any]) -> dict[int, Any]:
+    """An endpoint's own answers, and ``COMMON_ERRORS``."""
+    return {**COMMON_ERRORS, **own}
+
+
+class ApiDefaults:
+    """What every viewset of the API shares (a mixin for ViewSet and GenericViewSet alike)."""
+
+    permission_classes = [CanViewMigrations]
+    parser_classes = [LimitedJSONParser]
+    renderer_classes = [JSONRenderer]
+    request: Request
+
+    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
+        check_declared_length(request)
+        super().initial(request, *args, **kwargs)  # type: ignore[misc]
+
+    def get_exception_handler(self) -> Any:
+        # The app's own handler even in a project whose REST_FRAMEWORK names another.
+        return exception_handler
+
+    def parsed(self, serializer_class: type[serializers.Serializer], data: Any) -> dict[str, Any]:
+        """``data`` validated by ``serializer_class``; a refusal is a 400 with its messages."""
+        serializer = serializer_class(data=data)
+        serializer.is_valid(raise_exception=True)
+        return dict(serializer.validated_data)
+
+    def actor(self) -> audit.Actor:
+        return actor_of(self.request, source=MigrationRun.Source.API)
+
+
+@extend_schema(tags=["idempotent"])
+class IdempotentViewSet(ApiDefaults, viewsets.ViewSet):
+    """``idempotent/...``: status, run and mark-applied on the detected tracking table."""
+
+    @extend_schema(
+        summary="Every migration's state against the tracking table in use",
+        parameters=[FrameworkQuerySerializer],
+        responses=responses({200: StatusReportSerializer}),
+    )
+    @action(detail=False, methods=["get"])
+    def status(self, request: Request) -> Response:
+        """States: applied, pending, modified, orphaned, failed; ``?framework=`` picks a table."""
+        query = self.parsed(FrameworkQuerySerializer, request.query_params)
+        report = services.status(**query)
+        return Response(StatusReportSerializer(report).data)
+
+    @extend_schema(
+        summary="Run pending migrations in ONE transaction, writing the framework's own rows",
+        parameters=[FrameworkQuerySerializer],
+        request=RunRequestSerializer,
+        responses=responses(
+            {
+                200: IdempotentRunSerializer,
+                409: OpenApiResponse(LockRefusedSerializer, "Another run is in progress."),
+                422: OpenApiResponse(IdempotentRunSerializer, "A migration failed; nothing stays."),
+            }
+        ),
+    )
+    @action(detail=False, methods=["post"], permission_classes=[CanRunMigrations])
+    def run(self, request: Request) -> Response:
+        """All pending migrations, or the named ones; 422 when one fails (nothing stays)."""
+        query = self.parsed(FrameworkQuerySerializer, request.query_params)
+        body = self.parsed(RunRequestSerializer, request.data)
+        report = services.run_pending(body.get("migrations"), actor=self.actor(), **query)
+        return Response(IdempotentRunSerializer(report).data, status=200 if report.ok else 422)
+
+    @extend_schema(
+        summary="Record a migration as applied without running it",
+        parameters=[FrameworkQuerySerializer],
+        request=MarkRequestSerializer,
+        responses=responses(
+            {
+                200: MarkResultSerializer,
+                404: OpenApiResponse(ErrorSerializer, "No migration file of that name."),
+                409: OpenApiResponse(LockRefusedSerializer, "A run is in progress."),
+                422: OpenApiResponse(MarkFailedSerializer, "Writing the tracking row failed."),
+            }
+        ),
+    )
+    @action(
+        detail=False,
+        methods=["post"],
+        url_path="mark-applied",
+        permission_classes=[CanMarkMigrations],
+    )
+    def mark_applied(self, request: Request) -> Response:
+        """Writes the framework-native row without running anything; once only."""
+        query = self.parsed(FrameworkQuerySerializer, request.query_params)
+        body = self.parsed(MarkRequestSerializer, request.data)
+        result = services.mark_applied(body["migration"], actor=self.actor(), **query)
+        return Response(MarkResultSerializer(result).data)
+
+
+class HistoryPagination(PageNumberPagination):
+    page_size = HISTORY_PAGE_SIZE
+    page_size_query_param = "page_size"
+    max_page_size = HISTORY_MAX_PAGE_SIZE
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="Runs and marks recorded in the audit log, newest first",
+        parameters=[HistoryQuerySerializer],
+        responses=responses(
+            {
+                200: MigrationRunSerializer(many=True),
+                404: OpenApiResponse(ErrorSerializer, "No such page."),
+            }
+        ),
+    )
+)
+@extend_schema(tags=["history"])
+class HistoryViewSet(ApiDefaults, mixins.ListModelMixin, viewsets.GenericViewSet):
+    """``history``: the audit log, paginated, filtered by outcome and user."""
+
+    permission_classes = [CanViewHistory]
+    serializer_class = MigrationRunSerializer
+    pagination_class = HistoryPagination
+
+    def get_queryset(self) -> QuerySet[MigrationRun]:
+        query = self.parsed(HistoryQuerySerializer, self.request.query_params)
+        return audit.history(outcome=query.get("outcome"), actor=query.get("user"))

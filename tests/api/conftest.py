@@ -1,0 +1,95 @@
+"""Fixtures of the REST API tests: users by role, authenticated clients, the seed's files."""
+
+from __future__ import annotations
+
+import importlib.machinery
+import os
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
+
+from migrations_manager.models import MARK_PERMISSION, RUN_PERMISSION, VIEW_PERMISSION
+from tests.factories import UserFactory
+from tests.utils import Target
+
+BASE = "/api/migrations/"
+
+# The roles of the permissions matrix: the app's permissions each one holds.
+ROLES: dict[str, dict] = {
+    "staff": {"permissions": []},
+    "viewer": {"permissions": [VIEW_PERMISSION]},
+    "runner": {"permissions": [RUN_PERMISSION]},
+    "marker": {"permissions": [MARK_PERMISSION]},
+    "superuser": {"superuser": True},
+}
+
+SEED_FILES = ("001_create-users.sql", "002_add-indexes.sql", "003_create-roles.sql")
+EXAMPLES = Path(__file__).resolve().parents[2] / "truss" / "examples"
+
+
+def token_client(user) -> APIClient:
+    """An API client sending ``Authorization: Token <key>`` for ``user``."""
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
+    return client
+
+
+@pytest.fixture
+def client_as(db) -> Callable[[str], APIClient]:
+    """``client_as("viewer")``: a token client of a new user in that role."""
+
+    def make(role: str) -> APIClient:
+        return token_client(UserFactory(username=role, **ROLES[role]))
+
+    return make
+
+
+@pytest.fixture
+def api(client_as) -> APIClient:
+    """A superuser's token client."""
+    return client_as("superuser")
+
+
+@pytest.fixture
+def seed(target_db: Target) -> Target:
+    """The seed's three example migrations, all pending."""
+    for name in SEED_FILES:
+        target_db.write(name, raw=(EXAMPLES / name).read_text())
+    return target_db
+
+
+@contextmanager
+def files_opened() -> Iterator[list[Path]]:
+    """Collect the paths Python opens in the block (``open`` audit events), except its own
+    installation and modules imported on first use: the files a request made the app read."""
+    opened: list[Path] = []
+    _recorders.append(opened)
+    try:
+        yield opened
+    finally:
+        _recorders.remove(opened)
+
+
+_recorders: list[list[Path]] = []
+_INSTALLATION = tuple({Path(p).resolve() for p in (sys.prefix, sys.base_prefix, sys.exec_prefix)})
+_MODULES = (*importlib.machinery.all_suffixes(), ".pyc")
+
+
+def _record_open(event: str, args: tuple) -> None:
+    if event != "open" or not _recorders or not isinstance(args[0], (str, bytes)):
+        return
+    try:
+        path = Path(os.fsdecode(args[0])).resolve()
+    except (ValueError, OSError):  # a path open() itself refuses
+        return
+    if path.suffix not in _MODULES and not any(path.is_relative_to(r) for r in _INSTALLATION):
+        for recorder in _recorders:
+            recorder.append(path)
+
+
+sys.addaudithook(_record_open)  # hooks cannot be removed: this one records only when asked

@@ -1,0 +1,57 @@
+"""The one exception handler: each domain error's status and body, whatever view raised it."""
+
+from __future__ import annotations
+
+import pytest
+
+from migrations_manager.api.exceptions import domain_error_response
+from migrations_manager.exceptions import (
+    BodyTooLarge,
+    ConfigurationError,
+    InvalidMigrationName,
+    IrreversibleMigration,
+    LockNotAcquired,
+    MigrationFailed,
+    MigrationNotFound,
+    MigrationsManagerError,
+    SQLSyntaxError,
+    TargetUnavailable,
+    UnsupportedMigration,
+    UsageError,
+)
+
+FAILED = MigrationFailed(
+    name="003_bad.sql", error="boom", statement="    1 | x", line=1, column=2, sqlstate="42601"
+)
+
+CASES = [
+    (BodyTooLarge(size=2_000_000, limit=1_048_576), 413, {"limit": 1_048_576}),
+    (InvalidMigrationName("Invalid migration name: x."), 400, {}),
+    (UsageError("Migration a.sql is not pending."), 400, {}),
+    (
+        SQLSyntaxError("syntax error", name="a.sql", line=3, column=7, position=20),
+        400,
+        {"line": 3, "column": 7},
+    ),
+    (UnsupportedMigration("a.py cannot run here.", names=["a.py"]), 400, {}),
+    (IrreversibleMigration("a.sql has no down section."), 400, {}),
+    (MigrationNotFound("No migration file named 'a.sql'."), 404, {}),
+    (
+        LockNotAcquired("Another run holds the lock.", pid=7, application="x"),
+        409,
+        {"ok": False, "holder": {"pid": 7, "application": "x"}},
+    ),
+    (FAILED, 422, {"ok": False, "failed": FAILED.as_dict()}),
+    (TargetUnavailable("The target is unreachable."), 503, {}),
+    (ConfigurationError("No target database is configured."), 503, {}),
+    (MigrationsManagerError("Something the request asked cannot be done."), 400, {}),
+]
+
+
+@pytest.mark.parametrize(
+    "error, status, extra", CASES, ids=[type(error).__name__ for error, _, _ in CASES]
+)
+def test_domain_errors_map_to_status_and_body(error, status, extra):
+    response = domain_error_response(error)
+    assert response.status_code == status
+    assert response.data == {**extra, "error": error.message}
