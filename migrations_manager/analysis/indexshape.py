@@ -28,8 +28,11 @@ class IndexShape:
 
 def index_shape(node: ast.IndexStmt) -> IndexShape:
     """The comparable shape of a CREATE INDEX (also of a parsed ``pg_get_indexdef`` result)."""
-    node = copy.deepcopy(node)
-    _ConstantCasts()(node)  # the server prints 'x'::text where the migration said 'x'
+    if node.whereClause is not None or any(e.expr is not None for e in node.indexParams or ()):
+        # Expressions: the server prints 'x'::text where the migration said 'x'. (Plain columns
+        # have no constants: the copy and the walk, which cost most, are skipped.)
+        node = copy.deepcopy(node)
+        _ConstantCasts()(node)
     return IndexShape(
         columns=tuple(RawStream()(element) for element in node.indexParams or ()),
         unique=bool(node.unique),

@@ -13,6 +13,7 @@ would queue behind traffic.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
@@ -53,20 +54,28 @@ class LockRequirement:
 def lock_requirements(statement: Statement) -> list[LockRequirement]:
     """The relations ``statement`` locks, one entry per relation with the strongest mode it takes.
 
+    Asked again and again of the same statements (the check, the lint, a run's lock timeout),
+    the answer is computed once per statement text and position.
+
     Statements that lock no existing relation (CREATE TABLE without foreign keys or parents,
     CREATE FUNCTION, SET...) give an empty list. A relation is named as written (schema None
     when unqualified). For DROP INDEX and REINDEX INDEX the relation is the index itself: its table
     cannot be known without the catalog.
     """
+    return list(_requirements(statement))
+
+
+@functools.lru_cache(maxsize=4096)
+def _requirements(statement: Statement) -> tuple[LockRequirement, ...]:
     merged: dict[Target, tuple[LockMode, str]] = {}
     for target, mode, description in _locks_of(statement.node):
         known = merged.get(target)
         if known is None or mode.level > known[0].level:
             merged[target] = (mode, description)
-    return [
+    return tuple(
         LockRequirement(schema, table, mode, statement.line, description)
         for (schema, table), (mode, description) in merged.items()
-    ]
+    )
 
 
 _Lock = tuple[Target, LockMode, str]

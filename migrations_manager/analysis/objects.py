@@ -15,6 +15,7 @@ looked into, so a ``CREATE TABLE`` inside ``$$ ... $$`` or a comment creates not
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from enum import StrEnum
@@ -116,14 +117,20 @@ def created_objects(statements: Sequence[Statement]) -> list[CreatedObject]:
     objects: list[CreatedObject] = []
     for statement in statements:
         dropped = _dropped(statement.node)
-        objects = [item for item in objects if not any(drop.drops(item) for drop in dropped)]
+        if dropped:  # rare: filtering on every statement would make long files quadratic
+            objects = [item for item in objects if not any(drop.drops(item) for drop in dropped)]
         objects.extend(created_by(statement))
     return objects
 
 
 def created_by(statement: Statement) -> list[CreatedObject]:
-    """The objects one statement creates."""
-    return list(_creations(statement.node, statement.line, None))
+    """The objects one statement creates (computed once per statement text and position)."""
+    return list(_created_by(statement))
+
+
+@functools.lru_cache(maxsize=4096)
+def _created_by(statement: Statement) -> tuple[CreatedObject, ...]:
+    return tuple(_creations(statement.node, statement.line, None))
 
 
 def _creations(node: ast.Node, line: int, default_schema: str | None) -> Iterator[CreatedObject]:

@@ -62,9 +62,16 @@ class _Tree:
     def __init__(self, source: str) -> None:
         self._source = source
 
-    @functools.cached_property
-    def nodes(self) -> list[ast.Node]:
-        return [raw.stmt for raw in parser.parse_sql(self._source)]
+    @property
+    def nodes(self) -> tuple[ast.Node, ...]:
+        return _parse_trees(self._source)
+
+
+@functools.lru_cache(maxsize=64)
+def _parse_trees(source: str) -> tuple[ast.Node, ...]:
+    """Parse trees by source text: the check, lint and detect-schema of an unchanged pending
+    file reuse them. Callers only read the trees (analyses that change one copy it first)."""
+    return tuple(raw.stmt for raw in parser.parse_sql(source))
 
 
 @dataclass(frozen=True)

@@ -50,7 +50,8 @@ class LintContext:
         self.in_transaction = in_transaction
         self.server_version = server_version
         self._sizes = dict(table_sizes or {})
-        self._created: list[tuple[ObjectType, Target]] = []
+        # (type, name) -> the schemas it was created in (None: unqualified), for is_new().
+        self._created: dict[tuple[ObjectType, str], set[str | None]] = {}
         self._column_types: list[tuple[Target, str, ast.TypeName]] = []
         self._checks: list[_NotNullCheck] = []
         self._not_valid: list[tuple[Target, str]] = []
@@ -61,7 +62,8 @@ class LintContext:
 
     def is_new(self, table: Target, kind: ObjectType = ObjectType.TABLE) -> bool:
         """Whether the migration created this table (or index...) before the current statement."""
-        return any(known == kind and same_table(name, table) for known, name in self._created)
+        schemas = self._created.get((kind, table[1]))
+        return bool(schemas) and (table[0] is None or None in schemas or table[0] in schemas)
 
     def rows(self, table: Target) -> int | None:
         """The estimated row count the caller gave for ``table``, or None when unknown."""
@@ -104,11 +106,9 @@ class LintContext:
     def remember(self, statement: Statement) -> None:
         """Record what ``statement`` did, for the rules that look at later statements."""
         self.took_blocking_lock = self.took_blocking_lock or bool(self.blocking_locks(statement))
-        self._created.extend(
-            (item.type, (item.schema, item.name))
-            for item in created_by(statement)
-            if item.type in (ObjectType.TABLE, ObjectType.INDEX) and item.name
-        )
+        for item in created_by(statement):
+            if item.type in (ObjectType.TABLE, ObjectType.INDEX) and item.name:
+                self._created.setdefault((item.type, item.name), set()).add(item.schema)
         node = statement.node
         if isinstance(node, ast.CreateStmt):
             self._remember_columns(relation_target(node.relation), node.tableElts or ())

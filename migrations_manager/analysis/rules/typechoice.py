@@ -6,6 +6,7 @@ TYPE changes, including on tables created in the same migration: that is when th
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -41,8 +42,15 @@ def _is_primary(column: ast.ColumnDef) -> bool:
     return bool(column_constraints(column, ConstrType.CONSTR_PRIMARY))
 
 
-def _columns(statement: Statement) -> Iterator[_Column]:
-    """The columns a statement defines or retypes, and whether each is (or looks like) a key."""
+@functools.lru_cache(maxsize=1024)
+def _columns(statement: Statement) -> tuple[_Column, ...]:
+    """The columns a statement defines or retypes, and whether each is (or looks like) a key.
+
+    Five rules ask it of every statement: computed once per statement."""
+    return tuple(_find_columns(statement))
+
+
+def _find_columns(statement: Statement) -> Iterator[_Column]:
     node = statement.node
     if isinstance(node, ast.CreateStmt):
         elements = node.tableElts or ()
