@@ -31,6 +31,15 @@ def test_syntax_error_names_file_line_and_column():
     assert "003_x.sql, line 7" in error.message and 'at or near "SELEC"' in error.message
 
 
+def test_syntax_error_at_the_end_of_the_input_points_after_the_last_character():
+    """PostgreSQL gives no location for it: the error is where the input stops."""
+    with pytest.raises(SQLSyntaxError) as caught:
+        parse_statements("CREATE TABLE a (id int);\nCREATE TABLE b (id int")
+    error = caught.value
+    assert (error.line, error.column, error.position) == (2, 23, 47)
+    assert error.parser_message == "syntax error at end of input"
+
+
 @pytest.mark.parametrize(
     "sql, outside",
     [

@@ -115,7 +115,9 @@ def parse_statements(
     try:
         slices = list(parser.split(source, with_parser=True, only_slices=True))
     except parser.ParseError as error:
-        message, position = error.args[0], int(error.args[1])
+        message, location = error.args
+        # An error at the end of the input ("syntax error at end of input") has no location.
+        position = len(source) if location is None else int(location)
         raise SQLSyntaxError(
             message,
             name=name,
