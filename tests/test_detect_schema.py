@@ -54,7 +54,7 @@ CASES = [
     pytest.param(
         "CREATE TABLE users (id serial PRIMARY KEY, name text);"
         " CREATE INDEX idx_users_name ON users (name);",
-        [("table", "public.users", True, False), ("index", "public.idx_users_name", True, False)],
+        [("table", "public.users", True, False), ("index", "idx_users_name", True, False)],
         id="seed-example",
     ),
     pytest.param(
@@ -210,12 +210,12 @@ CASES = [
     ),
     pytest.param(
         "CREATE INDEX idx_users_name ON users (lower(name))",
-        [("index", "public.idx_users_name", True, True)],
+        [("index", "idx_users_name", True, True)],
         id="index-defined-otherwise",
     ),
     pytest.param(
         "CREATE UNIQUE INDEX idx_users_name ON users (name)",
-        [("index", "public.idx_users_name", True, True)],
+        [("index", "idx_users_name", True, True)],
         id="index-not-unique",
     ),
     pytest.param(
@@ -225,13 +225,13 @@ CASES = [
     ),
     pytest.param(
         'CREATE INDEX idx_users_name ON "Users" (id)',
-        [("index", "public.idx_users_name", True, True)],
+        [("index", "idx_users_name", True, True)],
         id="index-on-another-table",
     ),
     pytest.param(
         "CREATE TABLE t (id int); DROP TABLE t; CREATE INDEX IF NOT EXISTS"
         " idx_users_name ON users USING btree (name)",
-        [("index", "public.idx_users_name", True, False)],
+        [("index", "idx_users_name", True, False)],
         id="created-then-dropped",
     ),
 ]

@@ -142,7 +142,7 @@ def test_detect_schema_json_is_the_contract_body(users):
     assert body == {
         "findings": [
             {"type": "table", "name": "public.users", "exists": True, "line": 1},
-            {"type": "index", "name": "public.idx_users_name", "exists": True, "line": 1},
+            {"type": "index", "name": "idx_users_name", "exists": True, "line": 1},
         ],
         "all_objects_exist": True,
         "some_objects_exist": True,

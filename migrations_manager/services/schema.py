@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 import psycopg
 
 from .. import db
+from ..analysis.names import target_name
 from ..analysis.objects import CreatedObject, ObjectType, created_objects
 from ..analysis.statements import Statement, parse_statements
 from ..conf import app_settings
@@ -31,6 +32,7 @@ NO_DDL = (
 ALL_EXIST = "All DDL objects already exist. Safe to mark as applied without re-running."
 SOME_EXIST = "Some objects already exist. Review carefully before running or marking as applied."
 NONE_EXIST = "No existing objects detected. Safe to run this migration."
+EITHER_SQL_OR_MIGRATION = 'Give either the SQL ("sql") or a migration file name ("migration").'
 
 _TABLE_PARTS = (ObjectType.COLUMN, ObjectType.CONSTRAINT)
 _RELATIONS = (
@@ -53,7 +55,7 @@ def detect_schema(
         InvalidMigrationName / MigrationNotFound: ``migration`` names no migration file.
     """
     if (sql is None) == (migration is None):
-        raise UsageError('Give either the SQL ("sql") or a migration file name ("migration").')
+        raise UsageError(EITHER_SQL_OR_MIGRATION)
     if sql is not None:
         statements = parse_statements(_within_limit(sql))
         with db.connection(read_only=True, application_suffix=":detect") as conn:
@@ -79,7 +81,9 @@ def existing_objects(
     schema = (info or catalog.server_info(conn)).current_schema
     subjects = _subjects([item.resolved(schema) if schema else item for item in objects])
     answers = existence.probe(conn, [_probe(subject.object) for subject in subjects])
-    return report([_finding(item, answer) for item, answer in zip(subjects, answers, strict=True)])
+    return report(
+        [_finding(item, answer, schema) for item, answer in zip(subjects, answers, strict=True)]
+    )
 
 
 def report(findings: Sequence[SchemaFinding]) -> SchemaReport:
@@ -144,12 +148,12 @@ def _probe(item: CreatedObject) -> Probe:
     return Probe(ProbeKind(str(item.type)), name)  # type, schema
 
 
-def _finding(subject: _Subject, answer: object) -> SchemaFinding:
+def _finding(subject: _Subject, answer: object, schema: str | None) -> SchemaFinding:
     item = subject.object
     shape = compare(item, subject.parts, answer)
     return SchemaFinding(
         type=str(item.type),
-        name=_display_name(item),
+        name=_display_name(item, schema),
         exists=shape.exists,
         differs=bool(shape.differences),
         reason="; ".join(shape.differences) or shape.note,
@@ -157,9 +161,14 @@ def _finding(subject: _Subject, answer: object) -> SchemaFinding:
     )
 
 
-def _display_name(item: CreatedObject) -> str:
+def _display_name(item: CreatedObject, schema: str | None) -> str:
+    """Qualified names (``public.users``, ``public.f(integer)``), except an index in the first
+    schema of the search_path: ``idx_users_name``, as the seed shows it and as ``CREATE INDEX``
+    names it (an index lives in its table's schema; the statement cannot qualify its name)."""
     if item.signature is not None:
         return item.signature
     if item.type is ObjectType.INDEX and item.name is None and item.index is not None:
         return f"(unnamed) ON {item.table_qualified_name} ({', '.join(item.index.columns)})"
+    if item.type is ObjectType.INDEX and item.name is not None and item.schema == schema:
+        return target_name((None, item.name))
     return item.qualified_name or ""
