@@ -10,6 +10,9 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
+from migrations_manager import services
+from migrations_manager.api.preflight_serializers import CheckReportSerializer
+
 pytestmark = pytest.mark.django_db
 
 
@@ -35,32 +38,13 @@ def users(target_db):
 # ---- check --------------------------------------------------------------------------------------
 
 
-def test_check_json_is_the_contract_body(users):
+def test_check_json_is_the_api_body(users):
+    """``--json`` prints the API's serializer (its fields: tests/api/test_preflight_endpoints)."""
     users.write("001_add.sql", "ALTER TABLE users ADD COLUMN note text;")
     body = json.loads(run("check", "--json"))
-    assert list(body) == [
-        "database",
-        "user",
-        "pendingCount",
-        "pendingFiles",
-        "lockCount",
-        "activeTxCount",
-        "warnings",
-        "safe",
-        "serverVersion",
-        "lint",
-        "blockers",
-    ]
+    assert body == CheckReportSerializer(services.check()).data
     assert (body["pendingCount"], body["pendingFiles"], body["safe"]) == (1, ["001_add.sql"], True)
-    assert list(body["lint"][0]) == [
-        "file",
-        "line",
-        "rule",
-        "severity",
-        "message",
-        "hint",
-        "statement",
-    ]
+    assert [finding["rule"] for finding in body["lint"]] == ["MM060"]
 
 
 def test_check_blocker_json_fields(users):

@@ -27,6 +27,11 @@ HISTORY_MAX_PAGE_SIZE = 500
 # ---- fields ------------------------------------------------------------------------------------
 
 
+def ext(help_text: str) -> str:
+    """The help text of a field the contract adds to the seed's bodies: "(ext) ..."."""
+    return f"(ext) {help_text}"
+
+
 class UTCDateTimeField(serializers.DateTimeField):
     """ISO 8601 in UTC with ``Z``; naive values (``timestamp without time zone``) are UTC."""
 
@@ -34,12 +39,12 @@ class UTCDateTimeField(serializers.DateTimeField):
         super().__init__(format=ISO_8601, default_timezone=UTC, **kwargs)
 
 
-class MigrationNameField(serializers.CharField):
-    """A migration file name as sent: a string, kept exactly (no trimming, no number coercion)."""
+class ExactTextField(serializers.CharField):
+    """A string as sent: kept exactly (no trimming, no number coercion), valid Unicode."""
 
     default_error_messages = {
-        "not_a_string": "A migration name must be a string.",
-        "not_unicode": "A migration name must be valid Unicode text.",
+        "not_a_string": "Must be a string.",
+        "not_unicode": "Must be valid Unicode text.",
     }
 
     def __init__(self, **kwargs: Any) -> None:
@@ -53,6 +58,15 @@ class MigrationNameField(serializers.CharField):
         except UnicodeEncodeError:  # a lone surrogate from a JSON "\ud800" escape
             self.fail("not_unicode")
         return super().to_internal_value(data)
+
+
+class MigrationNameField(ExactTextField):
+    """A migration file name as sent."""
+
+    default_error_messages = {
+        "not_a_string": "A migration name must be a string.",
+        "not_unicode": "A migration name must be valid Unicode text.",
+    }
 
 
 class FrameworkChoiceField(serializers.ChoiceField):
@@ -121,7 +135,10 @@ class DetectedTableSerializer(serializers.Serializer):
 
 class MigrationStatusSerializer(serializers.Serializer):
     name = serializers.CharField()
-    state = serializers.ChoiceField(choices=[state.value for state in State])
+    state = serializers.ChoiceField(
+        choices=[state.value for state in State],
+        help_text=ext("failed: recorded as failed or dirty by the framework."),
+    )
     applied_at = UTCDateTimeField(allow_null=True)
     stored_hash = serializers.CharField(
         allow_null=True, help_text="What the framework stored, as it stored it."
@@ -134,7 +151,7 @@ class StatusSummarySerializer(serializers.Serializer):
     pending = serializers.IntegerField()
     modified = serializers.IntegerField()
     orphaned = serializers.IntegerField()
-    failed = serializers.IntegerField()
+    failed = serializers.IntegerField(help_text=ext("Recorded as failed or dirty."))
 
 
 class StatusReportSerializer(serializers.Serializer):
@@ -174,9 +191,9 @@ class FailureSerializer(serializers.Serializer):
     name = serializers.CharField()
     error = serializers.CharField()
     statement = serializers.CharField(help_text="The lines around the failing one, numbered.")
-    line = serializers.IntegerField(allow_null=True)
-    column = serializers.IntegerField(allow_null=True)
-    sqlstate = serializers.CharField(allow_null=True)
+    line = serializers.IntegerField(allow_null=True, help_text=ext("Line of the file."))
+    column = serializers.IntegerField(allow_null=True, help_text=ext("Column of that line."))
+    sqlstate = serializers.CharField(allow_null=True, help_text=ext("PostgreSQL's error code."))
 
 
 class IdempotentRunSerializer(serializers.Serializer):
@@ -186,8 +203,12 @@ class IdempotentRunSerializer(serializers.Serializer):
     summary = serializers.SerializerMethodField()
     applied = serializers.SerializerMethodField()
     failed = FailureSerializer(source="failure", allow_null=True)
-    framework = serializers.CharField(source="plan.framework")
-    tracking_table = serializers.CharField(source="plan.tracking_table")
+    framework = serializers.CharField(
+        source="plan.framework", help_text=ext("Whose tracking table recorded the run.")
+    )
+    tracking_table = serializers.CharField(
+        source="plan.tracking_table", help_text=ext("The tracking table written.")
+    )
     transaction = serializers.SerializerMethodField()
     note = serializers.SerializerMethodField()
 
@@ -205,9 +226,11 @@ class IdempotentRunSerializer(serializers.Serializer):
 
     @extend_schema_field(
         serializers.CharField(
-            help_text="single: one transaction for the batch; none: a -- truss:no-transaction "
-            "file, statement by statement; or the program that ran the migrations, each in a "
-            "transaction of its own (node-pg-migrate for .cjs/.js files)."
+            help_text=ext(
+                "single: one transaction for the batch; none: a -- truss:no-transaction "
+                "file, statement by statement; or the program that ran the migrations, each in "
+                "a transaction of its own (node-pg-migrate for .cjs/.js files)."
+            )
         )
     )
     def get_transaction(self, report: RunReport) -> str:
@@ -217,7 +240,9 @@ class IdempotentRunSerializer(serializers.Serializer):
         external = next((step.external for step in plan.steps if step.external), None)
         return external.executor if external is not None else "none"
 
-    @extend_schema_field(serializers.CharField(allow_null=True))
+    @extend_schema_field(
+        serializers.CharField(allow_null=True, help_text=ext("Whose transaction it was."))
+    )
     def get_note(self, report: RunReport) -> str | None:
         """Whose transaction guarantee it was, when it was not one for the batch."""
         if not report.plan.steps:

@@ -10,12 +10,14 @@ from __future__ import annotations
 
 from rest_framework.routers import SimpleRouter
 
-from .viewsets import HistoryViewSet, IdempotentViewSet
+from .viewsets import HistoryViewSet, IdempotentViewSet, MigrationsViewSet
 
 app_name = "migrations_manager_api"
 
 router = SimpleRouter(trailing_slash=False)
 router.register("idempotent", IdempotentViewSet, basename="idempotent")
 router.register("history", HistoryViewSet, basename="history")
+# check and preview/{filename} sit at the root of api/migrations/.
+router.register("", MigrationsViewSet, basename="migrations")
 
 urlpatterns = router.urls

@@ -29,6 +29,13 @@ from .permissions import (
     CanViewHistory,
     CanViewMigrations,
 )
+from .preflight_serializers import (
+    CheckReportSerializer,
+    DetectSchemaRequestSerializer,
+    PreviewQuerySerializer,
+    PreviewSerializer,
+    SchemaReportSerializer,
+)
 from .serializers import (
     HISTORY_MAX_PAGE_SIZE,
     HISTORY_PAGE_SIZE,
@@ -55,6 +62,9 @@ COMMON_ERRORS: dict[int, Any] = {
     415: OpenApiResponse(ErrorSerializer, "The body is not JSON."),
     503: OpenApiResponse(ErrorSerializer, "The target database is unreachable or not set up."),
 }
+
+
+NO_SUCH_FILE = OpenApiResponse(ErrorSerializer, "No migration file of that name.")
 
 
 def responses(own: dict[int, Any]) -> dict[int, Any]:
@@ -88,9 +98,47 @@ class ApiDefaults:
         return actor_of(self.request, source=MigrationRun.Source.API)
 
 
+@extend_schema(tags=["pre-flight"])
+class MigrationsViewSet(ApiDefaults, viewsets.ViewSet):
+    """``check`` (a POST, as the seed has it, though it changes nothing) and
+    ``preview/{filename}``."""
+
+    @extend_schema(
+        summary="Safety check: pending migrations, waiting locks, busy transactions, blockers",
+        parameters=[FrameworkQuerySerializer],
+        request=None,
+        responses=responses({200: CheckReportSerializer}),
+    )
+    @action(detail=False, methods=["post"])
+    def check(self, request: Request) -> Response:
+        """``safe`` is true only when ``warnings`` is empty; nothing is changed."""
+        query = self.parsed(FrameworkQuerySerializer, request.query_params)
+        return Response(CheckReportSerializer(services.check(**query)).data)
+
+    @extend_schema(
+        summary="A migration file's content, line count, sections and lint findings",
+        parameters=[PreviewQuerySerializer],
+        responses=responses(
+            {
+                200: PreviewSerializer,
+                400: OpenApiResponse(ErrorSerializer, "Not a file name, or a bad query."),
+                404: NO_SUCH_FILE,
+            }
+        ),
+    )
+    # Any path after preview/ (slashes, newlines: [\s\S], not ".") reaches the service, which
+    # refuses what is not a plain file name with a JSON 400, not the resolver's HTML 404.
+    @action(detail=False, methods=["get"], url_path=r"preview/(?P<filename>[\s\S]*)")
+    def preview(self, request: Request, filename: str) -> Response:
+        """Works while the target is down (without table sizes or node-pg-migrate's SQL)."""
+        query = self.parsed(PreviewQuerySerializer, request.query_params)
+        return Response(PreviewSerializer(services.preview(filename, **query)).data)
+
+
 @extend_schema(tags=["idempotent"])
 class IdempotentViewSet(ApiDefaults, viewsets.ViewSet):
-    """``idempotent/...``: status, run and mark-applied on the detected tracking table."""
+    """``idempotent/...``: status, run, mark-applied on the detected tracking table, and
+    detect-schema."""
 
     @extend_schema(
         summary="Every migration's state against the tracking table in use",
@@ -131,7 +179,7 @@ class IdempotentViewSet(ApiDefaults, viewsets.ViewSet):
         responses=responses(
             {
                 200: MarkResultSerializer,
-                404: OpenApiResponse(ErrorSerializer, "No migration file of that name."),
+                404: NO_SUCH_FILE,
                 409: OpenApiResponse(LockRefusedSerializer, "A run is in progress."),
                 422: OpenApiResponse(MarkFailedSerializer, "Writing the tracking row failed."),
             }
@@ -149,6 +197,27 @@ class IdempotentViewSet(ApiDefaults, viewsets.ViewSet):
         body = self.parsed(MarkRequestSerializer, request.data)
         result = services.mark_applied(body["migration"], actor=self.actor(), **query)
         return Response(MarkResultSerializer(result).data)
+
+    @extend_schema(
+        summary="Which objects the SQL (or a migration) creates already exist on the target",
+        parameters=[FrameworkQuerySerializer],
+        request=DetectSchemaRequestSerializer,
+        responses=responses(
+            {
+                200: SchemaReportSerializer,
+                400: OpenApiResponse(
+                    ErrorSerializer, "SQL that does not parse (with line, column), a bad body."
+                ),
+                404: NO_SUCH_FILE,
+            }
+        ),
+    )
+    @action(detail=False, methods=["post"], url_path="detect-schema")
+    def detect_schema(self, request: Request) -> Response:
+        """Parsed by PostgreSQL's parser first; one catalog query answers for every object."""
+        query = self.parsed(FrameworkQuerySerializer, request.query_params)
+        body = self.parsed(DetectSchemaRequestSerializer, request.data)
+        return Response(SchemaReportSerializer(services.detect_schema(**body, **query)).data)
 
 
 class HistoryPagination(PageNumberPagination):

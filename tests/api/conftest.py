@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.machinery
 import os
+import socket
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -60,6 +61,17 @@ def seed(target_db: Target) -> Target:
     """The seed's three example migrations, all pending."""
     for name in SEED_FILES:
         target_db.write(name, raw=(EXAMPLES / name).read_text())
+    return target_db
+
+
+@pytest.fixture
+def target_down(target_db: Target, settings) -> Target:
+    """The test's target, with the app's URL pointing at a local port nothing listens on."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    url = f"postgresql://postgres@127.0.0.1:{port}/truss"
+    settings.MIGRATIONS_MANAGER = {**settings.MIGRATIONS_MANAGER, "DATABASE_URL": url}
     return target_db
 
 

@@ -13,7 +13,15 @@ pytestmark = pytest.mark.django_db
 
 # endpoint -> (method, path, body, the role that holds its permission)
 ENDPOINTS = {
+    "check": ("post", BASE + "check", None, "viewer"),
+    "preview": ("get", BASE + "preview/001_a.sql", None, "viewer"),
     "status": ("get", BASE + "idempotent/status", None, "viewer"),
+    "detect-schema": (
+        "post",
+        BASE + "idempotent/detect-schema",
+        {"sql": "CREATE TABLE a (id int);"},
+        "viewer",
+    ),
     "history": ("get", BASE + "history", None, "viewer"),
     "run": ("post", BASE + "idempotent/run", {}, "runner"),
     "mark-applied": (
@@ -111,11 +119,28 @@ def test_session_write_without_csrf_token_is_refused(session_client, target_db):
     assert not target_db.exists("a")
 
 
+def csrf_token(session_client: APIClient) -> str:
+    session_client.get("/admin/")  # an admin page (its logout form) sets the CSRF cookie
+    return session_client.cookies["csrftoken"].value
+
+
 def test_session_write_with_csrf_token_runs(session_client, target_db):
     target_db.write("001_a.sql", "CREATE TABLE a (id int);")
-    session_client.get("/admin/")  # an admin page (its logout form) sets the CSRF cookie
-    token = session_client.cookies["csrftoken"].value
+    token = csrf_token(session_client)
     response = session_client.post(BASE + "idempotent/run", HTTP_X_CSRFTOKEN=token)
     assert response.status_code == 200 and target_db.exists("a")
     wrong = session_client.post(BASE + "idempotent/run", HTTP_X_CSRFTOKEN="x" * 32)
     assert wrong.status_code == 403 and wrong.json()["error"].startswith("CSRF Failed")
+
+
+@pytest.mark.parametrize("endpoint", ["check", "detect-schema"])
+def test_session_posts_that_only_read_need_the_csrf_token_too(session_client, target_db, endpoint):
+    """check and detect-schema change nothing, but they are POSTs: CSRF applies."""
+    target_db.write("001_a.sql", "CREATE TABLE a (id int);")
+    _, path, body, _ = ENDPOINTS[endpoint]
+    refused = session_client.post(path, body, format="json")
+    assert refused.status_code == 403
+    assert refused.json() == {"error": "CSRF Failed: CSRF cookie not set."}
+    token = csrf_token(session_client)
+    response = session_client.post(path, body, format="json", HTTP_X_CSRFTOKEN=token)
+    assert response.status_code == 200

@@ -22,7 +22,15 @@ pytestmark = pytest.mark.django_db
 
 RUN = BASE + "idempotent/run"
 MARK = BASE + "idempotent/mark-applied"
+DETECT = BASE + "idempotent/detect-schema"
 ONE_MIB = 1024 * 1024
+
+# The endpoints that take migration names in their body: path, and the body naming one.
+NAMING = {
+    "run": (RUN, lambda name: {"migrations": [name]}),
+    "mark-applied": (MARK, lambda name: {"migration": name}),
+    "detect-schema": (DETECT, lambda name: {"migration": name}),
+}
 
 HOSTILE_NAMES = {
     "parent": "../outside.sql",
@@ -97,24 +105,23 @@ def test_files_opened_sees_what_a_run_reads(api, trap):
 
 
 @pytest.mark.parametrize("name", HOSTILE_NAMES.values(), ids=HOSTILE_NAMES.keys())
-@pytest.mark.parametrize("endpoint", ["run", "mark-applied"])
+@pytest.mark.parametrize("endpoint", NAMING)
 def test_hostile_names(api, trap, endpoint, name):
     target_db, bait = trap
-    name = name.format(bait=bait)
-    body = {"migrations": [name]} if endpoint == "run" else {"migration": name}
+    path, body = NAMING[endpoint]
     # json.dumps escapes a lone surrogate as "\ud800", which is how it arrives over the wire.
     with files_opened() as opened:
-        response = post_raw(api, RUN if endpoint == "run" else MARK, json.dumps(body))
+        response = post_raw(api, path, json.dumps(body(name.format(bait=bait))))
     assert_refused_without_effect(response, target_db, opened)
 
 
 @pytest.mark.parametrize("value", NON_STRINGS.values(), ids=NON_STRINGS.keys())
-@pytest.mark.parametrize("endpoint", ["run", "mark-applied"])
+@pytest.mark.parametrize("endpoint", NAMING)
 def test_non_string_names(api, trap, endpoint, value):
     target_db, _ = trap
-    body = {"migrations": [value]} if endpoint == "run" else {"migration": value}
+    path, body = NAMING[endpoint]
     with files_opened() as opened:
-        response = api.post(RUN if endpoint == "run" else MARK, body, format="json")
+        response = api.post(path, body(value), format="json")
     assert response.status_code == 400
     assert_refused_without_effect(response, target_db, opened)
 
@@ -134,11 +141,11 @@ BAD_BODIES = {
 
 
 @pytest.mark.parametrize("raw", BAD_BODIES.values(), ids=BAD_BODIES.keys())
-@pytest.mark.parametrize("endpoint", ["run", "mark-applied"])
+@pytest.mark.parametrize("endpoint", NAMING)
 def test_bad_bodies_are_400(api, trap, endpoint, raw):
     target_db, _ = trap
     with files_opened() as opened:
-        response = post_raw(api, RUN if endpoint == "run" else MARK, raw)
+        response = post_raw(api, NAMING[endpoint][0], raw)
     assert response.status_code == 400
     assert_refused_without_effect(response, target_db, opened)
 
@@ -154,7 +161,7 @@ def test_body_that_is_not_json_is_415(api, trap):
     assert response.json()["error"].startswith("Unsupported media type")
 
 
-@pytest.mark.parametrize("endpoint", [RUN, MARK])
+@pytest.mark.parametrize("endpoint", [RUN, MARK, DETECT])
 def test_body_over_the_limit_is_413_unread(api, trap, endpoint):
     target_db, _ = trap
     padding = " " * (ONE_MIB - len('{"migration": "001_a.sql"}') + 1)

@@ -14,6 +14,12 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from ... import highlight, payloads, services
+from ...api.preflight_serializers import (
+    CheckReportSerializer,
+    LintReportSerializer,
+    PreviewSerializer,
+    SchemaReportSerializer,
+)
 from ...api.serializers import (
     IdempotentRunSerializer,
     MarkResultSerializer,
@@ -171,7 +177,7 @@ class Command(BaseCommand):
     def _check(self, options: dict[str, Any]) -> None:
         report = services.check(framework=options["framework"])
         if self.as_json:
-            self._emit(payloads.check_report(report))
+            self._emit(CheckReportSerializer(report).data)
         else:
             self._write_lines(check_lines(report))
             verdict = (
@@ -186,7 +192,7 @@ class Command(BaseCommand):
     def _preview(self, options: dict[str, Any]) -> None:
         result = services.preview(options["file"], framework=options["framework"])
         if self.as_json:
-            self._emit(payloads.preview(result))
+            self._emit(PreviewSerializer(result).data)
         elif options.get("force_color") or (self.stdout.isatty() and not options.get("no_color")):
             self.stdout.write(highlight.terminal(result.content, result.filename), ending="")
         else:
@@ -198,14 +204,14 @@ class Command(BaseCommand):
             sql=sql, migration=options["file"], framework=options["framework"]
         )
         if self.as_json:
-            self._emit(payloads.schema_report(report))
+            self._emit(SchemaReportSerializer(report).data)
         else:
             self._write_lines(schema_lines(report))
 
     def _lint(self, options: dict[str, Any]) -> None:
         report = services.lint(options["files"] or None, framework=options["framework"])
         if self.as_json:
-            self._emit(payloads.lint_report(report))
+            self._emit(LintReportSerializer(report).data)
         else:
             self._write_lines(lint_lines(report.findings))
             self.stdout.write(

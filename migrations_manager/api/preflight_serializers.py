@@ -1,0 +1,188 @@
+"""The JSON bodies of the pre-flight endpoints: ``check``, ``preview/{filename}``,
+``idempotent/detect-schema`` (and ``pgmigrate lint --json``), over the dataclasses of ``types``.
+
+Field names are the contract's (``spec/api.md``): the check body speaks camelCase
+(``pendingCount``), as the seed does, so its fields name their snake_case attribute in
+``source``; the schema report keeps the seed's snake_case. Fields the contract adds to the seed's
+bodies say "(ext)" in their help text, which the OpenAPI schema shows.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from rest_framework import serializers
+
+from ..analysis.objects import ObjectType
+from ..analysis.rules.base import Severity
+from ..services.schema import EITHER_SQL_OR_MIGRATION
+from .serializers import (
+    ExactTextField,
+    FrameworkQuerySerializer,
+    MigrationNameField,
+    ext,
+)
+
+# ---- requests ----------------------------------------------------------------------------------
+
+
+class PreviewQuerySerializer(FrameworkQuerySerializer):
+    """``?highlight=1`` (and ``?framework=``) of ``GET preview/{filename}``."""
+
+    highlight = serializers.BooleanField(
+        required=False, default=False, help_text=ext("Add html: the content highlighted.")
+    )
+
+
+class DetectSchemaRequestSerializer(serializers.Serializer):
+    """Body of ``POST idempotent/detect-schema``: the SQL, or the name of a migration file."""
+
+    sql = ExactTextField(
+        required=False,
+        allow_blank=True,
+        help_text="SQL to look for the objects of. Give exactly one of sql and migration.",
+    )
+    migration = MigrationNameField(
+        required=False,
+        help_text=ext("File name of a migration whose up section to look for the objects of."),
+    )
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if ("sql" in attrs) == ("migration" in attrs):
+            raise serializers.ValidationError(EITHER_SQL_OR_MIGRATION)
+        return attrs
+
+
+# ---- bodies ------------------------------------------------------------------------------------
+
+
+class OmitEmptySerializer(serializers.Serializer):
+    """Leaves out the ``omitted_when_empty`` fields whose value is empty (None, False, "")."""
+
+    omitted_when_empty: ClassVar[tuple[str, ...]] = ()
+
+    def to_representation(self, instance: Any) -> dict[str, Any]:
+        body = super().to_representation(instance)
+        for name in self.omitted_when_empty:
+            if not body.get(name):
+                body.pop(name, None)
+        return body
+
+
+class LintFindingSerializer(serializers.Serializer):
+    file = serializers.CharField()
+    line = serializers.IntegerField(help_text="Line of the file.")
+    rule = serializers.CharField(help_text="MM001...; MM000: the file does not parse.")
+    severity = serializers.ChoiceField(choices=[severity.value for severity in Severity])
+    message = serializers.CharField()
+    hint = serializers.CharField()
+    statement = serializers.CharField(help_text=ext("An excerpt of the statement."))
+
+
+class BlockerSerializer(serializers.Serializer):
+    """A live session holding or waiting for a lock a pending statement would wait for."""
+
+    pid = serializers.IntegerField()
+    state = serializers.CharField(allow_null=True, help_text="pg_stat_activity.state")
+    lockMode = serializers.CharField(source="lock_mode", help_text="The session's lock mode.")
+    relation = serializers.CharField()
+    waitingSeconds = serializers.FloatField(
+        source="waiting_seconds", allow_null=True, help_text="Queued for it; null: granted."
+    )
+    xactSeconds = serializers.FloatField(
+        source="xact_seconds", allow_null=True, help_text="Its transaction has been open."
+    )
+    query = serializers.CharField(allow_null=True)
+    granted = serializers.BooleanField(help_text=ext("False: the session is queued itself."))
+    stateSeconds = serializers.FloatField(
+        source="state_seconds", allow_null=True, help_text=ext("In that state for.")
+    )
+    file = serializers.CharField(help_text=ext("The pending migration that would wait."))
+    line = serializers.IntegerField(help_text=ext("Line of the statement that would wait."))
+    statement = serializers.CharField(help_text=ext("What the statement does."))
+    requiredMode = serializers.CharField(
+        source="required_mode", help_text=ext("The lock mode the statement needs.")
+    )
+
+
+class CheckReportSerializer(serializers.Serializer):
+    """Body of ``POST check`` (and ``pgmigrate check --json``): the seed's eight fields, then
+    the server version, the lint findings and the blockers."""
+
+    database = serializers.CharField()
+    user = serializers.CharField()
+    pendingCount = serializers.IntegerField(source="pending_count")
+    pendingFiles = serializers.ListField(
+        source="pending_files",
+        child=serializers.CharField(),
+        help_text="File names of the pending migrations, in run order.",
+    )
+    lockCount = serializers.IntegerField(
+        source="lock_count", help_text="Locks of the target database not granted."
+    )
+    activeTxCount = serializers.IntegerField(
+        source="active_tx_count",
+        help_text="Other sessions of the target database in a transaction, not idle.",
+    )
+    warnings = serializers.ListField(child=serializers.CharField())
+    safe = serializers.BooleanField(help_text="True only when warnings is empty.")
+    serverVersion = serializers.CharField(
+        source="server_version", help_text=ext("The server's version (SHOW server_version).")
+    )
+    lint = LintFindingSerializer(
+        many=True, help_text=ext("Lock-safety lint of the pending files; error adds a warning.")
+    )
+    blockers = BlockerSerializer(
+        many=True, help_text=ext("Sessions the pending statements would wait for.")
+    )
+
+
+class PreviewSerializer(OmitEmptySerializer):
+    """Body of ``GET preview/{filename}`` (and ``pgmigrate preview --json``)."""
+
+    omitted_when_empty = ("html",)
+
+    filename = serializers.CharField()
+    content = serializers.CharField()
+    lines = serializers.IntegerField(help_text="Lines as an editor numbers them.")
+    up = serializers.CharField(allow_null=True, help_text=ext("The SQL run up."))
+    down = serializers.CharField(allow_null=True, help_text=ext("The SQL run down."))
+    sql = serializers.CharField(
+        allow_null=True, help_text=ext("For a .cjs/.js file, node-pg-migrate's dry run.")
+    )
+    html = serializers.CharField(
+        required=False, help_text=ext("With ?highlight=1: the content highlighted, as HTML.")
+    )
+    lint = LintFindingSerializer(many=True, help_text=ext("Lock-safety lint of the file."))
+
+
+class SchemaFindingSerializer(OmitEmptySerializer):
+    """One object the SQL creates, and whether the target has it."""
+
+    omitted_when_empty = ("differs", "reason")
+
+    type = serializers.ChoiceField(choices=[kind.value for kind in ObjectType])
+    name = serializers.CharField()
+    exists = serializers.BooleanField()
+    differs = serializers.BooleanField(
+        required=False, help_text=ext("Present (true) when it exists in another shape.")
+    )
+    reason = serializers.CharField(required=False, help_text=ext("How it differs."))
+    line = serializers.IntegerField(allow_null=True, help_text=ext("Line of the statement."))
+
+
+class SchemaReportSerializer(serializers.Serializer):
+    """Body of ``POST idempotent/detect-schema`` (and ``pgmigrate detect-schema --json``)."""
+
+    findings = SchemaFindingSerializer(many=True)
+    all_objects_exist = serializers.BooleanField()
+    some_objects_exist = serializers.BooleanField()
+    recommendation = serializers.CharField()
+
+
+class LintReportSerializer(serializers.Serializer):
+    """``pgmigrate lint --json``: the files read, their findings, how many are errors."""
+
+    files = serializers.ListField(child=serializers.CharField())
+    findings = LintFindingSerializer(many=True)
+    errors = serializers.IntegerField()
