@@ -26,6 +26,7 @@ from ..exceptions import (
     MigrationNotFound,
     MigrationsManagerError,
     SQLSyntaxError,
+    TargetError,
     TargetUnavailable,
     UnsupportedMigration,
     UsageError,
@@ -43,6 +44,8 @@ STATUS_OF_ERROR: tuple[tuple[type[MigrationsManagerError], int], ...] = (
     (MigrationFailed, status.HTTP_422_UNPROCESSABLE_ENTITY),
     (TargetUnavailable, status.HTTP_503_SERVICE_UNAVAILABLE),
     (ConfigurationError, status.HTTP_503_SERVICE_UNAVAILABLE),
+    # The target refused a query of the app itself (permissions...): not the request's fault.
+    (TargetError, status.HTTP_503_SERVICE_UNAVAILABLE),
     # A domain error not listed above is about what was asked, not about the server.
     (MigrationsManagerError, status.HTTP_400_BAD_REQUEST),
 )

@@ -15,6 +15,7 @@ from migrations_manager.exceptions import (
     MigrationNotFound,
     MigrationsManagerError,
     SQLSyntaxError,
+    TargetError,
     TargetUnavailable,
     UnsupportedMigration,
     UsageError,
@@ -44,6 +45,11 @@ CASES = [
     (FAILED, 422, {"ok": False, "failed": FAILED.as_dict()}),
     (TargetUnavailable("The target is unreachable."), 503, {}),
     (ConfigurationError("No target database is configured."), 503, {}),
+    (
+        TargetError("The target refused a query: denied", sqlstate="42501"),
+        503,
+        {"sqlstate": "42501"},
+    ),
     (MigrationsManagerError("Something the request asked cannot be done."), 400, {}),
 ]
 

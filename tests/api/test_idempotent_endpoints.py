@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import re
 
+import psycopg
 import pytest
 
 from tests.api.conftest import BASE
@@ -270,6 +271,25 @@ def test_unconfigured_target_is_503(api, target_db, settings):
     response = api.get(STATUS)
     assert response.status_code == 503
     assert response.json()["error"].startswith("No target database is configured")
+
+
+def test_target_refusing_the_app_its_tracking_table_is_503(api, target_db, settings):
+    """The target's role may not read the tracking table: the app's own query is refused."""
+    target_db.execute(
+        "CREATE TABLE pgmigrations (id serial PRIMARY KEY, name varchar(255) NOT NULL,"
+        " run_on timestamp NOT NULL); CREATE ROLE truss_limited LOGIN;"
+        " REVOKE ALL ON pgmigrations FROM PUBLIC"
+    )
+    limited = psycopg.conninfo.make_conninfo(target_db.url, user="truss_limited")
+    settings.MIGRATIONS_MANAGER = {**settings.MIGRATIONS_MANAGER, "DATABASE_URL": limited}
+    try:
+        response = api.get(STATUS)
+    finally:
+        target_db.execute("DROP OWNED BY truss_limited; DROP ROLE truss_limited")
+    assert response.status_code == 503
+    body = response.json()
+    assert body["sqlstate"] == "42501"
+    assert body["error"] == "The target refused a query: permission denied for table pgmigrations"
 
 
 def test_mark_applied_whose_row_cannot_be_written_is_422(api, seed):
