@@ -11,6 +11,7 @@ import pytest
 
 from migrations_manager import services
 from migrations_manager.audit import Actor
+from migrations_manager.exceptions import UsageError
 from migrations_manager.services.check import duration
 from tests.utils import RoundTrips, Target, wait_until
 
@@ -154,6 +155,35 @@ def test_idle_sessions_and_our_own_are_not_active(users):
     users.write("001_add.sql", "ALTER TABLE orders ADD COLUMN note text;")
     users.connect().execute("SELECT 1")  # idle, outside a transaction
     assert services.check().active_tx_count == 0
+
+
+def test_named_migrations_are_checked_alone(users):
+    """A run of some pending files is checked for those files: the others' blockers and
+    findings are theirs; the database's counts stay the database's."""
+    users.write("001_orders.sql", "ALTER TABLE orders ADD COLUMN note text;")
+    users.write("002_users.sql", "ALTER TABLE users ADD COLUMN name text NOT NULL;")
+    open_transaction(users, "SELECT * FROM users")
+    report = services.check(["001_orders.sql"])
+    assert report.pending_files == ("001_orders.sql",) and report.pending_count == 1
+    assert report.blockers == ()
+    assert {finding.file for finding in report.lint} == {"001_orders.sql"}
+    assert report.active_tx_count == 1
+    everything = services.check()
+    assert [blocker.file for blocker in everything.blockers] == ["002_users.sql"]
+
+
+@pytest.mark.parametrize(
+    ("names", "message"),
+    [
+        (["009_nope.sql"], "Unknown migration '009_nope.sql'."),
+        (["001_orders.sql", "001_orders.sql"], "listed more than once"),
+    ],
+    ids=["unknown", "repeated"],
+)
+def test_named_migrations_must_be_pending_files(users, names, message):
+    users.write("001_orders.sql", "ALTER TABLE orders ADD COLUMN note text;")
+    with pytest.raises(UsageError, match=re.escape(message)):
+        services.check(names)
 
 
 # ---- blockers ---------------------------------------------------------------------------------

@@ -26,7 +26,7 @@ from ..introspection.activity import (
     relation_locks,
 )
 from ..types import Blocker, CheckReport, LintFinding
-from .common import status_of
+from .common import select_pending, status_of
 from .inspection import (
     Analysed,
     analyse_file,
@@ -37,26 +37,29 @@ from .inspection import (
 )
 
 
-def check(*, framework: str | None = None) -> CheckReport:
+def check(names: Sequence[str] | None = None, *, framework: str | None = None) -> CheckReport:
     """The pre-flight report of the pending migrations against the target, now.
 
     Args:
+        names: check only these pending migrations (a run of some of them); the waiting locks
+            and active transactions are the database's, whatever the names.
         framework: use this framework's detected tracking table (as ``status`` does).
 
     Raises:
         TargetUnavailable / ConfigurationError: the target cannot be reached.
-        UsageError: ``framework`` is unknown or not detected.
+        UsageError: ``framework`` is unknown or not detected; a name is repeated, unknown or
+            not pending.
     """
     with workspace(framework, offline_ok=False, suffix=":check") as space:
         conn, info, tracking = space.conn, space.info, space.tracking
         assert conn is not None and info is not None and tracking is not None
-        pending = [status.migration for status in status_of(conn, tracking).pending]
+        pending = [status.migration for status in select_pending(status_of(conn, tracking), names)]
         found = [analyse_file(space.adapter, m.path, m) for m in pending]
         analysed = [item for item in found if item is not None]
-        names = relation_names(analysed)
+        relations = relation_names(analysed)
         activity = activity_summary(conn)
-        sizes = table_sizes(conn, names)
-        locks = relation_locks(conn, names, server_version=info.server_version_num)
+        sizes = table_sizes(conn, relations)
+        locks = relation_locks(conn, relations, server_version=info.server_version_num)
     lint = lint_findings(analysed, table_sizes=sizes, server_version=info.server_version_num)
     blockers = find_blockers(analysed, locks)
     warnings = _warnings(activity, len(pending), blockers, lint)

@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Sequence
+
 import psycopg
 
 from .. import audit
 from ..analysis.statements import parse_statements
 from ..conf import app_settings
-from ..exceptions import IrreversibleMigration
+from ..exceptions import IrreversibleMigration, UsageError
 from ..frameworks import detection
 from ..frameworks.base import TrackingAdapter
 from ..frameworks.detection import Tracking
 from ..introspection import catalog
 from ..runner import Progress, Runner
-from ..sources import MigrationsDirectory
-from ..types import Direction, Migration, StatusReport, Step
+from ..sources import MigrationsDirectory, validate_name
+from ..types import Direction, Migration, MigrationStatus, State, StatusReport, Step
 from .node import node_step
 
 STANDARD_FRAMEWORK = "node-pg-migrate"
@@ -54,6 +57,29 @@ def status_of(conn: psycopg.Connection, tracking: Tracking) -> StatusReport:
         detected_tables=tracking.detected,
         migrations=tuple(adapter.statuses(migrations, records)),
     )
+
+
+def select_pending(report: StatusReport, names: Sequence[str] | None) -> list[MigrationStatus]:
+    """The pending migrations named (all of them when ``names`` is None), in run order.
+
+    Raises:
+        UsageError: a name is repeated, unknown or not pending.
+    """
+    pending = report.pending
+    if names is None:
+        return pending
+    repeated = [name for name, count in Counter(names).items() if count > 1]
+    if repeated:
+        raise UsageError(f"Migration {repeated[0]} is listed more than once.")
+    by_name = {status.name: status for status in report.migrations}
+    for name in names:
+        status = by_name.get(validate_name(name, extensions=()))
+        if status is None:
+            raise UsageError(f"Unknown migration {name!r}.")
+        if status.state is not State.PENDING:
+            raise UsageError(f"Migration {name} is not pending (it is {status.state}).")
+    wanted = set(names)
+    return [status for status in pending if status.name in wanted]
 
 
 def runner_for(conn: psycopg.Connection, progress: Progress | None = None) -> Runner:

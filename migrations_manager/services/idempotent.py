@@ -3,7 +3,6 @@ the rows the framework that owns the tracking table would write itself."""
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
@@ -15,7 +14,7 @@ from ..frameworks.detection import Tracking
 from ..runner import Progress, render
 from ..sources import validate_name
 from ..types import Direction, MigrationStatus, Plan, RunReport, State, StatusReport, Step
-from .common import build_step, resolve_tracking, runner_for, status_of
+from .common import build_step, resolve_tracking, runner_for, select_pending, status_of
 from .execution import execute_audited
 
 RECORDED = (State.APPLIED, State.MODIFIED)
@@ -69,7 +68,7 @@ def run_pending(
 
 def _run_plan(conn: psycopg.Connection, tracking: Tracking, names: Sequence[str] | None) -> Plan:
     report = status_of(conn, tracking)
-    chosen = _select_pending(report, names)
+    chosen = select_pending(report, names)
     adapter = tracking.adapter
     migrations = [status.migration for status in chosen]
     adapter.check_record(report.migrations, migrations)
@@ -111,24 +110,6 @@ def _without_step_tracking(step: Step) -> Step:
     """Rows are written once for the batch (``Plan.finish``): batch numbers and single-version
     frameworks need to see the whole batch."""
     return replace(step, tracking=())
-
-
-def _select_pending(report: StatusReport, names: Sequence[str] | None) -> list[MigrationStatus]:
-    pending = report.pending
-    if names is None:
-        return pending
-    repeated = [name for name, count in Counter(names).items() if count > 1]
-    if repeated:
-        raise UsageError(f"Migration {repeated[0]} is listed more than once.")
-    by_name = {status.name: status for status in report.migrations}
-    for name in names:
-        status = by_name.get(validate_name(name, extensions=()))
-        if status is None:
-            raise UsageError(f"Unknown migration {name!r}.")
-        if status.state is not State.PENDING:
-            raise UsageError(f"Migration {name} is not pending (it is {status.state}).")
-    wanted = set(names)
-    return [status for status in pending if status.name in wanted]
 
 
 def mark_applied(name: str, *, actor: audit.Actor, framework: str | None = None) -> MarkResult:
