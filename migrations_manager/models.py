@@ -80,7 +80,8 @@ class MigrationRun(models.Model):
     class Meta:
         ordering = ["-started_at", "-id"]
         verbose_name = "migration run"
-        verbose_name_plural = "migration history"
+        # "3 migration runs" under the admin's list; the list's title says "Migration history".
+        verbose_name_plural = "migration runs"
 
     def __str__(self) -> str:
         when = f"{self.started_at:%Y-%m-%d %H:%M:%S}"

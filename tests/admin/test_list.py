@@ -21,7 +21,7 @@ def test_index_lists_migrations_and_history_under_database(reader, target_db):
     models = {model["name"]: model for model in apps["Database"]["models"]}
     assert models["Migrations"]["admin_url"] == LIST_URL
     assert models["Migrations"]["add_url"] is None
-    assert "Migration history" in models
+    assert "Migration runs" in models
 
 
 def test_every_state_has_its_badge_text_and_colour(reader, five_states):
