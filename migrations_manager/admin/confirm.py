@@ -3,6 +3,10 @@
 Both follow Django's delete view: a GET (or a POST without ``post=yes``) shows exactly what
 will happen, or why it cannot; a POST with ``post=yes`` checks the permission again, acts
 through ``services``, reports with a message and redirects (post/redirect/get).
+
+A run's page shows the safety check of its files, made then; its POST checks again. When the
+check is not safe, running takes a second, explicit confirmation: a reason, which the audit log
+keeps. The mark-as-applied page first shows what schema detection finds of the file's objects.
 """
 
 from __future__ import annotations
@@ -15,16 +19,22 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, QueryDi
 from django.urls import reverse
 
 from .. import services
-from ..audit import Actor
 from ..exceptions import MigrationsManagerError
 from ..models import MigrationRun
-from ..types import MigrationStatus, Plan, State
+from ..types import CheckReport, MigrationStatus, Plan, State
+from ..web import actor_of
+from .detection import schema_context
 from .listing import framework_query
+from .preflight import safety_context
 
 if TYPE_CHECKING:
     from .options import MigrationAdmin
 
 CONFIRMED = "yes"
+ADMIN = MigrationRun.Source.ADMIN
+REASON_NEEDED = (
+    "The safety check says NOT SAFE. To run anyway, say why: the reason goes to the audit log."
+)
 
 
 def run_view(model_admin: MigrationAdmin, request: HttpRequest) -> HttpResponse:
@@ -35,19 +45,43 @@ def run_view(model_admin: MigrationAdmin, request: HttpRequest) -> HttpResponse:
     framework = params.get("framework") or None
     if _confirmed(request):
         return _run(model_admin, request, names, framework)
-    context: dict[str, Any] = {"title": "Run migrations", "framework": framework}
+    return _run_confirmation(model_admin, request, names, framework)
+
+
+def _run_confirmation(
+    model_admin: MigrationAdmin,
+    request: HttpRequest,
+    names: Sequence[str] | None,
+    framework: str | None,
+    *,
+    check: CheckReport | None = None,
+    reason_error: str | None = None,
+) -> HttpResponse:
+    """Step one: the plan, its exact SQL and the safety check of its files, fresh (or the one
+    ``check`` the POST just made); an unsafe check asks for a reason."""
+    context: dict[str, Any] = {
+        "title": "Run migrations",
+        "framework": framework,
+        "reason": request.POST.get("reason", ""),
+        "reason_error": reason_error,
+    }
     try:
         preview = services.plan_run(names, framework=framework)
+        # The POST names exactly the files shown: a file added meanwhile never sneaks in.
+        shown = [step.migration.name for step in preview.plan.steps]
+        if shown and check is None:
+            check = services.check(shown, framework=framework)
     except MigrationsManagerError as error:
         context["problem"] = error.message
         return model_admin.render(request, "run_confirmation.html", context)
+    if check is not None:
+        context.update(safety_context(model_admin, check, framework))
     context.update(
         plan=preview.plan,
         sql_text=preview.sql_text,
-        # The POST names exactly the files shown: a file added meanwhile never sneaks in.
-        names=[step.migration.name for step in preview.plan.steps],
+        names=shown,
         transaction_mode=transaction_mode(preview.plan),
-        confirm_label=_run_label(len(preview.plan.steps)),
+        confirm_label=_run_label(len(shown)),
     )
     return model_admin.render(request, "run_confirmation.html", context)
 
@@ -58,12 +92,16 @@ def _run(
     names: Sequence[str] | None,
     framework: str | None,
 ) -> HttpResponse:
+    reason = request.POST.get("reason", "").strip()
     try:
+        # The world may have changed since the page was shown: check again, now.
+        check = services.check(names, framework=framework)
+        if not check.safe and not reason:
+            return _run_confirmation(
+                model_admin, request, names, framework, check=check, reason_error=REASON_NEEDED
+            )
         report = services.run_pending(
-            names,
-            actor=_actor(request),
-            framework=framework,
-            reason=request.POST.get("reason", "").strip(),
+            names, actor=actor_of(request, source=ADMIN), framework=framework, reason=reason
         )
     except MigrationsManagerError as error:
         # Refused before anything ran (another run holds the lock, no longer pending...).
@@ -108,7 +146,10 @@ def mark_view(model_admin: MigrationAdmin, request: HttpRequest, name: str) -> H
         context["problem"] = error.message
         return model_admin.render(request, "mark_confirmation.html", context)
     status = next((s for s in report.migrations if s.name == name), None)
-    context.update(report=report, status=status, problem=_mark_problem(name, status))
+    problem = _mark_problem(name, status)
+    context.update(report=report, status=status, problem=problem)
+    if problem is None:
+        context.update(schema_context(model_admin, name, framework))
     return model_admin.render(request, "mark_confirmation.html", context)
 
 
@@ -124,7 +165,8 @@ def _mark(
     model_admin: MigrationAdmin, request: HttpRequest, name: str, framework: str | None
 ) -> HttpResponse:
     try:
-        result = services.mark_applied(name, actor=_actor(request), framework=framework)
+        actor = actor_of(request, source=ADMIN)
+        result = services.mark_applied(name, actor=actor, framework=framework)
     except MigrationsManagerError as error:
         model_admin.message_user(request, error.message, messages.ERROR)
     else:
@@ -138,9 +180,3 @@ def _params(request: HttpRequest) -> QueryDict:
 
 def _confirmed(request: HttpRequest) -> bool:
     return request.method == "POST" and request.POST.get("post") == CONFIRMED
-
-
-def _actor(request: HttpRequest) -> Actor:
-    return Actor.for_user(
-        request.user, source=MigrationRun.Source.ADMIN, address=request.META.get("REMOTE_ADDR")
-    )

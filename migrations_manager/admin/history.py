@@ -9,10 +9,15 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
+from django.utils.formats import date_format
 from django.utils.html import format_html
+from django.utils.text import Truncator
+from django.utils.timezone import localtime
 
 from ..models import MigrationEvent, MigrationRun
+
+REASON_EXCERPT = 80  # characters of a run's reason in the list; its page shows all of it
 
 
 class AuditLogPermissions:
@@ -59,9 +64,10 @@ class MigrationEventInline(AuditLogPermissions, admin.TabularInline):
 class MigrationRunAdmin(AuditLogPermissions, admin.ModelAdmin):
     """The runs, newest first, filtered by outcome, command and source."""
 
-    list_display = ("started_at", "outcome_badge", "command", "files_text", "actor")
+    list_display = ("started", "outcome_badge", "command", "files_text", "actor", "reason_text")
     list_filter = ("outcome", "command", "source")
-    search_fields = ("actor", "summary", "target", "files")
+    search_fields = ("actor", "summary", "target", "files", "reason")
+    title = "Migration history"
     date_hierarchy = "started_at"
     inlines = [MigrationEventInline]
     fields = readonly_fields = (
@@ -83,6 +89,21 @@ class MigrationRunAdmin(AuditLogPermissions, admin.ModelAdmin):
 
     class Media:
         css = {"all": ["migrations_manager/admin.css"]}
+
+    def changelist_view(
+        self, request: HttpRequest, extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
+        return super().changelist_view(request, {"title": self.title, **(extra_context or {})})
+
+    @admin.display(description="started at", ordering="started_at")
+    def started(self, run: MigrationRun) -> str:
+        """To the second, and narrow enough to leave room for the reason."""
+        return date_format(localtime(run.started_at), "Y-m-d H:i:s")
+
+    @admin.display(description="reason")
+    def reason_text(self, run: MigrationRun) -> str:
+        """Why a run went ahead although the safety check said it was not safe."""
+        return Truncator(run.reason).chars(REASON_EXCERPT) if run.reason else "—"
 
     @admin.display(description="files")
     def files_text(self, run: MigrationRun) -> str:

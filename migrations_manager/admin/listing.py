@@ -36,6 +36,7 @@ class Row:
 
     status: MigrationStatus
     applied_at: datetime | None
+    preview_url: str | None
     run_url: str | None
     mark_url: str | None
 
@@ -83,6 +84,8 @@ def migration_list(
         "kept_params": [(k, v) for k, v in request.GET.items() if k not in (SEARCH_VAR, PAGE_VAR)],
         "pending_count": len(report.pending),
         "run_all_url": _run_url(model_admin, (), framework),
+        "check_url": model_admin.url("check", query=framework_query(framework)),
+        "detect_url": model_admin.url("detect_schema", query=framework_query(framework)),
         **(extra_context or {}),
     }
     return model_admin.render(request, "change_list.html", context)
@@ -118,10 +121,13 @@ def _row(
     pending = status.state is State.PENDING
     can_run = pending and model_admin.has_run_permission(request)
     can_mark = pending and model_admin.has_mark_permission(request)
-    mark_url = model_admin.url("mark_applied", status.name, query=framework_query(framework))
+    query = framework_query(framework)
+    mark_url = model_admin.url("mark_applied", status.name, query=query)
+    has_file = status.migration is not None  # an orphaned row has nothing to preview
     return Row(
         status=status,
         applied_at=_aware(status.applied_at),
+        preview_url=model_admin.url("preview", status.name, query=query) if has_file else None,
         run_url=_run_url(model_admin, (status.name,), framework) if can_run else None,
         mark_url=mark_url if can_mark else None,
     )

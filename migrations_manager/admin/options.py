@@ -12,30 +12,36 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
 
+from .. import highlight
 from ..models import Migration
-from . import confirm, listing
+from . import confirm, detection, listing, preflight
 
 
 @admin.register(Migration)
 class MigrationAdmin(admin.ModelAdmin):
     """The target's migrations, read through ``services`` (no table stands behind the model).
 
-    Every page is a view of ``get_urls()`` wrapped by ``admin_site.admin_view`` (staff login,
-    CSRF, never cached). Templates come from ``template_names()``: a project replaces one page
-    with the matching ``*_template`` attribute on a subclass, or by shadowing
-    ``admin/migrations_manager/migration/<page>.html``.
+    Besides the list, the pages are the safety check, the preview of a file, schema detection
+    and the confirmations of run and mark-applied. Every page is a view of ``get_urls()``
+    wrapped by ``admin_site.admin_view`` (staff login, CSRF, never cached). Templates come from
+    ``template_names()``: a project replaces one page with the matching ``*_template``
+    attribute on a subclass, or by shadowing ``admin/migrations_manager/migration/<page>.html``.
 
-    Permissions are the codenames the REST API checks: reading needs ``view_migration``, the
-    run and mark-applied pages need ``run_migrations`` / ``mark_migrations`` on top of it.
+    Permissions are the codenames the REST API checks: reading (list, check, preview, detection)
+    needs ``view_migration``; the run and mark-applied pages need ``run_migrations`` /
+    ``mark_migrations`` on top of it.
     """
 
     list_per_page = 100
     change_list_template: str | None = None
     run_confirmation_template: str | None = None
     mark_confirmation_template: str | None = None
+    check_template: str | None = None
+    preview_template: str | None = None
+    detect_schema_template: str | None = None
 
     class Media:
-        css = {"all": ["migrations_manager/admin.css"]}
+        css = {"all": ["migrations_manager/admin.css", highlight.STYLESHEET]}
 
     # ---- permissions ------------------------------------------------------------------------
 
@@ -68,14 +74,17 @@ class MigrationAdmin(admin.ModelAdmin):
 
     def get_urls(self) -> list[URLPattern]:
         prefix = f"{self.opts.app_label}_{self.opts.model_name}"
+        pages = [
+            ("", self.changelist_view, "changelist"),
+            ("check/", partial(preflight.check_view, self), "check"),
+            ("detect-schema/", partial(detection.detect_view, self), "detect_schema"),
+            ("run/", partial(confirm.run_view, self), "run"),
+            ("<str:name>/preview/", partial(preflight.preview_view, self), "preview"),
+            ("<str:name>/mark-applied/", partial(confirm.mark_view, self), "mark_applied"),
+        ]
         return [
-            path("", self._admin_view(self.changelist_view), name=f"{prefix}_changelist"),
-            path("run/", self._admin_view(partial(confirm.run_view, self)), name=f"{prefix}_run"),
-            path(
-                "<str:name>/mark-applied/",
-                self._admin_view(partial(confirm.mark_view, self)),
-                name=f"{prefix}_mark_applied",
-            ),
+            path(route, self._admin_view(view), name=f"{prefix}_{page}")
+            for route, view, page in pages
         ]
 
     def _admin_view(self, view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
@@ -84,7 +93,8 @@ class MigrationAdmin(admin.ModelAdmin):
         return wrapped
 
     def url(self, page: str, *args: str, query: str = "") -> str:
-        """The URL of one of this panel's pages (``changelist``, ``run``, ``mark_applied``)."""
+        """The URL of one of this panel's pages (``changelist``, ``check``, ``detect_schema``,
+        ``run``, ``preview``, ``mark_applied``)."""
         name = f"{self.admin_site.name}:{self.opts.app_label}_{self.opts.model_name}_{page}"
         return reverse(name, args=args) + query
 

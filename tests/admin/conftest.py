@@ -100,3 +100,18 @@ def five_states(target_db):
     for row in rows:
         conn.execute(FLYWAY_ROW, row)
     return target_db
+
+
+@pytest.fixture
+def blocked(target_db):
+    """A pending ``ALTER TABLE users`` (line 3 of its file) and, in a second real session, a
+    reader of ``users`` left idle in its transaction: the safety check is not safe.
+
+    Returns the target and that session (its ``info.backend_pid`` is the blocker's pid).
+    """
+    target_db.execute("CREATE TABLE users (id bigint PRIMARY KEY, email text)")
+    target_db.write("001_add-name.sql", "\nALTER TABLE users ADD COLUMN name text;")
+    reader = target_db.connect(application_name="report-job")
+    reader.execute("BEGIN")
+    reader.execute("SELECT * FROM users")
+    return target_db, reader

@@ -10,10 +10,16 @@ from django.urls import reverse
 
 LIST_URL = reverse("admin:migrations_manager_migration_changelist")
 RUN_URL = reverse("admin:migrations_manager_migration_run")
+CHECK_URL = reverse("admin:migrations_manager_migration_check")
+DETECT_URL = reverse("admin:migrations_manager_migration_detect_schema")
 
 
 def mark_url(name: str) -> str:
     return reverse("admin:migrations_manager_migration_mark_applied", args=[name])
+
+
+def preview_url(name: str) -> str:
+    return reverse("admin:migrations_manager_migration_preview", args=[name])
 
 
 def result_url(run_id: int) -> str:
@@ -30,7 +36,8 @@ def messages_of(response: HttpResponse) -> list[tuple[str, str]]:
 
 
 class _RowReader(HTMLParser):
-    """Collects, per list row (``data-migration``), its badge text and its action links."""
+    """Collects, per list row (``data-migration``), its badge text, the link of its name (the
+    preview) and its action links."""
 
     def __init__(self) -> None:
         super().__init__()
@@ -42,11 +49,13 @@ class _RowReader(HTMLParser):
         attributes = dict(attrs)
         classes = (attributes.get("class") or "").split()
         if tag == "tr" and "data-migration" in attributes:
-            self._row = {"badge": "", "badge_class": "", "actions": []}
+            self._row = {"badge": "", "badge_class": "", "preview": None, "actions": []}
             self.rows[str(attributes["data-migration"])] = self._row
         elif self._row is not None and tag == "span" and "mm-badge" in classes:
             self._in_badge = True
             self._row["badge_class"] = " ".join(classes)
+        elif self._row is not None and tag == "a" and "mm-preview-link" in classes:
+            self._row["preview"] = attributes.get("href")
         elif self._row is not None and tag == "a":
             self._row["actions"].append(attributes.get("href"))
 
@@ -62,7 +71,8 @@ class _RowReader(HTMLParser):
 
 
 def rows(response: HttpResponse) -> dict[str, dict[str, object]]:
-    """Migration name -> {"badge": text, "badge_class": classes, "actions": [hrefs]}."""
+    """Migration name -> {"badge": text, "badge_class": classes, "preview": href or None,
+    "actions": [hrefs]}."""
     reader = _RowReader()
     reader.feed(response.content.decode())
     return reader.rows
@@ -71,3 +81,52 @@ def rows(response: HttpResponse) -> dict[str, dict[str, object]]:
 def badges(response: HttpResponse) -> dict[str, str]:
     """Migration name -> the text of its state badge, as rendered."""
     return {name: str(row["badge"]) for name, row in rows(response).items()}
+
+
+VOID_ELEMENTS = {
+    "area",
+    "br",
+    "col",
+    "embed",
+    "hr",
+    "img",
+    "input",
+    "link",
+    "meta",
+    "source",
+    "wbr",
+}
+
+
+class _TextReader(HTMLParser):
+    """Collects the text of every element carrying a CSS class, nested elements included."""
+
+    def __init__(self, css_class: str) -> None:
+        super().__init__()
+        self.css_class = css_class
+        self.texts: list[str] = []
+        self._depth = 0  # open elements since the last one with the class (0: outside)
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in VOID_ELEMENTS:
+            return
+        if self._depth:
+            self._depth += 1
+        elif self.css_class in (dict(attrs).get("class") or "").split():
+            self._depth = 1
+            self.texts.append("")
+
+    def handle_endtag(self, tag: str) -> None:
+        if self._depth:
+            self._depth -= 1
+
+    def handle_data(self, data: str) -> None:
+        if self._depth:
+            self.texts[-1] += data
+
+
+def texts(response: HttpResponse, css_class: str) -> list[str]:
+    """The text of each element of class ``css_class``, whitespace collapsed."""
+    reader = _TextReader(css_class)
+    reader.feed(response.content.decode())
+    return [" ".join(text.split()) for text in reader.texts]

@@ -9,7 +9,7 @@ from migrations_manager import services
 from migrations_manager.audit import Actor
 from migrations_manager.models import MigrationRun
 
-from .helpers import result_url
+from .helpers import result_url, texts
 
 pytestmark = pytest.mark.django_db
 
@@ -66,3 +66,21 @@ def test_nothing_can_be_added_or_deleted(reader, two_runs):
 
 def test_staff_without_any_permission_cannot_read_the_log(login, two_runs):
     assert login().get(HISTORY_URL).status_code == 403
+
+
+def test_the_list_is_titled_history_and_counts_runs(reader, two_runs):
+    response = reader.get(HISTORY_URL)
+    content = response.content.decode()
+    assert "<h1>Migration history</h1>" in content
+    assert "2 migration runs" in content
+    one = reader.get(HISTORY_URL, {"q": "alice"}).content.decode()
+    assert "1 migration run\n" in one
+
+
+def test_the_reason_of_a_run_is_listed_and_searchable(reader, three):
+    services.run_pending(["001_a.sql"], actor=Actor(name="alice"), reason="INC-7 hotfix")
+    services.run_pending(["002_b.sql"], actor=Actor(name="bob"))
+    response = reader.get(HISTORY_URL)
+    assert texts(response, "field-reason_text") == ["—", "INC-7 hotfix"]  # newest first
+    found = reader.get(HISTORY_URL, {"q": "INC-7"})
+    assert [run.actor for run in found.context["cl"].result_list] == ["alice"]

@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 
 from migrations_manager.models import MigrationRun
+from migrations_manager.services.schema import ALL_EXIST, NONE_EXIST, SOME_EXIST
 
-from .helpers import LIST_URL, mark_url, messages_of, template_names
+from .helpers import LIST_URL, mark_url, messages_of, template_names, texts
 
 pytestmark = pytest.mark.django_db
 
@@ -79,3 +80,44 @@ def test_the_chosen_framework_is_kept(marker, five_states):
     assert five_states.scalar(
         "SELECT success FROM flyway_schema_history WHERE script = 'V4__four.sql'"
     )
+
+
+# ---- schema detection first -------------------------------------------------------------------
+
+
+def test_the_confirmation_shows_the_schema_detection_of_the_file_first(marker, three):
+    three.execute("CREATE TABLE a (id int)")  # applied by hand: what marking is for
+    response = marker.get(mark_url("001_a.sql"))
+    assert [(f.type, f.name, f.exists, f.differs) for f in response.context["schema"].findings] == [
+        ("table", "public.a", True, False)
+    ]
+    assert texts(response, "mm-exists") == ["exists"] and texts(response, "mm-differs") == ["same"]
+    assert texts(response, "mm-recommendation") == [ALL_EXIST]
+    content = response.content.decode()
+    assert content.index("mm-detection") < content.index('name="post"')
+    assert "mm-caution" not in content
+
+
+def test_a_table_that_differs_says_why(marker, three):
+    three.execute("CREATE TABLE a (id bigint)")
+    response = marker.get(mark_url("001_a.sql"))
+    assert texts(response, "mm-reason") == ["column id is bigint, not integer"]
+    assert texts(response, "mm-recommendation") == [SOME_EXIST]
+
+
+def test_nothing_existing_is_a_caution_before_marking(marker, three):
+    response = marker.get(mark_url("001_a.sql"))
+    assert texts(response, "mm-exists") == ["missing"]
+    assert texts(response, "mm-recommendation") == [NONE_EXIST]
+    assert texts(response, "mm-caution") == [
+        "None of these objects exists: marking the migration as applied means they are never "
+        "created."
+    ]
+    assert 'name="post"' in response.content.decode()  # still allowed: the user decides
+
+
+def test_a_file_detection_cannot_read_is_said_and_can_still_be_marked(marker, target_db):
+    target_db.write("001_broken.sql", "CREATE TABLEE a (id int);")
+    response = marker.get(mark_url("001_broken.sql"))
+    assert "Syntax error in 001_broken.sql, line 2" in response.context["schema_problem"]
+    assert 'name="post"' in response.content.decode()

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import pytest
 from django.contrib import admin
+from django.urls import reverse
 
 from migrations_manager.models import Migration, MigrationRun
 
-from .helpers import LIST_URL, RUN_URL, messages_of, result_url, template_names
+from .helpers import LIST_URL, RUN_URL, messages_of, result_url, template_names, texts
 
 pytestmark = pytest.mark.django_db
 
@@ -168,3 +169,80 @@ def test_templates_can_be_overridden_per_page(monkeypatch):
     ]
     monkeypatch.setattr(model_admin, "run_confirmation_template", "ops/run.html")
     assert model_admin.template_names("run_confirmation.html")[0] == "ops/run.html"
+
+
+# ---- the safety check on the confirmation, and the reason of an unsafe run --------------------
+
+
+def test_confirmation_shows_the_fresh_check_and_the_lint_of_the_files_to_run(runner, target_db):
+    target_db.write("001_d.sql", "CREATE TABLE d (id bigint, at timestamp);")
+    target_db.write("002_e.sql", "CREATE TABLE e (id int);")
+    response = runner.get(RUN_URL, {"name": "001_d.sql"})
+    check = response.context["check"]
+    assert check.safe and check.pending_files == ("001_d.sql",)
+    assert texts(response, "mm-verdict-word") == ["✔ SAFE"]
+    findings = {(f.finding.file, f.finding.rule) for f in response.context["check_findings"]}
+    assert findings == {("001_d.sql", "MM071")}  # timestamp: 002_e.sql's int id is not shown
+    content = response.content.decode()
+    assert 'name="reason"' not in content
+    assert 'value="Yes, run 1 migration"' in content
+
+
+def test_an_unsafe_check_asks_for_a_reason_to_run_anyway(runner, blocked):
+    response = runner.get(RUN_URL)
+    assert texts(response, "mm-verdict-word") == ["✖ NOT SAFE"]
+    content = response.content.decode()
+    assert (
+        '<textarea name="reason" id="id_reason" rows="3" cols="80" required></textarea>' in content
+    )
+    assert '<input type="submit" value="Run anyway">' in content
+    assert "Yes, run" not in content
+    [table] = response.context["blocked_tables"]
+    assert table.rows[0].blocker.pid == blocked[1].info.backend_pid
+
+
+def test_unsafe_without_a_reason_shows_the_page_again_and_runs_nothing(runner, blocked):
+    target, _ = blocked
+    response = runner.post(RUN_URL, {**CONFIRM, "name": "001_add-name.sql", "reason": "  "})
+    assert response.status_code == 200
+    assert texts(response, "mm-reason-error") == [
+        "The safety check says NOT SAFE. To run anyway, say why: the reason goes to the audit log."
+    ]
+    assert not MigrationRun.objects.exists()
+    assert not target.exists("pgmigrations")
+    assert "name" not in dict(target.query(_COLUMNS_OF_USERS))
+
+
+def test_safety_is_checked_again_at_post_time(runner, target_db):
+    target_db.execute("CREATE TABLE users (id bigint PRIMARY KEY)")
+    target_db.write("001_add-name.sql", "ALTER TABLE users ADD COLUMN name text;")
+    page = runner.get(RUN_URL)
+    assert page.context["check"].safe and 'name="reason"' not in page.content.decode()
+    reader = target_db.connect()
+    reader.execute("BEGIN")
+    reader.execute("SELECT * FROM users")  # the world changed after the page was shown
+    response = runner.post(RUN_URL, {**CONFIRM, "name": "001_add-name.sql"})
+    assert response.status_code == 200 and response.context["reason_error"]
+    assert not MigrationRun.objects.exists()
+
+
+def test_the_reason_of_an_unsafe_run_goes_to_the_audit_log_and_the_history(runner, three, settings):
+    settings.MIGRATIONS_MANAGER = {**settings.MIGRATIONS_MANAGER, "ACTIVE_TX_THRESHOLD": 0}
+    busy = three.connect()
+    busy.execute("BEGIN")
+    busy.execute("SELECT 1")  # one open transaction: more than the threshold of 0
+    assert not runner.get(RUN_URL, {"name": "001_a.sql"}).context["check"].safe
+    reason = "INC-42: the fix cannot wait for the night"
+    response = runner.post(RUN_URL, {**CONFIRM, "name": "001_a.sql", "reason": reason})
+    run = MigrationRun.objects.get()
+    assert response["Location"] == result_url(run.pk)
+    assert (run.outcome, run.reason) == ("succeeded", reason) and three.exists("a")
+    result = runner.get(result_url(run.pk))
+    assert texts(result, "mm-run-reason") == [f"Reason given to run: {reason}"]
+    history = runner.get(reverse("admin:migrations_manager_migrationrun_changelist"))
+    assert texts(history, "field-reason_text") == [reason]
+
+
+_COLUMNS_OF_USERS = (
+    "SELECT column_name, data_type FROM information_schema.columns WHERE table_name = 'users'"
+)
