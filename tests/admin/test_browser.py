@@ -1,8 +1,11 @@
 """The Migrations panel in a real browser: Debian's Chromium driven by Playwright.
 
-A live server serves the project; a user logs in through the login form, sees the badges,
-runs a pending migration through its confirmation, marks one applied, and watches a failing
-batch leave nothing applied. Every page is saved as a screenshot, light and dark, under
+A live server serves the project; a user logs in through the login form, sees the badges, runs
+the safety check (a real second session left idle in its transaction shows up), opens a
+preview at the line a finding points to, runs a pending migration through its confirmation
+(with the safety result), runs one anyway with a reason when the check is not safe, marks one
+applied after its schema detection, detects pasted SQL, and watches a failing batch leave
+nothing applied. Every page is saved as a screenshot, light and dark, under
 ``test-artifacts/admin/``. No request may leave the live server.
 
 Without Chromium these tests skip locally and fail under CI (``CI`` set).
@@ -21,6 +24,7 @@ from playwright.sync_api import Browser, Page, expect, sync_playwright
 from migrations_manager import services
 from migrations_manager.audit import Actor
 from migrations_manager.models import MigrationRun
+from migrations_manager.services.schema import ALL_EXIST, SOME_EXIST
 from tests.realfw.conftest import require_tool
 
 from .conftest import PASSWORD
@@ -108,6 +112,8 @@ def test_run_a_pending_migration_then_mark_one_applied(page: Page, target_db):
 
     page.locator('tr[data-migration="002_invoices.sql"] a.mm-run').click()
     expect(page.locator("h1")).to_have_text("Run migrations")
+    expect(page.locator(".mm-verdict-word")).to_have_text("✔ SAFE")
+    expect(page.locator(".mm-pending-count")).to_have_text("1")
     expect(page.locator("pre.mm-sql")).to_contain_text("CREATE TABLE invoices (id int);")
     expect(page.locator(".mm-transaction-mode")).to_contain_text("entire batch is rolled back")
     snap(page, "02-run-confirmation")
@@ -123,21 +129,27 @@ def test_run_a_pending_migration_then_mark_one_applied(page: Page, target_db):
     run = MigrationRun.objects.get(command="run", source="admin")
     assert run.actor == "operator" and run.outcome == "succeeded"
 
+    target_db.execute("CREATE TABLE payments (id int)")  # applied by hand, elsewhere
     page.goto(LIST_PATH)
     expect(badge(page, "002_invoices.sql")).to_have_text("applied")
     page.locator('tr[data-migration="003_payments.sql"] a.mm-mark').click()
     expect(page.locator(".mm-mark-confirmation #content-main")).to_contain_text(
         "without running it"
     )
+    detection = page.locator(".mm-detection")
+    expect(detection.locator('tr[data-object="public.payments"] .mm-exists')).to_have_text("exists")
+    expect(detection.locator(".mm-recommendation")).to_have_text(ALL_EXIST)
     snap(page, "04-mark-confirmation")
     page.click("input[type=submit][value='Yes, mark it as applied']")
     expect(page.locator(".messagelist .success")).to_contain_text("Recorded 003_payments.sql")
     expect(badge(page, "003_payments.sql")).to_have_text("applied")
     snap(page, "05-list-after-mark")
-    assert not target_db.exists("payments")
+    assert target_db.scalar("SELECT count(*) FROM payments") == 0  # nothing ran
 
     page.goto("/admin/migrations_manager/migrationrun/")
     expect(page.locator("#result_list tbody tr")).to_have_count(3)  # setup, run, mark
+    expect(page.locator("h1")).to_have_text("Migration history")
+    expect(page.locator(".paginator")).to_contain_text("3 migration runs")
     snap(page, "08-history")
 
 
@@ -183,3 +195,95 @@ def test_five_states_have_distinct_badges_in_light_and_dark(page: Page, five_sta
 
     page.locator("#changelist-filter a", has_text="Pending (2)").click()
     expect(page.locator("tr[data-migration]")).to_have_count(2)
+
+
+def test_safety_check_names_an_idle_transaction_and_leads_to_the_line_it_blocks(
+    page: Page, target_db
+):
+    target_db.execute("CREATE TABLE users (id bigint PRIMARY KEY, email text)")
+    target_db.write(
+        "001_add-name.sql",
+        "SET lock_timeout = '2s';\nCREATE INDEX users_email ON users (email);\n"
+        "ALTER TABLE users ADD COLUMN name text;",
+    )
+    page.reload()
+    page.click("a.mm-check-link")
+    expect(page.locator("h1")).to_have_text("Safety check")
+    expect(page.locator(".mm-verdict-word")).to_have_text("✔ SAFE")
+    snap(page, "09-check-safe")
+
+    session = target_db.connect(application_name="report-job")
+    session.execute("BEGIN")
+    session.execute("SELECT * FROM users WHERE email LIKE '%@example.com' ORDER BY id")
+    page.click("a.mm-check-again")
+    expect(page.locator(".mm-verdict-word")).to_have_text("✖ NOT SAFE")
+    pid = session.info.backend_pid
+    row = page.locator(f'tr.mm-blocker[data-pid="{pid}"]').first
+    expect(row.locator(".mm-state-idle")).to_have_text("idle in transaction")
+    expect(row.locator(".mm-query")).to_contain_text("SELECT * FROM users")
+    expect(page.locator(".mm-warnings")).to_contain_text(f"will wait for pid {pid}")
+    snap(page, "10-check-blocked")
+
+    row.locator(".mm-waiting-statement a").click()
+    expect(page).to_have_url(re.compile(r"/001_add-name\.sql/preview/#line-\d$"))
+    expect(page.locator(".mm-line:target .mm-text")).to_contain_text("users")
+    expect(page.locator('tr[data-line="3"] .mm-note')).to_contain_text("MM001")
+    expect(page.locator(".mm-code .k").first).to_have_text("SET")
+    keyword = page.locator(".mm-code .k").first
+    light = keyword.evaluate("node => getComputedStyle(node).color")
+    page.emulate_media(color_scheme="dark")
+    assert keyword.evaluate("node => getComputedStyle(node).color") != light
+    page.emulate_media(color_scheme="light")
+    snap(page, "11-preview")
+    session.rollback()
+
+
+def test_an_unsafe_run_needs_a_reason_which_the_history_keeps(page: Page, target_db, settings):
+    settings.MIGRATIONS_MANAGER = {**settings.MIGRATIONS_MANAGER, "ACTIVE_TX_THRESHOLD": 0}
+    target_db.write("001_accounts.sql", "CREATE TABLE accounts (id bigint);")
+    busy = target_db.connect()
+    busy.execute("BEGIN")
+    busy.execute("SELECT 1")
+    page.reload()
+    page.click("a.mm-run-all")
+    expect(page.locator(".mm-verdict-word")).to_have_text("✖ NOT SAFE")
+    expect(page.locator(".mm-warnings")).to_contain_text("1 active transactions (more than 0)")
+    page.click("input[type=submit][value='Run anyway']")  # the browser asks for the reason
+    expect(page.locator("#id_reason")).to_be_focused()
+    assert not target_db.exists("accounts")
+    page.fill("#id_reason", "INC-42: the fix cannot wait")
+    snap(page, "12-unsafe-run-confirmation")
+    page.click("input[type=submit][value='Run anyway']")
+    expect(page.locator(".messagelist .success")).to_have_text(
+        "Applied 1 migration(s) successfully."
+    )
+    expect(page.locator(".mm-run-reason")).to_have_text(
+        "Reason given to run: INC-42: the fix cannot wait"
+    )
+    snap(page, "13-unsafe-run-result")
+    assert target_db.exists("accounts")
+    assert MigrationRun.objects.get().reason == "INC-42: the fix cannot wait"
+
+
+def test_schema_detection_of_pasted_sql(page: Page, target_db):
+    target_db.execute("CREATE TABLE users (id bigint PRIMARY KEY, email text)")
+    page.reload()
+    page.click("a.mm-detect-link")
+    expect(page.locator("h1")).to_have_text("Schema detection")
+    page.fill(
+        "#id_sql",
+        "CREATE TABLE users (id int PRIMARY KEY, email text, phone text);\n"
+        "CREATE INDEX users_phone ON users (phone);",
+    )
+    page.click("input[type=submit][value='Detect']")
+    table = page.locator(".mm-detection")
+    expect(table.locator('tr[data-object="public.users"] .mm-differs')).to_contain_text("differs")
+    expect(table.locator('tr[data-object="users_phone"] .mm-exists')).to_have_text("missing")
+    expect(table.locator(".mm-recommendation")).to_have_text(SOME_EXIST)
+    snap(page, "14-detect-schema")
+
+    page.fill("#id_sql", "CREATE TABLE a (id int);\nCREATE TABLEE b (id int);")
+    page.click("input[type=submit][value='Detect']")
+    expect(page.locator(".errorlist")).to_contain_text("line 2, column 8")
+    expect(page.locator(".mm-line--error .mm-lineno")).to_have_text("2")
+    snap(page, "15-detect-syntax-error")
