@@ -67,7 +67,7 @@ class MigrationRunAdmin(AuditLogPermissions, admin.ModelAdmin):
     list_display = ("started", "outcome_badge", "command", "files_text", "actor", "reason_text")
     list_filter = ("outcome", "command", "source")
     search_fields = ("actor", "summary", "target", "files", "reason")
-    title = "Migration history"
+    changelist_title = "Migration history"
     date_hierarchy = "started_at"
     inlines = [MigrationEventInline]
     fields = readonly_fields = (
@@ -93,7 +93,9 @@ class MigrationRunAdmin(AuditLogPermissions, admin.ModelAdmin):
     def changelist_view(
         self, request: HttpRequest, extra_context: dict[str, Any] | None = None
     ) -> HttpResponse:
-        return super().changelist_view(request, {"title": self.title, **(extra_context or {})})
+        return super().changelist_view(
+            request, {"title": self.changelist_title, **(extra_context or {})}
+        )
 
     @admin.display(description="started at", ordering="started_at")
     def started(self, run: MigrationRun) -> str:

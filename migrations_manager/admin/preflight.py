@@ -82,7 +82,7 @@ def check_view(model_admin: MigrationAdmin, request: HttpRequest) -> HttpRespons
     except MigrationsManagerError as error:
         context["problem"] = error.message
         return model_admin.render(request, "check.html", context)
-    can_run = report.pending_count and model_admin.has_run_permission(request)
+    can_run = report.pending_count > 0 and model_admin.has_run_permission(request)
     context.update(
         safety_context(model_admin, report, framework),
         again_url=request.get_full_path(),
