@@ -66,16 +66,15 @@ def _detect(
 ) -> dict[str, Any]:
     migration = form.cleaned_data["migration"] or None
     sql = None if migration else form.cleaned_data["sql"]
+    field = "migration" if migration else "sql"
     try:
         report = services.detect_schema(sql=sql, migration=migration, framework=framework)
-    except SQLSyntaxError as error:
-        form.add_error("migration" if migration else "sql", error.message)
-        if sql is None:
-            return {}
-        note = ParserNote(error.line, f"column {error.column}: {error.parser_message}")
-        return {"syntax_error": error, "pasted": source_lines(sql, PASTED, [note])}
     except MigrationsManagerError as error:
-        form.add_error("migration" if migration else "sql", error.message)
+        form.add_error(field, error.message)
+        if isinstance(error, SQLSyntaxError) and sql is not None:
+            # Pasted SQL is shown back with the parser's stop at its line.
+            note = ParserNote(error.line, f"column {error.column}: {error.parser_message}")
+            return {"pasted": source_lines(sql, PASTED, [note])}
         return {}
     return _found(model_admin, report, migration, framework)
 
