@@ -50,8 +50,10 @@ def gated(target_db, settings):
     """Three migrations; a ``gate`` table another session can lock to stop the runner at a
     chosen statement. lock_timeout is long so that only the kill ends the wait."""
     settings.MIGRATIONS_MANAGER = {**settings.MIGRATIONS_MANAGER, "LOCK_TIMEOUT": "60s"}
-    target_db.execute("CREATE TABLE gate_first (x int); CREATE TABLE gate_middle (x int);"
-                      " CREATE TABLE gate_last (x int)")
+    target_db.execute(
+        "CREATE TABLE gate_first (x int); CREATE TABLE gate_middle (x int);"
+        " CREATE TABLE gate_last (x int)"
+    )
     target_db.write(
         "001_a.sql",
         "INSERT INTO gate_first VALUES (1);\nCREATE TABLE a1 (id int);\nCREATE TABLE a2 (id int);",
@@ -64,7 +66,8 @@ def gated(target_db, settings):
 
 
 @pytest.mark.parametrize(
-    "gate", ["gate_first", "gate_middle", "gate_last", "pgmigrations"],
+    "gate",
+    ["gate_first", "gate_middle", "gate_last", "pgmigrations"],
     ids=["first-statement", "middle", "last-statement", "tracking-insert"],
 )
 def test_killed_connection_leaves_nothing_of_the_batch_and_the_next_run_succeeds(gated, gate):
@@ -137,8 +140,12 @@ def test_blocked_ddl_fails_within_lock_timeout_naming_the_blocker(target_db, set
     # The reader queued behind the ALTER at most until lock_timeout cancelled it.
     assert waited < 10
     holder.execute("ROLLBACK")
-    assert target_db.scalar(
-        "SELECT count(*) FROM information_schema.columns WHERE table_name = 'users'") == 1
+    assert (
+        target_db.scalar(
+            "SELECT count(*) FROM information_schema.columns WHERE table_name = 'users'"
+        )
+        == 1
+    )
 
 
 def test_failed_concurrent_index_leaves_no_invalid_index(target_db):
