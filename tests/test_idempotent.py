@@ -133,10 +133,13 @@ def test_mark_applied_writes_the_row_once_and_runs_nothing(three):
     second = services.mark_applied("001_a.sql", actor=ACTOR)
     assert second.ok and not second.written
     assert three.scalar("SELECT count(*) FROM pgmigrations") == 1 and not three.exists("a")
-    run = MigrationRun.objects.get(command="mark-applied")
-    assert run.outcome == "succeeded" and list(run.events.values_list("direction", flat=True)) == [
-        "mark"
-    ]
+    again, marked = MigrationRun.objects.filter(command="mark-applied")  # newest first
+    assert marked.outcome == "succeeded" and list(
+        marked.events.values_list("direction", flat=True)
+    ) == ["mark"]
+    # The second attempt is recorded too: a success that wrote nothing, without an event.
+    assert again.outcome == "succeeded" and not again.events.exists()
+    assert again.summary == second.message
 
 
 def test_mark_applied_unknown_file_is_not_found(three):

@@ -219,7 +219,10 @@ def test_cjs_migration_without_node_pg_migrate_fails_before_anything_runs(target
         )
         assert caught.value.names == ("002_js.cjs",)
     assert not target_db.exists("a") and not target_db.exists("pgmigrations")
-    assert MigrationRun.objects.count() == 0
+    # The dry run is not an attempt to change anything; the refused run is recorded as such.
+    refused = MigrationRun.objects.get()
+    assert (refused.command, refused.outcome) == ("up", "refused")
+    assert refused.summary == caught.value.message and not refused.events.exists()
     warning = services.cjs_warning(services.status())
     assert warning is not None and warning.startswith("002_js.cjs is a JavaScript migration")
 

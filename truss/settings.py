@@ -96,6 +96,15 @@ DATABASES = {
         env="DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'truss.sqlite3'}", conn_max_age=60
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Requests are served by threads, each with its own connection, and the audit log is written
+    # while others read it: with a write-ahead log, readers never hold a writer up (a reader's
+    # open transaction would otherwise block every commit), and a writer queues up to 20 s for
+    # another writer instead of failing with "database is locked".
+    DATABASES["default"]["OPTIONS"] = {
+        "timeout": 20,
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL",
+    }
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

@@ -17,6 +17,7 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from ..exceptions import (
+    AuditUnavailable,
     BodyTooLarge,
     ConfigurationError,
     InvalidMigrationName,
@@ -46,6 +47,7 @@ STATUS_OF_ERROR: tuple[tuple[type[MigrationsManagerError], int], ...] = (
     (ConfigurationError, status.HTTP_503_SERVICE_UNAVAILABLE),
     # The target refused a query of the app itself (permissions...): not the request's fault.
     (TargetError, status.HTTP_503_SERVICE_UNAVAILABLE),
+    (AuditUnavailable, status.HTTP_503_SERVICE_UNAVAILABLE),
     # A domain error not listed above is about what was asked, not about the server.
     (MigrationsManagerError, status.HTTP_400_BAD_REQUEST),
 )

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import replace
 
 import psycopg
 
 from .. import audit, db
-from ..exceptions import MigrationsManagerError
+from ..exceptions import ConfigurationError
 from ..runner import Runner
 from ..types import Direction, Plan, RunReport
 from .check import explain_lock_timeout
@@ -15,31 +17,48 @@ from .check import explain_lock_timeout
 LOCK_NOT_AVAILABLE = "55P03"  # lock_timeout ran out
 
 
-def execute_audited(
-    conn: psycopg.Connection,
-    runner: Runner,
-    plan: Plan,
+@contextmanager
+def audited(
     actor: audit.Actor,
     command: str,
+    *,
+    files: Sequence[str] = (),
     reason: str = "",
+    framework: str | None = None,
+) -> Iterator[audit.Attempt]:
+    """An attempt to change the target that leaves one audit row whatever happens in the block:
+    the row the block opens (``Attempt.begin``), or one saying why it was refused or failed."""
+    attempt = audit.Attempt(
+        actor, command, _configured_target(), files, reason, framework=framework or ""
+    )
+    try:
+        yield attempt
+    except BaseException as error:  # recorded, then raised as it was
+        attempt.end_by(error)
+        raise
+
+
+def _configured_target() -> str:
+    """The target for the log before any connection: what the settings name, if anything."""
+    try:
+        return db.describe(db.target_url())
+    except (ConfigurationError, psycopg.ProgrammingError):
+        return ""
+
+
+def execute_audited(
+    conn: psycopg.Connection, runner: Runner, plan: Plan, attempt: audit.Attempt
 ) -> RunReport:
-    """Run ``plan`` between an audit row opened before and closed after."""
-    run = audit.start(
-        actor,
-        command=command,
+    """Run ``plan`` in ``attempt``: its audit row opened before, closed after."""
+    run = attempt.begin(
         target=db.describe(conn.info.dsn),
         framework=plan.framework,
         tracking_table=str(plan.tracking_table),
         files=[step.migration.name for step in plan.steps],
-        reason=reason,
     )
-    try:
-        report = runner.execute(plan)
-        if report.failure is not None and report.failure.sqlstate == LOCK_NOT_AVAILABLE:
-            explain_lock_timeout(conn, report.failure)
-    except MigrationsManagerError as error:
-        audit.fail(run, error)
-        raise
+    report = runner.execute(plan)
+    if report.failure is not None and report.failure.sqlstate == LOCK_NOT_AVAILABLE:
+        explain_lock_timeout(conn, report.failure)
     report = replace(report, run_id=run.pk)
     audit.finish(run, report, summarize(report))
     return report

@@ -11,11 +11,12 @@ import psycopg
 from .. import audit, db
 from ..exceptions import MigrationFailed, MigrationNotFound, UsageError
 from ..frameworks.detection import Tracking
+from ..models import MigrationRun
 from ..runner import Progress, render
 from ..sources import validate_name
 from ..types import Direction, MigrationStatus, Plan, RunReport, State, StatusReport, Step
 from .common import build_step, resolve_tracking, runner_for, select_pending, status_of
-from .execution import execute_audited
+from .execution import audited, execute_audited
 
 RECORDED = (State.APPLIED, State.MODIFIED)
 
@@ -58,12 +59,15 @@ def run_pending(
         UsageError: names unknown, not pending, repeated, or not expressible by the framework.
         UnsupportedMigration / SQLSyntaxError: a file cannot run; found before anything ran.
     """
-    with db.connection(application_suffix=":run") as conn:
+    with (
+        audited(actor, "run", files=names or (), reason=reason, framework=framework) as attempt,
+        db.connection(application_suffix=":run") as conn,
+    ):
         tracking = resolve_tracking(conn, framework=framework)
         runner = runner_for(conn, progress)
         with runner.locked():
             plan = _run_plan(conn, tracking, names)
-            return execute_audited(conn, runner, plan, actor, "run", reason)
+            return execute_audited(conn, runner, plan, attempt)
 
 
 def _run_plan(conn: psycopg.Connection, tracking: Tracking, names: Sequence[str] | None) -> Plan:
@@ -121,18 +125,21 @@ def mark_applied(name: str, *, actor: audit.Actor, framework: str | None = None)
     Raises:
         InvalidMigrationName / MigrationNotFound: the name is malformed / has no file.
     """
-    validate_name(name, extensions=())
-    with db.connection(application_suffix=":mark") as conn:
-        tracking = resolve_tracking(conn, framework=framework)
-        runner = runner_for(conn)
-        with runner.locked():
-            report = status_of(conn, tracking)
-            status = _status_named(report, name)
-            if status.state in RECORDED:
-                return _mark_result(tracking, name, written=False)
-            _check_markable(status)
-            _record(conn, tracking, report, status, actor)
-            return _mark_result(tracking, name, written=True)
+    with audited(actor, "mark-applied", files=[name], framework=framework) as attempt:
+        validate_name(name, extensions=())
+        with db.connection(application_suffix=":mark") as conn:
+            tracking = resolve_tracking(conn, framework=framework)
+            runner = runner_for(conn)
+            with runner.locked():
+                report = status_of(conn, tracking)
+                status = _status_named(report, name)
+                if status.state in RECORDED:
+                    result = _mark_result(tracking, name, written=False)
+                    audit.unchanged(_begin_mark(attempt, conn, tracking), result.message)
+                    return result
+                _check_markable(status)
+                _record(conn, tracking, report, status, attempt)
+                return _mark_result(tracking, name, written=True)
 
 
 def _status_named(report: StatusReport, name: str) -> MigrationStatus:
@@ -155,7 +162,7 @@ def _record(
     tracking: Tracking,
     report: StatusReport,
     status: MigrationStatus,
-    actor: audit.Actor,
+    attempt: audit.Attempt,
 ) -> None:
     adapter = tracking.adapter
     adapter.check_record(report.migrations, [status.migration])
@@ -163,30 +170,32 @@ def _record(
         *(() if tracking.exists else adapter.create_table(tracking.table)),
         *adapter.record_marked(tracking.table, [status.migration]),
     ]
-    run = audit.start(
-        actor,
-        command="mark-applied",
-        target=db.describe(conn.info.dsn),
-        framework=adapter.name,
-        tracking_table=str(tracking.table),
-        files=[status.name],
-    )
+    run = _begin_mark(attempt, conn, tracking)
     try:
         with conn.transaction():
             for statement in statements:
                 conn.execute(statement)
     except psycopg.Error as error:
-        failure = MigrationFailed(
+        raise MigrationFailed(
             name=status.name,
             error=f"writing the tracking row failed: {error}",
             statement=statement.as_string(conn),
             line=None,
             column=None,
             sqlstate=error.sqlstate,
-        )
-        audit.fail(run, failure)
-        raise failure from error
+        ) from error
     audit.marked(run, status.name)
+
+
+def _begin_mark(
+    attempt: audit.Attempt, conn: psycopg.Connection, tracking: Tracking
+) -> MigrationRun:
+    return attempt.begin(
+        target=db.describe(conn.info.dsn),
+        framework=tracking.adapter.name,
+        tracking_table=str(tracking.table),
+        files=attempt.files,
+    )
 
 
 def _mark_result(tracking: Tracking, name: str, *, written: bool) -> MarkResult:

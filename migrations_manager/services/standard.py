@@ -15,7 +15,7 @@ from ..frameworks.detection import Tracking
 from ..runner import Progress, render
 from ..types import Direction, Migration, Plan, RunReport, State, StatusReport
 from .common import build_step, migrations_directory, resolve_tracking, runner_for, status_of
-from .execution import execute_audited
+from .execution import audited, execute_audited
 
 # ---- create -----------------------------------------------------------------------------------
 
@@ -72,15 +72,19 @@ Selection = Callable[[StatusReport, TrackingAdapter], list[tuple[Migration, Dire
 def _standard_run(
     command: str, actor: audit.Actor, dry_run: bool, progress: Progress | None, select: Selection
 ) -> RunReport:
-    with db.connection(application_suffix=f":{command}") as conn:
-        tracking = resolve_tracking(conn, standard=True)
-        if dry_run:
-            plan = _standard_plan(conn, tracking, select)
+    if dry_run:
+        with db.connection(application_suffix=f":{command}") as conn:
+            plan = _standard_plan(conn, resolve_tracking(conn, standard=True), select)
             return RunReport(plan, (), dry_run=True, sql_text=render(plan, conn))
+    with (
+        audited(actor, command) as attempt,
+        db.connection(application_suffix=f":{command}") as conn,
+    ):
+        tracking = resolve_tracking(conn, standard=True)
         runner = runner_for(conn, progress)
         with runner.locked():
             plan = _standard_plan(conn, tracking, select)
-            return execute_audited(conn, runner, plan, actor, command)
+            return execute_audited(conn, runner, plan, attempt)
 
 
 def _standard_plan(conn: psycopg.Connection, tracking: Tracking, select: Selection) -> Plan:

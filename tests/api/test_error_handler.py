@@ -6,6 +6,7 @@ import pytest
 
 from migrations_manager.api.exceptions import domain_error_response
 from migrations_manager.exceptions import (
+    AuditUnavailable,
     BodyTooLarge,
     ConfigurationError,
     InvalidMigrationName,
@@ -50,6 +51,7 @@ CASES = [
         503,
         {"sqlstate": "42501"},
     ),
+    (AuditUnavailable("The audit log cannot be written: nothing was run."), 503, {}),
     (MigrationsManagerError("Something the request asked cannot be done."), 400, {}),
 ]
 

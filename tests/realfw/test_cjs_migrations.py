@@ -390,7 +390,7 @@ def test_the_one_transaction_run_refuses_a_batch_mixing_sql_and_cjs(target_db, a
     with pytest.raises(UsageError, match="002_b.cjs runs through node-pg-migrate"):
         services.run_pending(["001_a.sql", "002_b.cjs"], actor=ACTOR)
     assert not target_db.exists("a") and not target_db.exists("b")
-    assert not MigrationRun.objects.exists()
+    assert MigrationRun.objects.get().outcome == "refused"
 
 
 def test_idempotent_run_delegates_cjs_files_to_node_pg_migrate_and_says_so(target_db, app_node):

@@ -14,6 +14,7 @@ import pytest
 from migrations_manager import services
 from migrations_manager.audit import Actor
 from migrations_manager.models import MigrationEvent, MigrationRun
+from tests.reliability.conftest import KILL_POINTS, backend_pid
 from tests.utils import wait_until
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -24,11 +25,7 @@ RUNNER = "truss-migrations:run"
 
 def runner_backend(target, *, waiting_on: str) -> int | None:
     """The pid of our runner's session once it waits (for a lock, or in pg_sleep)."""
-    return target.scalar(
-        "SELECT pid FROM pg_stat_activity WHERE datname = current_database()"
-        " AND application_name = %s AND wait_event_type = %s",
-        (RUNNER, waiting_on),
-    )
+    return backend_pid(target, RUNNER, waiting_on=waiting_on)
 
 
 def run_in_background(**kwargs) -> tuple[threading.Thread, dict]:
@@ -45,52 +42,24 @@ def run_in_background(**kwargs) -> tuple[threading.Thread, dict]:
     return thread, outcome
 
 
-@pytest.fixture
-def gated(target_db, settings):
-    """Three migrations; a ``gate`` table another session can lock to stop the runner at a
-    chosen statement. lock_timeout is long so that only the kill ends the wait."""
-    settings.MIGRATIONS_MANAGER = {**settings.MIGRATIONS_MANAGER, "LOCK_TIMEOUT": "60s"}
-    target_db.execute(
-        "CREATE TABLE gate_first (x int); CREATE TABLE gate_middle (x int);"
-        " CREATE TABLE gate_last (x int)"
-    )
-    target_db.write(
-        "001_a.sql",
-        "INSERT INTO gate_first VALUES (1);\nCREATE TABLE a1 (id int);\nCREATE TABLE a2 (id int);",
-    )
-    target_db.write("002_b.sql", "CREATE TABLE b1 (id int);\nINSERT INTO gate_middle VALUES (1);")
-    target_db.write("003_c.sql", "CREATE TABLE c1 (id int);\nINSERT INTO gate_last VALUES (1);")
-    services.mark_applied("001_a.sql", actor=ACTOR)  # creates pgmigrations
-    target_db.execute("DELETE FROM pgmigrations")
-    return target_db
-
-
-@pytest.mark.parametrize(
-    "gate",
-    ["gate_first", "gate_middle", "gate_last", "pgmigrations"],
-    ids=["first-statement", "middle", "last-statement", "tracking-insert"],
-)
-def test_killed_connection_leaves_nothing_of_the_batch_and_the_next_run_succeeds(gated, gate):
-    blocker = gated.connect()
-    blocker.execute("BEGIN")
-    # SHARE blocks the runner's INSERT (ROW EXCLUSIVE), not its reads (ACCESS SHARE).
-    blocker.execute(f"LOCK TABLE {gate} IN SHARE MODE")
+@pytest.mark.parametrize("point", KILL_POINTS, ids=KILL_POINTS)
+def test_killed_connection_leaves_nothing_of_the_batch_and_the_next_run_succeeds(gated, point):
+    gate = gated.gates[point]
+    gate.close()
     thread, outcome = run_in_background()
-    wait_until(lambda: runner_backend(gated, waiting_on="Lock"), "the run waits at the gate")
-    killer = gated.connect()
-    killer.execute("SELECT pg_terminate_backend(%s)", (runner_backend(gated, waiting_on="Lock"),))
-    blocker.execute("ROLLBACK")
+    killer = gated.target.connect()
+    killer.execute("SELECT pg_terminate_backend(%s)", (gate.wait_for(RUNNER),))
+    gate.open()
     thread.join(30)
 
     assert "error" not in outcome, outcome.get("error")
     report = outcome["report"]
     assert not report.ok and report.failure.sqlstate == "57P01"
     assert "terminating connection" in report.failure.error
-    assert not any(gated.exists(t) for t in ("a1", "a2", "b1", "c1"))
-    assert gated.scalar("SELECT count(*) FROM pgmigrations") == 0
+    gated.assert_nothing_applied()
     assert MigrationRun.objects.filter(command="run").latest("id").outcome == "failed"
     assert services.run_pending(actor=ACTOR).ok
-    assert all(gated.exists(t) for t in ("a1", "a2", "b1", "c1"))
+    gated.assert_all_applied()
 
 
 def test_connection_lost_at_commit_says_the_outcome_is_unknown(target_db, settings):
