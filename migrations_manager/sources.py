@@ -75,9 +75,31 @@ def _name_problem(name: str) -> str | None:
         return "hidden files and relative paths are not migrations"
     if any(ord(char) < 32 or ord(char) == 127 for char in name):
         return "it contains control characters"
+    if not _is_file_name_text(name):
+        return "it is not text a file name can hold (a lone surrogate)"
     if len(name.encode("utf-8", "surrogatepass")) > MAX_NAME_BYTES:
         return f"it is longer than {MAX_NAME_BYTES} bytes"
     return None
+
+
+def _is_file_name_text(name: str) -> bool:
+    """Whether the file system can take ``name`` (bytes it could not decode, as Python lists
+    them, included); a lone surrogate from a JSON escape cannot be encoded at all."""
+    try:
+        os.fsencode(name)
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _is_utf8(name: str) -> bool:
+    """Whether ``name`` is UTF-8 text. A file whose name is not (bytes the file system allows)
+    can be stored in no tracking table and named by no request: it is no migration."""
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 class MigrationsDirectory:
@@ -98,8 +120,8 @@ class MigrationsDirectory:
     ) -> list[Path]:
         """Regular files directly inside the directory (or its subfolder ``under``), by name.
 
-        Hidden files, other extensions (``None``: any) and symlinks leading outside the
-        directory are skipped.
+        Hidden files, names that are not UTF-8, other extensions (``None``: any) and symlinks
+        leading outside the directory are skipped.
         """
         folder = self.child(under) if under else self.root
         if not folder.is_dir():
@@ -108,6 +130,7 @@ class MigrationsDirectory:
             entry
             for entry in os.scandir(folder)
             if not entry.name.startswith(".")
+            and _is_utf8(entry.name)
             and (extensions is None or entry.name.lower().endswith(extensions))
             and self._is_inside_regular_file(entry)
         ]
@@ -122,7 +145,10 @@ class MigrationsDirectory:
         found = [
             Path(entry.path)
             for entry in os.scandir(folder)
-            if not entry.name.startswith(".") and entry.is_dir() and self.contains(Path(entry.path))
+            if not entry.name.startswith(".")
+            and _is_utf8(entry.name)
+            and entry.is_dir()
+            and self.contains(Path(entry.path))
         ]
         return sorted(found, key=lambda path: path.name)
 

@@ -112,19 +112,25 @@ def parse_statements(
         name: the migration's name, used in error messages only.
     """
     lines = LineIndex(source)
-    try:
-        slices = list(parser.split(source, with_parser=True, only_slices=True))
-    except parser.ParseError as error:
-        message, location = error.args
-        # An error at the end of the input ("syntax error at end of input") has no location.
-        position = len(source) if location is None else int(location)
-        raise SQLSyntaxError(
+
+    def syntax_error(message: str, position: int) -> SQLSyntaxError:
+        return SQLSyntaxError(
             message,
             name=name,
             line=lines.line_of(position) + first_line - 1,
             column=lines.column_of(position),
             position=position,
-        ) from None
+        )
+
+    unsendable = _unsendable(source)
+    if unsendable is not None:
+        raise syntax_error(*unsendable)
+    try:
+        slices = list(parser.split(source, with_parser=True, only_slices=True))
+    except parser.ParseError as error:
+        message, location = error.args
+        # An error at the end of the input ("syntax error at end of input") has no location.
+        raise syntax_error(message, len(source) if location is None else int(location)) from None
     tree = _Tree(source)
     return [
         Statement(
@@ -137,6 +143,25 @@ def parse_statements(
         )
         for index, span in enumerate(slices)
     ]
+
+
+def _unsendable(source: str) -> tuple[str, int] | None:
+    """Why and where ``source`` holds what no query can carry: a NUL (the parser, reading a C
+    string, would silently stop there and drop the rest) or a lone surrogate (not UTF-8)."""
+    found = []
+    if "\x00" in source:
+        found.append(("a NUL character, which PostgreSQL cannot receive", source.index("\x00")))
+    try:
+        source.encode("utf-8")
+    except UnicodeEncodeError as error:
+        found.append(("a lone surrogate, which is not UTF-8 text", error.start))
+    return min(found, key=lambda problem: problem[1]) if found else None
+
+
+def _sendable_prefix(source: str) -> str:
+    """``source`` up to what no query can carry (all of it, usually)."""
+    problem = _unsendable(source)
+    return source if problem is None else source[: problem[1]]
 
 
 @functools.lru_cache(maxsize=256)
@@ -163,8 +188,10 @@ def comments(source: str, *, first_line: int = 1) -> tuple[Comment, ...]:
 
 
 def _scan(source: str) -> list[parser.Token]:
+    """PostgreSQL's tokens of ``source``, up to a NUL or a lone surrogate (which
+    ``parse_statements`` refuses)."""
     try:
-        return parser.scan(source)
+        return parser.scan(_sendable_prefix(source))
     except parser.ParseError:
         return []
 

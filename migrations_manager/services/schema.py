@@ -97,7 +97,10 @@ def report(findings: Sequence[SchemaFinding]) -> SchemaReport:
 
 
 def _within_limit(text: str) -> str:
-    size, limit = len(text.encode("utf-8")), int(app_settings.MAX_BODY_BYTES)
+    # Counted before anything reads the text, whatever it holds (the parser refuses what
+    # PostgreSQL could never receive, lone surrogates included).
+    size = len(text.encode("utf-8", "surrogatepass"))
+    limit = int(app_settings.MAX_BODY_BYTES)
     if size > limit:
         raise BodyTooLarge(size=size, limit=limit)
     return text
