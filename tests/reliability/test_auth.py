@@ -1,0 +1,145 @@
+"""Every URL the project serves refuses anonymous users, whatever the method, except the admin's
+login page; every write of a logged-in session is refused without its CSRF token.
+
+The URL resolver is walked, so a page or endpoint added later (an admin page of the panel, an
+API endpoint) is covered without touching this test. Static files are not in the URL
+configuration (the web server, or ``runserver`` in the demo, serves them), so nothing here needs
+an exception for them.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+import pytest
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, resolve
+from django.urls.exceptions import Resolver404
+from django.utils.regex_helper import normalize
+
+from migrations_manager.models import MigrationRun
+from tests.admin.helpers import RUN_URL
+from tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+PUBLIC = {"admin:login"}
+# Values tried for each URL parameter until the URL resolves to the pattern it came from.
+SAMPLE_VALUES = ("1", "x", "auth", "migrations_manager", "001_a.sql")
+METHODS = ("get", "head", "options", "post", "put", "patch", "delete")
+WRITES = ("post", "put", "patch", "delete")
+
+
+def leaf_patterns(
+    patterns: list, regex: str = "", namespace: str = ""
+) -> Iterator[tuple[str, str, URLPattern]]:
+    """(full regex, namespaced name, pattern) of every view the URL configuration routes."""
+    for pattern in patterns:
+        own = pattern.pattern.regex.pattern.removeprefix("^")
+        if isinstance(pattern, URLResolver):
+            inner = f"{namespace}{pattern.namespace}:" if pattern.namespace else namespace
+            yield from leaf_patterns(pattern.url_patterns, regex + own, inner)
+        else:
+            full = regex + own
+            yield full, f"{namespace}{pattern.name}" if pattern.name else full, pattern
+
+
+def sample_url(regex: str, pattern: URLPattern) -> str:
+    """A URL that resolves to ``pattern``, its parameters filled with sample values."""
+    template, params = normalize(regex)[0]
+    for value in SAMPLE_VALUES:
+        url = "/" + template % dict.fromkeys(params, value)
+        try:
+            if resolve(url).func == pattern.callback:
+                return url
+        except Resolver404:
+            continue
+    raise AssertionError(f"no sample URL resolves to {regex!r}")
+
+
+SERVED = [
+    (name, sample_url(regex, pattern))
+    for regex, name, pattern in leaf_patterns(get_resolver().url_patterns)
+]
+IDS = [name for name, _ in SERVED]
+
+
+def refused(response) -> bool:
+    """401/403, or redirects that end on the admin's login page."""
+    if response.redirect_chain:
+        return response.request["PATH_INFO"] == "/admin/login/"
+    return response.status_code in (401, 403)
+
+
+def test_the_walk_finds_the_api_the_admin_and_the_panel():
+    assert {
+        "migrations_manager_api:idempotent-run",
+        "migrations_manager_api:idempotent-mark-applied",
+        "migrations_manager_api:idempotent-status",
+        "migrations_manager_api:history-list",
+        "schema",
+        "swagger-ui",
+        "admin:index",
+        "admin:migrations_manager_migration_changelist",
+        "admin:migrations_manager_migration_run",
+        "admin:migrations_manager_migration_mark_applied",
+        "admin:migrations_manager_migrationrun_changelist",
+        "admin:migrations_manager_migrationrun_change",
+    } <= set(IDS)
+
+
+@pytest.mark.parametrize("name, url", SERVED, ids=IDS)
+@pytest.mark.parametrize("method", METHODS)
+def test_anonymous_users_are_refused(method, name, url):
+    response = getattr(Client(), method)(url, follow=True)
+    if name in PUBLIC:  # the login form: shown, or a method it does not take
+        assert response.status_code in (200, 405) and not response.redirect_chain
+    else:
+        assert refused(response), (response.status_code, response.redirect_chain)
+
+
+# ---- CSRF --------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def session(target_db) -> Client:
+    """A superuser's browser session (CSRF checks on) and one pending migration."""
+    target_db.write("001_a.sql", "CREATE TABLE a (id int);")
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(UserFactory(username="admin", superuser=True))
+    return client
+
+
+def csrf_failure(response) -> bool:
+    """Django's CSRF page, or DRF's ``CSRF Failed`` error (in the data of a view that renders
+    HTML, such as the Swagger UI): the token, not the permission, refused the request."""
+    said = response.content + str(getattr(response, "data", "")).encode()
+    return response.status_code == 403 and b"CSRF" in said
+
+
+@pytest.mark.parametrize("method", WRITES)
+def test_a_session_write_without_its_csrf_token_is_refused(session, target_db, method):
+    """Every URL, without a token and with a forged one (one target for the whole walk: the
+    proof that nothing ran is that its one pending migration is still pending)."""
+    form = {"post": "yes", "name": "001_a.sql", "migration": "001_a.sql"}
+    accepted = []
+    for name, url in SERVED:
+        for headers in ({}, {"HTTP_X_CSRFTOKEN": "x" * 32}):
+            response = getattr(session, method)(url, form, **headers)
+            if not csrf_failure(response):
+                accepted.append((name, bool(headers), response.status_code))
+    assert accepted == []
+    assert not target_db.exists("a") and not target_db.exists("pgmigrations")
+    assert not MigrationRun.objects.exists()
+
+
+def test_the_same_write_with_its_token_goes_through(session, target_db):
+    """The refusals above are the token's doing: with it, the admin's confirmation runs."""
+    page = session.get(RUN_URL, {"name": "001_a.sql"})
+    token = re.search(rb'name="csrfmiddlewaretoken" value="([^"]+)"', page.content).group(1)
+    response = session.post(
+        RUN_URL, {"post": "yes", "name": "001_a.sql", "csrfmiddlewaretoken": token.decode()}
+    )
+    assert response.status_code == 302 and target_db.exists("a")
+    assert MigrationRun.objects.get().outcome == "succeeded"
