@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import importlib.machinery
 import itertools
+import os
+import sys
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -152,3 +155,40 @@ class RoundTrips:
         for _, sink in self.traces:
             sink.close()
         self.traces.clear()
+
+
+# ---- files opened -------------------------------------------------------------------------------
+
+_watches: list[list[Path]] = []
+_INSTALLATION = tuple({Path(p).resolve() for p in (sys.prefix, sys.base_prefix, sys.exec_prefix)})
+_MODULES = (*importlib.machinery.all_suffixes(), ".pyc")
+
+
+def _record_open(event: str, args: tuple) -> None:
+    if event != "open" or not _watches or not isinstance(args[0], str | bytes):
+        return
+    try:
+        path = Path(os.fsdecode(args[0])).resolve()
+    except (ValueError, OSError):  # a path open() itself refuses
+        return
+    for watch in _watches:
+        watch.append(path)
+
+
+sys.addaudithook(_record_open)  # hooks cannot be removed: this one records only when asked
+
+
+@contextmanager
+def files_opened() -> Iterator[list[Path]]:
+    """Every path Python opens in the block (``open`` audit events), resolved."""
+    opened: list[Path] = []
+    _watches.append(opened)
+    try:
+        yield opened
+    finally:
+        _watches.remove(opened)
+
+
+def is_python_code(path: Path) -> bool:
+    """Python's own installation, or a module imported on first use."""
+    return path.suffix in _MODULES or any(path.is_relative_to(root) for root in _INSTALLATION)

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import importlib.machinery
-import os
 import socket
-import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -16,7 +13,8 @@ from rest_framework.test import APIClient
 
 from migrations_manager.models import MARK_PERMISSION, RUN_PERMISSION, VIEW_PERMISSION
 from tests.factories import UserFactory
-from tests.utils import Target
+from tests.utils import Target, is_python_code
+from tests.utils import files_opened as every_file_opened
 
 BASE = "/api/migrations/"
 
@@ -78,30 +76,9 @@ def target_down(target_db: Target, settings) -> Target:
 @contextmanager
 def files_opened() -> Iterator[list[Path]]:
     """Collect the paths Python opens in the block (``open`` audit events), except its own
-    installation and modules imported on first use: the files a request made the app read."""
+    installation and modules imported on first use: the files a request made the app read.
+    The list is filled when the block ends."""
     opened: list[Path] = []
-    _recorders.append(opened)
-    try:
+    with every_file_opened() as everything:
         yield opened
-    finally:
-        _recorders.remove(opened)
-
-
-_recorders: list[list[Path]] = []
-_INSTALLATION = tuple({Path(p).resolve() for p in (sys.prefix, sys.base_prefix, sys.exec_prefix)})
-_MODULES = (*importlib.machinery.all_suffixes(), ".pyc")
-
-
-def _record_open(event: str, args: tuple) -> None:
-    if event != "open" or not _recorders or not isinstance(args[0], (str, bytes)):
-        return
-    try:
-        path = Path(os.fsdecode(args[0])).resolve()
-    except (ValueError, OSError):  # a path open() itself refuses
-        return
-    if path.suffix not in _MODULES and not any(path.is_relative_to(r) for r in _INSTALLATION):
-        for recorder in _recorders:
-            recorder.append(path)
-
-
-sys.addaudithook(_record_open)  # hooks cannot be removed: this one records only when asked
+    opened.extend(path for path in everything if not is_python_code(path))

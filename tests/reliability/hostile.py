@@ -1,16 +1,15 @@
 """What the hostile-input suites share: hypothesis settings, strategies of hostile names and
-text, and a watch on the files Python opens."""
+text, and which of the files Python opened lie outside the migrations directory."""
 
 from __future__ import annotations
 
-import os
-import sys
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from pathlib import Path
 
 import hypothesis
 from hypothesis import strategies as st
+
+from tests.utils import is_python_code
 
 # Property-based suites: the same examples on every run (derandomized, no example database),
 # as many as keep each suite well under a minute, no per-example deadline (the first examples
@@ -23,34 +22,6 @@ HOSTILE = hypothesis.settings(
     suppress_health_check=[hypothesis.HealthCheck.too_slow],
 )
 
-_INSTALLATION = tuple({Path(p).resolve() for p in (sys.prefix, sys.base_prefix, sys.exec_prefix)})
-_watches: list[list[Path]] = []
-
-
-def _record_open(event: str, args: tuple) -> None:
-    if event != "open" or not _watches or not isinstance(args[0], str | bytes):
-        return
-    try:
-        path = Path(os.fsdecode(args[0])).resolve()
-    except (ValueError, OSError):  # a path open() itself refuses
-        return
-    for watch in _watches:
-        watch.append(path)
-
-
-sys.addaudithook(_record_open)  # hooks cannot be removed: this one records only when asked
-
-
-@contextmanager
-def files_opened() -> Iterator[list[Path]]:
-    """Every path Python opens in the block (``open`` audit events, resolved)."""
-    opened: list[Path] = []
-    _watches.append(opened)
-    try:
-        yield opened
-    finally:
-        _watches.remove(opened)
-
 
 def opened_outside(opened: Sequence[Path], directory: Path, area: Path) -> list[Path]:
     """The paths of ``opened`` outside ``directory``: any in ``area`` (where the test planted
@@ -60,16 +31,8 @@ def opened_outside(opened: Sequence[Path], directory: Path, area: Path) -> list[
         path
         for path in opened
         if not path.is_relative_to(inside)
-        and (path.is_relative_to(area.resolve()) or not _is_python_code(path))
+        and (path.is_relative_to(area.resolve()) or not is_python_code(path))
     ]
-
-
-def _is_python_code(path: Path) -> bool:
-    return any(path.is_relative_to(root) for root in _INSTALLATION) or path.suffix in (
-        ".py",
-        ".pyc",
-        ".so",
-    )
 
 
 # ---- names ---------------------------------------------------------------------------------------

@@ -29,12 +29,12 @@ from migrations_manager.sources import MAX_NAME_BYTES, MigrationsDirectory, vali
 from tests.frameworks.specs import SPECS
 from tests.reliability.hostile import (
     HOSTILE,
-    files_opened,
     names,
     near,
     not_strings,
     opened_outside,
 )
+from tests.utils import files_opened
 
 # Per framework (36 of them), fewer examples each: the suite stays well under a minute.
 PER_FRAMEWORK = settings(HOSTILE, max_examples=25)

@@ -21,8 +21,9 @@ from hypothesis import strategies as st
 
 from tests.api.conftest import token_client
 from tests.factories import UserFactory
-from tests.reliability.hostile import HOSTILE, files_opened, names, opened_outside
+from tests.reliability.hostile import HOSTILE, names, opened_outside
 from tests.reliability.test_hostile_sql import arbitrary_text, sql_shaped
+from tests.utils import files_opened
 
 SCHEMA = SchemaGenerator().get_schema(request=None, public=True)
 OPERATIONS = [

@@ -13,7 +13,7 @@ import os
 import pytest
 
 from migrations_manager.models import MigrationRun
-from tests.reliability.conftest import KILL_POINTS, RUN, LiveApi, simultaneously
+from tests.reliability.conftest import KILL_POINTS, RUN, Answer, Gate, LiveApi, simultaneously
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -45,31 +45,28 @@ def assert_next_run_succeeds(live_api: LiveApi, gated) -> None:
     gated.assert_all_applied()
 
 
-@pytest.mark.parametrize("point", KILL_POINTS, ids=KILL_POINTS)
-def test_backend_terminated_at_each_point(live_api, gated, point):
-    gate = gated.gates[point]
-    gate.close()
+def terminated_at(gate: Gate, live_api: LiveApi, *, mode: str = "SHARE") -> Answer:
+    """POST a run, terminate its backend once it waits at ``gate``: the client's answer."""
+    gate.close(mode)
     pool, [running] = simultaneously([lambda: live_api.post(RUN)])
     with pool:
         pid = gate.wait_for(RUNNER)
-        gated.target.connect().execute("SELECT pg_terminate_backend(%s)", (pid,))
+        gate.target.connect().execute("SELECT pg_terminate_backend(%s)", (pid,))
         gate.open()
-        answer = running.result(timeout=60)
+        return running.result(timeout=60)
+
+
+@pytest.mark.parametrize("point", KILL_POINTS, ids=KILL_POINTS)
+def test_backend_terminated_at_each_point(live_api, gated, point):
+    answer = terminated_at(gated.gates[point], live_api)
     assert_failed_and_recorded(answer, gated, name=FILE_AT[point])
     assert_next_run_succeeds(live_api, gated)
 
 
 def test_backend_terminated_while_the_app_reads_the_tracking_table(live_api, gated):
     """Not a migration's statement but the app's own query: 503, the target is unavailable."""
-    gate = gated.gates["tracking-insert"]
-    gate.close("ACCESS EXCLUSIVE")  # the run's read of pgmigrations waits
-    pool, [running] = simultaneously([lambda: live_api.post(RUN)])
-    with pool:
-        pid = gate.wait_for(RUNNER)
-        gated.target.connect().execute("SELECT pg_terminate_backend(%s)", (pid,))
-        gate.open()
-        answer = running.result(timeout=60)
-
+    # In ACCESS EXCLUSIVE mode even the run's read of pgmigrations waits at the gate.
+    answer = terminated_at(gated.gates["tracking-insert"], live_api, mode="ACCESS EXCLUSIVE")
     assert answer.status == 503
     assert answer.body["error"].startswith("The connection to the target was lost: ")
     gated.assert_nothing_applied()
