@@ -49,6 +49,21 @@ class UsageError(MigrationsManagerError):
     """The request itself is wrong: bad count, unknown or repeated names, not pending..."""
 
 
+class UnsafeRun(UsageError):
+    """The safety check of the files to run is not safe, and no reason was given to run anyway;
+    ``check`` is the check's report (``types.CheckReport``)."""
+
+    def __init__(self, check: Any) -> None:
+        super().__init__(
+            "The safety check says NOT SAFE. To run anyway, say why: the reason goes to the "
+            "audit log."
+        )
+        self.check = check
+
+    def as_dict(self) -> dict[str, Any]:
+        return {**super().as_dict(), "warnings": list(self.check.warnings)}
+
+
 class InvalidMigrationName(UsageError, ValueError):
     """A name that can never designate a file of the migrations directory."""
 

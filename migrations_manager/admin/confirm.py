@@ -19,7 +19,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, QueryDi
 from django.urls import reverse
 
 from .. import services
-from ..exceptions import MigrationsManagerError
+from ..exceptions import MigrationsManagerError, UnsafeRun
 from ..models import MigrationRun
 from ..types import CheckReport, MigrationStatus, Plan, State
 from ..web import actor_of
@@ -32,9 +32,6 @@ if TYPE_CHECKING:
 
 CONFIRMED = "yes"
 ADMIN = MigrationRun.Source.ADMIN
-REASON_NEEDED = (
-    "The safety check says NOT SAFE. To run anyway, say why: the reason goes to the audit log."
-)
 
 
 def run_view(model_admin: MigrationAdmin, request: HttpRequest) -> HttpResponse:
@@ -94,14 +91,17 @@ def _run(
 ) -> HttpResponse:
     reason = request.POST.get("reason", "").strip()
     try:
-        # The world may have changed since the page was shown: check again, now.
-        check = services.check(names, framework=framework)
-        if not check.safe and not reason:
-            return _run_confirmation(
-                model_admin, request, names, framework, check=check, reason_error=REASON_NEEDED
-            )
+        # The world may have changed since the page was shown: the run checks again, now.
         report = services.run_pending(
-            names, actor=actor_of(request, source=ADMIN), framework=framework, reason=reason
+            names,
+            actor=actor_of(request, source=ADMIN),
+            framework=framework,
+            reason=reason,
+            unsafe_needs_reason=True,
+        )
+    except UnsafeRun as unsafe:
+        return _run_confirmation(
+            model_admin, request, names, framework, check=unsafe.check, reason_error=unsafe.message
         )
     except MigrationsManagerError as error:
         # Refused before anything ran (another run holds the lock, no longer pending...).

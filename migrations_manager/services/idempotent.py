@@ -9,12 +9,13 @@ from dataclasses import dataclass, replace
 import psycopg
 
 from .. import audit, db
-from ..exceptions import MigrationFailed, MigrationNotFound, UsageError
+from ..exceptions import MigrationFailed, MigrationNotFound, UnsafeRun, UsageError
 from ..frameworks.detection import Tracking
 from ..models import MigrationRun
 from ..runner import Progress, render
 from ..sources import validate_name
 from ..types import Direction, MigrationStatus, Plan, RunReport, State, StatusReport, Step
+from .check import check
 from .common import build_step, resolve_tracking, runner_for, select_pending, status_of
 from .execution import audited, execute_audited
 
@@ -48,26 +49,34 @@ def run_pending(
     framework: str | None = None,
     reason: str = "",
     progress: Progress | None = None,
+    unsafe_needs_reason: bool = False,
 ) -> RunReport:
     """Run the pending migrations (all, or ``names``) in ONE transaction with their rows.
 
     A failure rolls the whole batch back and is reported in ``RunReport.failure``. A file that
     must run outside a transaction (``-- truss:no-transaction``) is only accepted alone.
 
+    Args:
+        unsafe_needs_reason: check the files' safety first (``check``); when it is not safe,
+            run only with a ``reason``, which the audit log keeps.
+
     Raises:
+        UnsafeRun: ``unsafe_needs_reason``, no reason, and the check is not safe (nothing ran).
         LockNotAcquired: another run holds the lock (nothing ran).
         UsageError: names unknown, not pending, repeated, or not expressible by the framework.
         UnsupportedMigration / SQLSyntaxError: a file cannot run; found before anything ran.
     """
-    with (
-        audited(actor, "run", files=names or (), reason=reason, framework=framework) as attempt,
-        db.connection(application_suffix=":run") as conn,
-    ):
-        tracking = resolve_tracking(conn, framework=framework)
-        runner = runner_for(conn, progress)
-        with runner.locked():
-            plan = _run_plan(conn, tracking, names)
-            return execute_audited(conn, runner, plan, attempt)
+    with audited(actor, "run", files=names or (), reason=reason, framework=framework) as attempt:
+        if unsafe_needs_reason and not reason.strip():
+            report = check(names, framework=framework)
+            if not report.safe:
+                raise UnsafeRun(report)
+        with db.connection(application_suffix=":run") as conn:
+            tracking = resolve_tracking(conn, framework=framework)
+            runner = runner_for(conn, progress)
+            with runner.locked():
+                plan = _run_plan(conn, tracking, names)
+                return execute_audited(conn, runner, plan, attempt)
 
 
 def _run_plan(conn: psycopg.Connection, tracking: Tracking, names: Sequence[str] | None) -> Plan:

@@ -213,7 +213,9 @@ def test_unsafe_without_a_reason_shows_the_page_again_and_runs_nothing(runner, b
     assert texts(response, "mm-reason-error") == [
         "The safety check says NOT SAFE. To run anyway, say why: the reason goes to the audit log."
     ]
-    assert not MigrationRun.objects.exists()
+    refused = MigrationRun.objects.get()  # the attempt is recorded, refused, with the warnings
+    assert (refused.outcome, refused.files) == ("refused", ["001_add-name.sql"])
+    assert refused.failure["warnings"] and not refused.events.exists()
     assert not target.exists("pgmigrations")
     assert "name" not in dict(target.query(_COLUMNS_OF_USERS))
 
@@ -228,7 +230,7 @@ def test_safety_is_checked_again_at_post_time(runner, target_db):
     reader.execute("SELECT * FROM users")  # the world changed after the page was shown
     response = runner.post(RUN_URL, {**CONFIRM, "name": "001_add-name.sql"})
     assert response.status_code == 200 and response.context["reason_error"]
-    assert not MigrationRun.objects.exists()
+    assert MigrationRun.objects.get().outcome == "refused" and not target_db.exists("pgmigrations")
 
 
 def test_the_reason_of_an_unsafe_run_goes_to_the_audit_log_and_the_history(runner, three, settings):

@@ -3,10 +3,13 @@ text, and which of the files Python opened lie outside the migrations directory.
 
 from __future__ import annotations
 
+import zoneinfo
 from collections.abc import Sequence
 from pathlib import Path
 
 import hypothesis
+from django.conf import settings
+from django.template.utils import get_app_template_dirs
 from hypothesis import strategies as st
 
 from tests.utils import is_python_code
@@ -25,14 +28,24 @@ HOSTILE = hypothesis.settings(
 
 def opened_outside(opened: Sequence[Path], directory: Path, area: Path) -> list[Path]:
     """The paths of ``opened`` outside ``directory``: any in ``area`` (where the test planted
-    files outside the directory), and elsewhere any that is not Python loading its own code."""
+    files outside the directory), and elsewhere any that is not Python loading its own code,
+    Django its templates or the time zone database."""
     inside = directory.resolve()
     return [
         path
         for path in opened
         if not path.is_relative_to(inside)
-        and (path.is_relative_to(area.resolve()) or not is_python_code(path))
+        and (path.is_relative_to(area.resolve()) or not _is_runtime_file(path))
     ]
+
+
+def _is_runtime_file(path: Path) -> bool:
+    folders = [
+        *settings.TEMPLATES[0]["DIRS"],
+        *get_app_template_dirs("templates"),
+        *zoneinfo.TZPATH,
+    ]
+    return is_python_code(path) or any(path.is_relative_to(folder) for folder in folders)
 
 
 # ---- names ---------------------------------------------------------------------------------------

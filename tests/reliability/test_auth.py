@@ -10,58 +10,20 @@ an exception for them.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 
 import pytest
 from django.test import Client
-from django.urls import URLPattern, URLResolver, get_resolver, resolve
-from django.urls.exceptions import Resolver404
-from django.utils.regex_helper import normalize
 
 from migrations_manager.models import MigrationRun
 from tests.admin.helpers import RUN_URL
 from tests.factories import UserFactory
+from tests.reliability.served import SERVED
 
 pytestmark = pytest.mark.django_db
 
 PUBLIC = {"admin:login"}
-# Values tried for each URL parameter until the URL resolves to the pattern it came from.
-SAMPLE_VALUES = ("1", "x", "auth", "migrations_manager", "001_a.sql")
 METHODS = ("get", "head", "options", "post", "put", "patch", "delete")
 WRITES = ("post", "put", "patch", "delete")
-
-
-def leaf_patterns(
-    patterns: list, regex: str = "", namespace: str = ""
-) -> Iterator[tuple[str, str, URLPattern]]:
-    """(full regex, namespaced name, pattern) of every view the URL configuration routes."""
-    for pattern in patterns:
-        own = pattern.pattern.regex.pattern.removeprefix("^")
-        if isinstance(pattern, URLResolver):
-            inner = f"{namespace}{pattern.namespace}:" if pattern.namespace else namespace
-            yield from leaf_patterns(pattern.url_patterns, regex + own, inner)
-        else:
-            full = regex + own
-            yield full, f"{namespace}{pattern.name}" if pattern.name else full, pattern
-
-
-def sample_url(regex: str, pattern: URLPattern) -> str:
-    """A URL that resolves to ``pattern``, its parameters filled with sample values."""
-    template, params = normalize(regex)[0]
-    for value in SAMPLE_VALUES:
-        url = "/" + template % dict.fromkeys(params, value)
-        try:
-            if resolve(url).func == pattern.callback:
-                return url
-        except Resolver404:
-            continue
-    raise AssertionError(f"no sample URL resolves to {regex!r}")
-
-
-SERVED = [
-    (name, sample_url(regex, pattern))
-    for regex, name, pattern in leaf_patterns(get_resolver().url_patterns)
-]
 IDS = [name for name, _ in SERVED]
 
 
@@ -78,12 +40,18 @@ def test_the_walk_finds_the_api_the_admin_and_the_panel():
         "migrations_manager_api:idempotent-mark-applied",
         "migrations_manager_api:idempotent-status",
         "migrations_manager_api:history-list",
+        "migrations_manager_api:migrations-check",
+        "migrations_manager_api:migrations-preview",
+        "migrations_manager_api:idempotent-detect-schema",
         "schema",
         "swagger-ui",
         "admin:index",
         "admin:migrations_manager_migration_changelist",
         "admin:migrations_manager_migration_run",
         "admin:migrations_manager_migration_mark_applied",
+        "admin:migrations_manager_migration_check",
+        "admin:migrations_manager_migration_preview",
+        "admin:migrations_manager_migration_detect_schema",
         "admin:migrations_manager_migrationrun_changelist",
         "admin:migrations_manager_migrationrun_change",
     } <= set(IDS)

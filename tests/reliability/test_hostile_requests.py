@@ -130,6 +130,9 @@ def test_the_walk_covers_every_documented_operation():
         ("POST", "/api/migrations/idempotent/run"),
         ("POST", "/api/migrations/idempotent/mark-applied"),
         ("GET", "/api/migrations/history"),
+        ("POST", "/api/migrations/check"),
+        ("GET", "/api/migrations/preview/{filename}"),
+        ("POST", "/api/migrations/idempotent/detect-schema"),
     }
 
 
