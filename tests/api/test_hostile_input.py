@@ -1,7 +1,8 @@
 """Bodies built to hurt: path tricks in names, wrong types, deep or huge JSON.
 
 Whatever arrives, the answer is a 4xx with ``{"error": "..."}``, never a 5xx; nothing runs,
-nothing is recorded, and no file outside the migrations directory is opened.
+nothing is written to the tracking table (the audit log keeps the refusal), and no file outside
+the migrations directory is opened.
 """
 
 from __future__ import annotations
