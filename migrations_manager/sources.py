@@ -124,8 +124,14 @@ class MigrationsDirectory:
         leading outside the directory are skipped.
         """
         folder = self.child(under) if under else self.root
-        if not folder.is_dir():
+        try:
+            folder_mtime = os.stat(folder).st_mtime_ns
+        except (FileNotFoundError, NotADirectoryError):
             return []
+        key = (os.fspath(folder), extensions)
+        cached = _listing_cache.get(key)
+        if cached is not None and cached[0] == folder_mtime:
+            return list(cached[1])
         entries = [
             entry
             for entry in os.scandir(folder)
@@ -135,7 +141,12 @@ class MigrationsDirectory:
             and self._is_inside_regular_file(entry)
         ]
         entries.sort(key=lambda entry: entry.name)
-        return [Path(entry.path) for entry in entries]
+        paths = [Path(entry.path) for entry in entries]
+        # A listing is reused while the folder's mtime stays the same, but only once that mtime
+        # is old enough that a change within the same clock tick cannot hide behind it.
+        if time.time_ns() - folder_mtime > LISTING_SETTLE_NS:
+            _listing_cache[key] = (folder_mtime, tuple(paths))
+        return paths
 
     def folders(self, *, under: str = "") -> list[Path]:
         """Subdirectories directly inside the directory (or ``under``), by name, not hidden."""
@@ -214,6 +225,10 @@ def _check_new_name(name: str) -> None:
             f"(got {name!r})."
         )
 
+
+# Listings of unchanged folders (same mtime), and hashes of unchanged files (same size and mtime).
+LISTING_SETTLE_NS = 2_000_000_000
+_listing_cache: dict[tuple[str, tuple[str, ...] | None], tuple[int, tuple[Path, ...]]] = {}
 
 # Hashes are cached by (path, size, mtime): a status over thousands of unchanged files reads
 # each of them once per process. Keys are strings (hashing a Path costs more than the stat).

@@ -168,3 +168,25 @@ def test_sql_sections_follow_node_pg_migrate_markers(text, up, up_line, down, do
 )
 def test_no_transaction_directive(text, expected):
     assert runs_outside_transaction(text) is expected
+
+
+def test_listing_of_an_unchanged_folder_is_reused_and_a_change_is_seen(directory):
+    """A folder whose mtime is old and unchanged is not scanned again; adding a file changes
+    the mtime, so the next listing sees it."""
+    past = 1_600_000_000_000_000_000
+    os.utime(directory.root, ns=(past, past))
+    first = directory.files()
+    os.utime(directory.root, ns=(past, past))
+    assert directory.files() == first
+    (directory.root / "004_new.sql").write_text("SELECT 4;\n")
+    assert "004_new.sql" in [p.name for p in directory.files()]
+
+
+def test_a_folder_changed_just_now_is_always_scanned(directory):
+    """Two changes within one clock tick leave the mtime as it was: a recent mtime is not
+    trusted, so the second change is still seen."""
+    tick = os.stat(directory.root).st_mtime_ns  # just now: the fixture wrote the files
+    first = directory.files()
+    (directory.root / "005_new.sql").write_text("SELECT 5;\n")
+    os.utime(directory.root, ns=(tick, tick))
+    assert len(directory.files()) == len(first) + 1

@@ -21,7 +21,8 @@ CREATE_TABLE = sql.SQL(
     "CREATE TABLE IF NOT EXISTS {table} ("
     "id SERIAL PRIMARY KEY, name varchar(255) NOT NULL, run_on timestamp NOT NULL)"
 )
-INSERT_ROW = sql.SQL("INSERT INTO {table} (name, run_on) VALUES ({name}, NOW())")
+INSERT_ROWS = sql.SQL("INSERT INTO {table} (name, run_on) VALUES {rows}")
+ROW = sql.SQL("({name}, NOW())")
 DELETE_ROW = sql.SQL("DELETE FROM {table} WHERE name = {name}")
 
 
@@ -60,10 +61,9 @@ class NodePgMigrateAdapter(TrackingAdapter):
         super().ensure_executable(migration)
 
     def record(self, table: TableRef, migrations: Sequence[Migration]) -> list[sql.Composable]:
-        return [
-            INSERT_ROW.format(table=table.identifier, name=sql.Literal(m.identifier))
-            for m in migrations
-        ]
+        """One INSERT for the batch: rows get their ids in the given order, as one by one."""
+        rows = sql.SQL(", ").join(ROW.format(name=sql.Literal(m.identifier)) for m in migrations)
+        return [INSERT_ROWS.format(table=table.identifier, rows=rows)]
 
     def unrecord(self, table: TableRef, migrations: Sequence[Migration]) -> list[sql.Composable]:
         return [
