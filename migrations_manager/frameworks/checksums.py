@@ -16,17 +16,17 @@ import hashlib
 import unicodedata
 import zlib
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+
+from .siphash import siphash13
 
 _ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
-_GO_WORD = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_")
+GO_WORD = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_")
 # What JavaScript's String.prototype.trim removes (WhiteSpace + LineTerminator); not str.strip().
-_JS_SPACE = (
+JS_SPACE = (
     "\t\n\v\f\r \u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008"
     "\u2009\u200a\u2028\u2029\u202f\u205f\u3000\ufeff"
 )
 _JAVA_SPACE = " \t\n\x0b\f\r"  # Java regex \s
-_MASK64 = (1 << 64) - 1
 
 
 def _node_utf8(data: bytes) -> bytes:
@@ -190,12 +190,12 @@ def _atlas_sum_ignored(content: bytes) -> bool:
     end = next((i for i, byte in enumerate(content) if not 0x20 <= byte <= 0x7E), len(content))
     line = content[:end].decode("ascii")
     at = line.rfind("atlas:")
-    while at != -1 and line[at + 6 : at + 7] not in _GO_WORD:
+    while at != -1 and line[at + 6 : at + 7] not in GO_WORD:
         at = line.rfind("atlas:", 0, at)
     if at == -1:
         return False
     rest = line[at + 6 :]
-    name_end = next((i for i, char in enumerate(rest) if char not in _GO_WORD), len(rest))
+    name_end = next((i for i, char in enumerate(rest) if char not in GO_WORD), len(rest))
     after = rest[name_end:]
     argument = after.lstrip(" ") if after.startswith(" ") else ""
     return rest[:name_end] == "sum" and argument == "ignore"
@@ -238,95 +238,8 @@ def graphile_hash(previous_hash: str | None, body: str) -> str:
     no previous hash. Sources: ``src/hash.ts`` (calculateHash), ``src/migration.ts`` (the body is
     trimmed and given one trailing newline when read).
     """
-    text = ((previous_hash or "") + "\n" + body.strip(_JS_SPACE)).strip(_JS_SPACE) + "\n"
+    text = ((previous_hash or "") + "\n" + body.strip(JS_SPACE)).strip(JS_SPACE) + "\n"
     return "sha1:" + hashlib.sha1(text.encode("utf-8")).hexdigest()
-
-
-@dataclass(frozen=True)
-class GraphileMigrationFile:
-    """The headers and body of a committed graphile-migrate file."""
-
-    previous_hash: str | None
-    hash: str
-    message: str | None
-    allow_invalid_hash: bool
-    body: str
-
-    def computed_hash(self) -> str:
-        """The hash graphile-migrate computes for this body and previous hash."""
-        return graphile_hash(self.previous_hash, self.body)
-
-
-def _graphile_header(line: str) -> tuple[str, str | None] | None:
-    """``(key, value)`` of a ``--! Key[: value]`` header line, else None (src/migration.ts)."""
-    key, colon, value = line[4:].partition(":")
-    if line[:4] != "--! " or not key or not "A" <= key[0] <= "Z" or not set(key) <= _GO_WORD:
-        return None
-    if any(char in "\r\u2028\u2029" for char in value):  # JavaScript's '.' stops at these
-        return None
-    return key, value.strip(_JS_SPACE) if colon else None
-
-
-def parse_graphile_migration(text: str) -> GraphileMigrationFile:
-    """Parse a ``migrations/committed/`` file as graphile-migrate does (parseMigrationText).
-
-    Headers are the leading ``--! Key: value`` lines (``Previous``, ``Hash``, optional ``Message``,
-    ``AllowInvalidHash``), then one empty line, then the body (trimmed, one trailing newline).
-    Raises ``ValueError`` where graphile-migrate refuses the file. Source: ``src/migration.ts``.
-    """
-    lines = text.split("\n")
-    headers: dict[str, str | None] = {}
-    for header in map(_graphile_header, lines):
-        if header is None:
-            break
-        if header[0] in headers:
-            raise ValueError(f"header {header[0]!r} is specified more than once")
-        headers[header[0]] = header[1]
-    if len(headers) >= len(lines) or lines[len(headers)] != "":
-        raise ValueError("there should be two newlines after the headers section")
-    previous, file_hash = headers.get("Previous"), headers.get("Hash")
-    if not previous or not file_hash:
-        raise ValueError("a committed migration needs 'Previous' and 'Hash' headers")
-    return GraphileMigrationFile(
-        previous_hash=None if previous == "-" else previous,
-        hash=file_hash,
-        message=headers.get("Message"),
-        allow_invalid_hash="AllowInvalidHash" in headers,
-        body="\n".join(lines[len(headers) :]).strip(_JS_SPACE) + "\n",
-    )
-
-
-def _rotl(value: int, bits: int) -> int:
-    return ((value << bits) | (value >> (64 - bits))) & _MASK64
-
-
-def _sip_round(v0: int, v1: int, v2: int, v3: int) -> tuple[int, int, int, int]:
-    v0, v2 = (v0 + v1) & _MASK64, (v2 + v3) & _MASK64
-    v1, v3 = _rotl(v1, 13) ^ v0, _rotl(v3, 16) ^ v2
-    v0 = _rotl(v0, 32)
-    v2, v0 = (v2 + v1) & _MASK64, (v0 + v3) & _MASK64
-    v1, v3 = _rotl(v1, 17) ^ v2, _rotl(v3, 21) ^ v0
-    return v0, v1, _rotl(v2, 32), v3
-
-
-def _siphash13(data: bytes, k0: int = 0, k1: int = 0) -> int:
-    """SipHash-1-3: one compression round per 8-byte word, three finalisation rounds."""
-    v = (
-        k0 ^ 0x736F6D6570736575,
-        k1 ^ 0x646F72616E646F6D,
-        k0 ^ 0x6C7967656E657261,
-        k1 ^ 0x7465646279746573,
-    )
-    tail = len(data) - len(data) % 8
-    words = [int.from_bytes(data[i : i + 8], "little") for i in range(0, tail, 8)]
-    words.append(((len(data) & 0xFF) << 56) | int.from_bytes(data[tail:], "little"))
-    for word in words:
-        v0, v1, v2, v3 = _sip_round(v[0], v[1], v[2], v[3] ^ word)
-        v = (v0 ^ word, v1, v2, v3)
-    v = (v[0], v[1], v[2] ^ 0xFF, v[3])
-    for _ in range(3):
-        v = _sip_round(*v)
-    return v[0] ^ v[1] ^ v[2] ^ v[3]
 
 
 def refinery_checksum(name: str, version: int, sql: str, *, int8: bool = False) -> str:
@@ -338,7 +251,7 @@ def refinery_checksum(name: str, version: int, sql: str, *, int8: bool = False) 
     """
     width = 8 if int8 else 4
     feed = name.encode("utf-8") + b"\xff" + version.to_bytes(width, "little", signed=True)
-    return str(_siphash13(feed + sql.encode("utf-8") + b"\xff"))
+    return str(siphash13(feed + sql.encode("utf-8") + b"\xff"))
 
 
 def postgres_migrations_sha1(file_name: str, sql: str) -> str:

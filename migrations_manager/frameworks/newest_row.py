@@ -32,7 +32,8 @@ from ..exceptions import InvalidMigrationName, MigrationNotFound, UsageError
 from ..sources import MigrationsDirectory, read_text, sha256_of
 from ..types import AppliedRecord, Migration, Section, TableRef
 from .base import INTEGER_TYPES, TEXT_TYPES, TIMESTAMP_TYPES
-from .checksums import GraphileMigrationFile, drizzle_sha256, parse_graphile_migration
+from .checksums import drizzle_sha256
+from .graphile_files import GraphileMigrationFile, parse_graphile_migration
 from .registry import registry
 from .single_version import CurrentVersion, SingleVersionAdapter
 

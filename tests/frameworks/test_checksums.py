@@ -15,6 +15,7 @@ from collections.abc import Callable
 import pytest
 
 from migrations_manager.frameworks import checksums as cs
+from migrations_manager.frameworks import graphile_files
 
 FIPS_SHA256_ABC = "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
 
@@ -339,10 +340,10 @@ def test_graphile_hash_trims_body_like_javascript() -> None:
 
 def test_parse_graphile_committed_file_with_message() -> None:
     """MIGRATION_1_COMMITTED with a commit message (helpers.ts makeMigrations)."""
-    parsed = cs.parse_graphile_migration(
+    parsed = graphile_files.parse_graphile_migration(
         f"--! Previous: -\n--! Hash: {GM_HASH_1}\n--! Message: Create foo\n\n{GM_TEXT_1}\n"
     )
-    assert parsed == cs.GraphileMigrationFile(
+    assert parsed == graphile_files.GraphileMigrationFile(
         previous_hash=None,
         hash=GM_HASH_1,
         message="Create foo",
@@ -355,14 +356,16 @@ def test_parse_graphile_committed_file_with_message() -> None:
 def test_parse_graphile_tampered_file_reports_snapshot_hash() -> None:
     """migrate.test.ts.snap `refuses to run migration with invalid hash`: the tampered 000002
     computes sha1:cbed240d... while its header says sha1:bddc1ead...."""
-    parsed = cs.parse_graphile_migration(GM_ENUM_COMMITTED + GM_TAMPER)
+    parsed = graphile_files.parse_graphile_migration(GM_ENUM_COMMITTED + GM_TAMPER)
     assert parsed.hash == GM_HASH_ENUM
     assert parsed.computed_hash() == "sha1:cbed240dda7dfa510ff785783bbe6af7743b3a11"
 
 
 def test_parse_graphile_allow_invalid_hash() -> None:
     """migrate.test.ts `will run a migration with invalid hash if told to do so`."""
-    parsed = cs.parse_graphile_migration("--! AllowInvalidHash\n" + GM_ENUM_COMMITTED + GM_TAMPER)
+    parsed = graphile_files.parse_graphile_migration(
+        "--! AllowInvalidHash\n" + GM_ENUM_COMMITTED + GM_TAMPER
+    )
     assert parsed.allow_invalid_hash
     assert (parsed.previous_hash, parsed.hash, parsed.message) == (GM_HASH_1, GM_HASH_ENUM, None)
 
@@ -380,7 +383,7 @@ def test_parse_graphile_allow_invalid_hash() -> None:
 def test_parse_graphile_rejects_what_graphile_rejects(text: str) -> None:
     """parseMigrationText / getAllMigrations errors (src/migration.ts)."""
     with pytest.raises(ValueError):
-        cs.parse_graphile_migration(text)
+        graphile_files.parse_graphile_migration(text)
 
 
 # ---- refinery ----------------------------------------------------------------------------------
