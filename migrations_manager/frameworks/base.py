@@ -70,6 +70,16 @@ def type_family(format_type: str) -> str:
     return (base + rest.partition(")")[2]).strip()
 
 
+def numbered_names(migrations: Sequence[Migration]) -> sql.Composed:
+    """``(VALUES (identifier, 1), ...) AS batch(name, position)``: one statement writes a batch's
+    rows in file order (``ORDER BY position``) with values computed once in SQL."""
+    rows = sql.SQL(", ").join(
+        sql.SQL("({}, {})").format(sql.Literal(m.identifier), sql.Literal(position))
+        for position, m in enumerate(migrations, start=1)
+    )
+    return sql.SQL("(VALUES {rows}) AS batch(name, position)").format(rows=rows)
+
+
 class TrackingAdapter:
     """Base class: a row per migration, identified by the file name without extension."""
 

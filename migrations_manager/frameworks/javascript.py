@@ -8,10 +8,7 @@ framework's runtime (its query builder, its connection, its transaction).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import ClassVar
-
-from psycopg import sql
 
 from ..exceptions import UnsupportedMigration
 from ..sources import MigrationsDirectory
@@ -42,13 +39,3 @@ class ScriptMigrationsAdapter(TrackingAdapter):
             f"this tool records it but never executes it. Run it with {self.native_command}.",
             names=[migration.name],
         )
-
-
-def numbered_names(migrations: Sequence[Migration]) -> sql.Composed:
-    """``(VALUES (identifier, 1), ...) AS batch(name, position)``: one statement writes a batch's
-    rows in file order (``ORDER BY position``) with values computed once in SQL."""
-    rows = sql.SQL(", ").join(
-        sql.SQL("({}, {})").format(sql.Literal(m.identifier), sql.Literal(position))
-        for position, m in enumerate(migrations, start=1)
-    )
-    return sql.SQL("(VALUES {rows}) AS batch(name, position)").format(rows=rows)

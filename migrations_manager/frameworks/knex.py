@@ -21,8 +21,8 @@ import psycopg
 from psycopg import sql
 
 from ..types import AppliedRecord, Migration, TableRef
-from .base import INTEGER_TYPES, TEXT_TYPES, TIMESTAMP_TYPES
-from .javascript import ScriptMigrationsAdapter, numbered_names
+from .base import INTEGER_TYPES, TEXT_TYPES, TIMESTAMP_TYPES, numbered_names
+from .javascript import ScriptMigrationsAdapter
 from .registry import registry
 
 KNEX_CREATE = (

@@ -14,7 +14,7 @@ from psycopg import sql
 
 from ..sources import MigrationsDirectory, read_text, sha256_of
 from ..types import Migration, TableRef
-from .base import INTEGER_TYPES, TEXT_TYPES, TIMESTAMP_TYPES
+from .base import INTEGER_TYPES, TEXT_TYPES, TIMESTAMP_TYPES, numbered_names
 from .native_code import NativeCodeAdapter
 from .registry import registry
 
@@ -118,18 +118,13 @@ class LaravelAdapter(ClassFileAdapter):
 
     def record(self, table: TableRef, migrations: Sequence[Migration]) -> list[sql.Composable]:
         # One batch number for the whole run, computed once: max(batch) + 1.
-        rows = sql.SQL(", ").join(
-            sql.SQL("({}, {})").format(sql.Literal(m.identifier), sql.Literal(position))
-            for position, m in enumerate(migrations)
-        )
         return [
             sql.SQL(
                 "INSERT INTO {table} (migration, batch)"
-                " SELECT pending.migration, next.batch"
-                " FROM (VALUES {rows}) AS pending (migration, position),"
+                " SELECT batch.name, next.batch FROM {names},"
                 " (SELECT COALESCE(MAX(batch), 0) + 1 AS batch FROM {table}) AS next"
-                " ORDER BY pending.position"
-            ).format(table=table.identifier, rows=rows)
+                " ORDER BY batch.position"
+            ).format(table=table.identifier, names=numbered_names(migrations))
         ]
 
     def create_table(self, table: TableRef) -> list[sql.Composable]:

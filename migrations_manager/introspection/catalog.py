@@ -43,12 +43,6 @@ def server_info(conn: psycopg.Connection) -> ServerInfo:
     return row
 
 
-def backend_pid(conn: psycopg.Connection) -> int:
-    row = conn.execute(queries.BACKEND_PID).fetchone()
-    assert row is not None
-    return int(row[0])
-
-
 def try_advisory_lock(conn: psycopg.Connection, key: int) -> bool:
     row = conn.execute(queries.ADVISORY_TRY_LOCK, (key,)).fetchone()
     return bool(row and row[0])

@@ -19,8 +19,6 @@ SERVER_INFO = sql.SQL(
     " pg_catalog.current_schemas(false) AS search_path"
 )
 
-BACKEND_PID = sql.SQL("SELECT pg_catalog.pg_backend_pid()")
-
 # A bigint advisory key shows in pg_locks as classid = its high 32 bits, objid = its low 32
 # bits, objsubid = 1.
 ADVISORY_TRY_LOCK = sql.SQL("SELECT pg_catalog.pg_try_advisory_lock(%s::bigint)")

@@ -13,7 +13,7 @@ front-end maps them. The modules of this package group the use-cases; import fro
 """
 
 from .check import check
-from .cjs import cjs_sql, cjs_warning, execute_cjs
+from .cjs import cjs_sql, cjs_warning
 from .common import migrations_directory
 from .execution import summarize
 from .idempotent import MarkResult, mark_applied, plan_run, run_pending
@@ -29,7 +29,6 @@ __all__ = [
     "cjs_warning",
     "create_migration",
     "detect_schema",
-    "execute_cjs",
     "lint",
     "mark_applied",
     "plan_run",

@@ -1,4 +1,4 @@
-"""node-pg-migrate's ``.cjs`` / ``.js`` migrations: their SQL, whether they can run, one run.
+"""node-pg-migrate's ``.cjs`` / ``.js`` migrations: their SQL, and whether they can run here.
 
 services.cjs_sql("1700000000000_add-users.cjs")   # the SQL of node-pg-migrate's dry run
 services.cjs_warning(services.status())           # None, or why some cannot run here
@@ -6,13 +6,11 @@ services.cjs_warning(services.status())           # None, or why some cannot run
 
 from __future__ import annotations
 
-import psycopg
-
 from .. import db
 from ..frameworks import node_pg_migrate_cli
 from ..frameworks.registry import NotRegistered, registry
-from ..runner import Runner, render
-from ..types import Direction, Migration, Plan, RunReport, State, StatusReport
+from ..runner import render
+from ..types import Direction, Plan, State, StatusReport
 from .common import build_step, migrations_directory, resolve_tracking
 from .node import missing_node_pg_migrate, node_pg_migrate
 
@@ -60,24 +58,3 @@ def cjs_warning(report: StatusReport) -> str | None:
     if not names or not extensions or node_pg_migrate() is not None:
         return None
     return missing_node_pg_migrate(names)
-
-
-def execute_cjs(
-    conn: psycopg.Connection,
-    runner: Runner,
-    migration: Migration,
-    direction: Direction = Direction.UP,
-) -> RunReport:
-    """Execute one ``.cjs`` / ``.js`` migration through node-pg-migrate, now.
-
-    ``runner`` must hold the advisory lock (``with runner.locked():``) on ``conn``:
-    node-pg-migrate runs with ``--no-lock`` while it is held. node-pg-migrate runs the migration
-    and writes its ``pgmigrations`` row in ONE transaction of its own session, so the
-    transaction guarantee is node-pg-migrate's: ``report.completed[0].executor`` names it. A
-    failure is reported in ``report.failure``, never raised.
-    """
-    tracking = resolve_tracking(conn, standard=True)
-    adapter = tracking.adapter
-    step = build_step(adapter, tracking, migration, direction)
-    setup = () if tracking.exists else tuple(adapter.create_table(tracking.table))
-    return runner.execute(Plan((step,), adapter.name, tracking.table, setup=setup))

@@ -60,17 +60,22 @@ def analyse_file(
     adapter: TrackingAdapter, path: Path, migration: Migration | None
 ) -> Analysed | None:
     """The up section of a migration (the whole text of another ``.sql`` file), analysed; None
-    for files this tool does not execute (``.cjs``, ``.js``)."""
-    text = read_text(path)
-    in_transaction = not runs_outside_transaction(text)
+    for files this tool does not execute (``.cjs``, ``.js``).
+
+    Whether it runs in a transaction is the adapter's answer (goose, Tern, SQLx, Diesel and
+    Atlas have markers of their own), as for the run itself."""
     if migration is None:
         if path.suffix.lower() != ".sql":
             return None
-        return analyse(path.name, Section(text, 1), in_transaction=in_transaction)
+        text = read_text(path)
+        return analyse(
+            path.name, Section(text, 1), in_transaction=not runs_outside_transaction(text)
+        )
     try:
         section = adapter.up_section(migration)
     except UnsupportedMigration:
         return None
+    in_transaction = not adapter.runs_outside_transaction(migration)
     return analyse(migration.name, section, in_transaction=in_transaction)
 
 

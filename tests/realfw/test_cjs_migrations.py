@@ -21,7 +21,6 @@ from migrations_manager.api.serializers import IdempotentRunSerializer
 from migrations_manager.audit import Actor
 from migrations_manager.exceptions import InvalidMigrationName, UsageError
 from migrations_manager.models import MigrationRun
-from migrations_manager.runner import Runner
 from migrations_manager.types import Direction, State
 
 pytestmark = [pytest.mark.django_db, pytest.mark.realfw]
@@ -323,21 +322,6 @@ def test_the_cjs_template_is_node_pg_migrate_s_and_node_pg_migrate_loads_it(
     assert [name for _, name in recorded(target_db)] == [path.stem]
     report = services.migrate_down(actor=ACTOR)
     assert report.ok and recorded(target_db) == []
-
-
-def test_execute_cjs_runs_one_file_under_our_lock_and_says_whose_transaction_it_is(
-    target_db, app_node
-):
-    from migrations_manager import db
-
-    cjs(target_db, "001_b.cjs", "exports.up = (pgm) => { pgm.createTable('b', { id: 'id' }); };\n")
-    migration = services.status().migrations[0].migration
-    with db.connection() as conn:
-        runner = Runner(conn, lock_key=LOCK_KEY)
-        with runner.locked():
-            report = services.execute_cjs(conn, runner, migration)
-    assert report.ok and report.completed[0].executor == "node-pg-migrate"
-    assert target_db.exists("b") and [name for _, name in recorded(target_db)] == ["001_b"]
 
 
 def test_a_js_migration_and_one_outside_a_transaction_run_through_node_pg_migrate(
