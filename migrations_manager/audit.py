@@ -26,15 +26,17 @@ from .analysis.statements import Statement, texts_hash
 from .exceptions import (
     AuditUnavailable,
     IrreversibleMigration,
+    LedgerUnreadable,
     LockNotAcquired,
     MigrationNotFound,
     MigrationsManagerError,
+    PlanRefused,
     SQLSyntaxError,
     UnsupportedMigration,
     UsageError,
 )
 from .models import MigrationEvent, MigrationRun
-from .types import RunReport
+from .types import Migration, RunReport, Step, StepAction
 
 logger = logging.getLogger(__name__)
 
@@ -46,6 +48,8 @@ REFUSALS = (
     UnsupportedMigration,
     SQLSyntaxError,
     IrreversibleMigration,
+    PlanRefused,
+    LedgerUnreadable,
 )
 MAX_STORED_NAME = 255  # a name longer than any file name is cut (it was refused anyway)
 
@@ -101,7 +105,7 @@ class Attempt:
     """One command that means to change the target, and its row in the log.
 
     The services create it before anything can fail (``services.execution.audited``), open the
-    row with ``begin`` once the plan is known, and close it with ``finish`` / ``marked`` /
+    row with ``begin`` once the plan is known, and close it with ``finish`` /
     ``unchanged``. An error that ends the attempt first goes to ``end_by``, which writes the row
     anyway (``refused`` or ``failed``, with the error): so every attempt leaves one row.
     """
@@ -155,38 +159,42 @@ class Attempt:
         )
 
 
-def finish(run: MigrationRun, report: RunReport, summary: str) -> None:
-    """Close ``run`` with the report of its plan: one event per migration that ran or failed."""
+def finish(run: MigrationRun, report: RunReport, summary: str, *, target_key: str) -> None:
+    """Close ``run`` with the report of its plan: one event per migration that ran or failed,
+    keyed by ``target_key`` (server, database, tracking table) for resume points."""
     with _kept_going(run, "finish"):
-        _write_events(run, report)
+        _write_events(run, report, target_key)
         run.outcome = MigrationRun.Outcome.SUCCEEDED if report.ok else MigrationRun.Outcome.FAILED
         run.failure = _storable_json(report.failure.as_dict()) if report.failure else None
         _close(run, summary)
 
 
-def _write_events(run: MigrationRun, report: RunReport) -> None:
-    hashes = {step.migration.name: step.migration.sha256 for step in report.plan.steps}
+def _write_events(run: MigrationRun, report: RunReport, target_key: str) -> None:
+    steps = {step.name: step for step in report.plan.steps}
     events = [
         MigrationEvent(
             run=run,
             name=r.name,
-            direction=r.direction,
+            direction=_event_direction(steps[r.name]),
             duration=r.duration,
             ok=r.ok,
-            file_hash=hashes.get(r.name, ""),
+            file_hash=steps[r.name].migration.sha256,
+            target_key=target_key,
         )
         for r in report.completed
     ]
-    if report.failure is not None:
-        failure = report.failure
+    failure = report.failure
+    if failure is not None:
+        failed = steps.get(failure.name)
         events.append(
             MigrationEvent(
                 run=run,
                 name=failure.name,
-                direction=_failed_direction(report),
+                direction=_event_direction(failed) if failed else "up",
                 ok=False,
-                error=failure.error,
-                file_hash=hashes.get(failure.name, ""),
+                error=failure.explanation,
+                file_hash=failed.migration.sha256 if failed else "",
+                target_key=target_key,
                 completed_statements=failure.completed_statements,
                 completed_hash=failure.completed_hash or "",
             )
@@ -194,33 +202,29 @@ def _write_events(run: MigrationRun, report: RunReport) -> None:
     MigrationEvent.objects.bulk_create(events)
 
 
-@dataclass(frozen=True)
-class ResumePoint:
-    """Where a migration that runs outside a transaction stopped in its last, failed run."""
-
-    completed_statements: int
-    run_id: int
+def _event_direction(step: Step) -> str:
+    return "mark" if step.action is StepAction.RECORD else str(step.direction)
 
 
-def resume_point(name: str, statements: Sequence[Statement]) -> ResumePoint | None:
-    """The statements of ``name`` an earlier run completed before failing: when its latest event
-    is that failure and those statements still open the file unchanged (the rest may have been
-    fixed since)."""
-    latest = MigrationEvent.objects.filter(name=name).order_by("-id").first()
+def resume_point(target_key: str, migration: Migration, statements: Sequence[Statement]) -> int:
+    """How many statements of ``migration`` an earlier run on this target completed before it
+    failed: when the latest event of the migration on this target is that failure, the file is
+    byte for byte the one that failed, and those statements still open it. 0 otherwise."""
+    latest = (
+        MigrationEvent.objects.filter(name=migration.name, target_key=target_key)
+        .order_by("-id")
+        .first()
+    )
     if latest is None or latest.ok or not latest.completed_statements:
-        return None
+        return 0
     done = latest.completed_statements
-    if done >= len(statements) or texts_hash(statements[:done]) != latest.completed_hash:
-        return None
-    return ResumePoint(done, latest.run_id)
-
-
-def marked(run: MigrationRun, name: str) -> None:
-    """Close a mark-applied ``run``: one event, nothing executed."""
-    with _kept_going(run, "mark"):
-        MigrationEvent.objects.create(run=run, name=name, direction="mark", duration=0.0, ok=True)
-        run.outcome = MigrationRun.Outcome.SUCCEEDED
-        _close(run, f"Recorded {name} as applied without running it.")
+    if (
+        latest.file_hash != migration.sha256
+        or done > len(statements)
+        or texts_hash(statements[:done]) != latest.completed_hash
+    ):
+        return 0
+    return done
 
 
 def unchanged(run: MigrationRun, summary: str) -> None:
@@ -283,10 +287,3 @@ def _close(run: MigrationRun, summary: str) -> None:
     run.summary = storable(summary)
     run.finished_at = timezone.now()
     run.save(update_fields=["outcome", "failure", "summary", "finished_at"])
-
-
-def _failed_direction(report: RunReport) -> str:
-    done = len(report.completed)
-    steps = report.plan.steps[done:] if not report.plan.single_transaction else report.plan.steps
-    failing = next((s for s in steps if s.migration.name == report.failure.name), None)
-    return failing.direction if failing else "up"

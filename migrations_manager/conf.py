@@ -30,7 +30,7 @@ DEFAULTS: dict[str, Any] = {
     # DDL waiting for a lock longer than this gives up instead of queueing the app's traffic.
     "LOCK_TIMEOUT": "5s",
     "STATEMENT_TIMEOUT": None,
-    # How long a runner polls for the advisory lock another run holds before refusing.
+    # How long a run polls for the advisory lock another run holds before refusing.
     "LOCK_WAIT": 0.0,
     "ADVISORY_LOCK_KEY": 7241865325823964,  # node-pg-migrate's key: the two exclude each other
     "ACTIVE_TX_THRESHOLD": 3,

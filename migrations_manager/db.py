@@ -109,7 +109,7 @@ def connection(url: str | None = None, **options: object) -> Iterator[psycopg.Co
     """``connect()`` as a context manager that always closes.
 
     A psycopg error escaping the block (a query of the app itself, not of a migration: those
-    are reported by the runner) becomes a domain error: ``TargetUnavailable`` when the
+    are reported by the executor) becomes a domain error: ``TargetUnavailable`` when the
     connection broke, ``TargetError`` otherwise.
     """
     conn = connect(url, **options)  # type: ignore[arg-type]

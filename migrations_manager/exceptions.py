@@ -99,11 +99,19 @@ class LockNotAcquired(MigrationsManagerError):
 
 
 class UnsupportedMigration(MigrationsManagerError):
-    """A migration this tool cannot execute here (a ``.cjs`` without Node.js, a ``.py``...)."""
+    """A migration this tool cannot execute here (a ``.cjs`` without Node.js, a ``.py``, a file
+    that controls its own transaction...); ``line`` is the file line at fault, when there is one."""
 
-    def __init__(self, message: str, *, names: Sequence[str] = ()) -> None:
+    def __init__(self, message: str, *, names: Sequence[str] = (), line: int | None = None) -> None:
         super().__init__(message)
         self.names = tuple(names)
+        self.line = line
+
+    def as_dict(self) -> dict[str, Any]:
+        body = super().as_dict()
+        if self.line is not None:
+            body["file"], body["line"] = self.names[0] if self.names else None, self.line
+        return body
 
 
 class IrreversibleMigration(MigrationsManagerError):
@@ -129,57 +137,36 @@ class SQLSyntaxError(MigrationsManagerError):
 
 
 class MigrationFailed(MigrationsManagerError):
-    """A statement of a migration failed on the server.
+    """A migration (or the write of its tracking row) failed on the server.
 
-    Besides the contract's fields it may carry, when they apply: how many statements of a
-    migration that runs outside a transaction had completed (they stay), what was done about an
-    INVALID index a failed concurrent build left, and the sessions a lock timeout waited for.
+    ``failure`` (``types.Failure``) says which, what PostgreSQL said, where, and what stays.
     """
 
-    def __init__(
-        self,
-        *,
-        name: str,
-        error: str,
-        statement: str,
-        line: int | None,
-        column: int | None,
-        sqlstate: str | None,
-    ) -> None:
-        where = f" (line {line})" if line else ""
-        super().__init__(f'Migration "{name}" failed{where}: {error}')
-        self.name = name
-        self.error = error
-        self.statement = statement
-        self.line = line
-        self.column = column
-        self.sqlstate = sqlstate
-        self.completed_statements: int | None = None
-        self.completed_hash: str | None = None  # of the completed statements' text
-        self.total_statements: int | None = None
-        self.cleanup: str | None = None
-        self.blockers: tuple[dict[str, Any], ...] = ()
-        self.failed_statement: Any = None  # analysis.statements.Statement, when known
-
-    def explain(self, sentence: str) -> None:
-        """Add a sentence to the error (what happened around the failure, what to do)."""
-        self.error = f"{self.error} {sentence}"
-        self.message = f"{self.message} {sentence}"
+    def __init__(self, failure: Any) -> None:
+        super().__init__(failure.message)
+        self.failure = failure
 
     def as_dict(self) -> dict[str, Any]:
-        body: dict[str, Any] = {
-            "name": self.name,
-            "error": self.error,
-            "statement": self.statement,
-            "line": self.line,
-            "column": self.column,
-            "sqlstate": self.sqlstate,
-        }
-        if self.completed_statements is not None:
-            body["completed_statements"] = self.completed_statements
-            body["total_statements"] = self.total_statements
-        if self.cleanup:
-            body["cleanup"] = self.cleanup
-        if self.blockers:
-            body["blockers"] = list(self.blockers)
+        return self.failure.as_dict()
+
+
+class LedgerUnreadable(MigrationsManagerError):
+    """A table where the tracking table should be exists, in a shape no framework writes: it is
+    never taken for "no tracking table" (every migration would then run again)."""
+
+
+class PlanRefused(MigrationsManagerError):
+    """The plan cannot run as asked, and nothing ran: the ledger is failed, dirty or locked by
+    its framework, a file changed since it was confirmed, or an atomic run needs more than one
+    transaction. ``kind`` names which (``ledger``, ``changed``, ``atomic``)."""
+
+    def __init__(self, message: str, *, kind: str, details: Any = None) -> None:
+        super().__init__(message)
+        self.kind = kind
+        self.details = details
+
+    def as_dict(self) -> dict[str, Any]:
+        body: dict[str, Any] = {**super().as_dict(), "refused": self.kind}
+        if self.details is not None:
+            body["details"] = self.details
         return body

@@ -107,6 +107,13 @@ class MigrationEvent(models.Model):
     completed_hash = models.CharField(
         max_length=64, blank=True, help_text="SHA-256 of the completed statements' text."
     )
+    target_key = models.CharField(
+        max_length=255,
+        blank=True,
+        db_index=True,
+        help_text="The server (system identifier), database and tracking table it ran on: a "
+        "resume point belongs to that target only.",
+    )
 
     class Meta:
         ordering = ["id"]

@@ -28,6 +28,7 @@ def run_report(report: RunReport) -> dict[str, Any]:
             for r in report.completed
         ],
         "failed": report.failure.as_dict() if report.failure is not None else None,
+        "segments": segments(report),
         "plan": [
             {
                 "name": step.migration.name,
@@ -42,3 +43,15 @@ def run_report(report: RunReport) -> dict[str, Any]:
     if report.dry_run:
         body["sql"] = report.sql_text
     return body
+
+
+def segments(report: RunReport) -> list[dict[str, Any]]:
+    """The plan's segments: their files, how each commits, how each ended."""
+    return [
+        {"files": list(segment.names), "mode": segment.mode.value, "outcome": outcome}
+        for segment, outcome in zip(
+            report.plan.segments,
+            map(report.segment_outcome, range(len(report.plan.segments))),
+            strict=True,
+        )
+    ]

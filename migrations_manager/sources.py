@@ -12,15 +12,13 @@ import hashlib
 import os
 import stat
 import time
-from dataclasses import dataclass
 from pathlib import Path
 
-from .analysis.statements import Comment, LineIndex, comments
+from .analysis.statements import comments
 from .exceptions import InvalidMigrationName, MigrationNotFound, UsageError
-from .types import Section
 
 MAX_NAME_BYTES = 255
-STANDARD_EXTENSIONS = (".sql", ".cjs", ".js")
+STANDARD_EXTENSIONS = (".sql", ".js", ".cjs", ".mjs", ".ts", ".cts", ".mts")
 
 SQL_TEMPLATE = "-- Up Migration\n\n-- Down Migration"  # byte for byte node-pg-migrate's
 # node-pg-migrate 9's .cjs template, with its exports written as CommonJS: its own file mixes
@@ -257,55 +255,6 @@ def read_text(path: Path) -> str:
         raise UsageError(
             f"{path.name} is not valid UTF-8 (byte {error.start}); PostgreSQL would refuse it."
         ) from None
-
-
-@dataclass(frozen=True)
-class SqlSections:
-    """The ``-- Up Migration`` / ``-- Down Migration`` parts of a node-pg-migrate SQL file.
-
-    Without markers, the whole file is the up section and there is no down section (the
-    migration is irreversible), as node-pg-migrate reads it.
-    """
-
-    up: Section
-    down: Section | None
-
-
-def sql_sections(text: str) -> SqlSections:
-    markers: dict[str, int] = {}
-    for comment in comments(text):
-        kind = _section_marker(comment, text)
-        if kind and kind not in markers:
-            markers[kind] = _line_start(text, comment.start)
-    if not markers:
-        return SqlSections(Section(text, 1), None)
-    lines = LineIndex(text)
-    # Text before the first marker belongs to no section, except when only a down marker
-    # exists: then what precedes it is the up part (node-pg-migrate would run the whole file).
-    starts = {"up": 0, **markers} if "up" not in markers else markers
-    ends = {
-        kind: min((s for s in starts.values() if s > start), default=len(text))
-        for kind, start in starts.items()
-    }
-    up_start, down_start = starts["up"], starts.get("down")
-    up = Section(text[up_start : ends["up"]], lines.line_of(up_start))
-    if down_start is None:
-        return SqlSections(up, None)
-    return SqlSections(up, Section(text[down_start : ends["down"]], lines.line_of(down_start)))
-
-
-def _section_marker(comment: Comment, text: str) -> str | None:
-    """``up`` / ``down`` for a line comment like ``-- Up Migration`` that starts its line."""
-    if comment.block or text[_line_start(text, comment.start) : comment.start].strip():
-        return None
-    words = comment.text.lstrip("- \t").lower().split()
-    if len(words) >= 2 and words[1] == "migration" and words[0] in ("up", "down"):
-        return words[0]
-    return None
-
-
-def _line_start(text: str, offset: int) -> int:
-    return text.rfind("\n", 0, offset) + 1
 
 
 def runs_outside_transaction(text: str) -> bool:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 
@@ -140,7 +140,7 @@ class ExternalFailure:
 class ExternalCommand:
     """A program that executes a step by itself: its own session, transaction and tracking row.
 
-    ``argv`` is safe to show; ``env`` (added to the runner's environment) may hold the target's
+    ``argv`` is safe to show; ``env`` (the whole environment the program gets) may hold the target's
     password and is never shown. ``executor`` names who guarantees the step's transaction;
     ``read_failure`` reads the program's (stdout, stderr) after a non-zero exit.
     """
@@ -154,42 +154,87 @@ class ExternalCommand:
     )
 
 
+class StepAction(enum.StrEnum):
+    """What a step does to the target."""
+
+    APPLY = "apply"  # run its statements (up or down), then write or remove its row(s)
+    RECORD = "record"  # only write its row(s): mark-applied
+    EXTERNAL = "external"  # a program runs it and writes its row (a node-pg-migrate .cjs file)
+
+
+class SegmentMode(enum.StrEnum):
+    """How a segment of a plan commits."""
+
+    ATOMIC = "atomic"  # one transaction: its steps and their rows commit together, or nothing
+    NO_TRANSACTION = "no-transaction"  # statement by statement; its rows after the last one
+    EXTERNAL = "external"  # a program's own session and transaction
+
+
 @dataclass(frozen=True)
 class Step:
-    """One unit of a plan: a migration in a direction, and the SQL it runs.
+    """One migration of a plan, in one direction.
 
-    ``statements`` are exact source texts from the file; ``tracking`` are the statements that
-    write or remove the tracking row(s), composed with ``psycopg.sql``. A step with ``external``
-    is executed by that command instead: its statements and tracking then describe what the
-    command runs (as its own dry run printed them), and the runner sends none of them itself.
-    ``resumed_from`` counts the statements of a non-transactional step that an earlier, failed
-    run already completed: execution starts after them.
+    ``statements`` are exact source texts from the file (a self-wrapping ``BEGIN`` / ``COMMIT``
+    left out, their lines in ``absorbed``). A step with ``external`` is executed by that
+    command: its statements then show what the command runs (as its own dry run printed them),
+    and the executor sends none of them. ``resumed_from`` counts the statements of a
+    no-transaction step that an earlier, failed run on the same target already completed.
     """
 
     migration: Migration
     direction: Direction
     statements: tuple  # of analysis.statements.Statement
-    tracking: tuple[sql.Composable, ...]
+    action: StepAction = StepAction.APPLY
     transactional: bool = True
     external: ExternalCommand | None = None
     resumed_from: int = 0
+    absorbed: tuple[int, ...] = ()
+
+    @property
+    def name(self) -> str:
+        return self.migration.name
+
+
+@dataclass(frozen=True)
+class Segment:
+    """Consecutive steps that commit the same way.
+
+    ``tracking`` writes (or removes) the rows of the segment's migrations, once for the whole
+    segment (batch numbers and single-version frameworks need to see it whole): inside the
+    transaction of an atomic segment, in a transaction after the statements of a
+    no-transaction one. An external segment's rows are written by its program: ``tracking``
+    then only shows them.
+    """
+
+    mode: SegmentMode
+    steps: tuple[Step, ...]
+    tracking: tuple[sql.Composable, ...] = ()
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return tuple(step.name for step in self.steps)
 
 
 @dataclass(frozen=True)
 class Plan:
-    """What a run will do.
+    """What a run will do: segments of steps, executed in order, each committing as its mode
+    says. ``setup`` (creating the tracking table) runs in the first segment's transaction."""
 
-    ``setup`` runs first (e.g. creating the tracking table); ``finish`` holds tracking statements
-    written once for the whole plan after its last step (a batch number, a single current
-    version...). ``single_transaction`` puts setup, steps and finish in one transaction.
-    """
-
-    steps: tuple[Step, ...]
+    segments: tuple[Segment, ...]
     framework: str
     tracking_table: TableRef
-    single_transaction: bool = False
     setup: tuple[sql.Composable, ...] = ()
-    finish: tuple[sql.Composable, ...] = ()
+
+    @property
+    def steps(self) -> tuple[Step, ...]:
+        return tuple(step for segment in self.segments for step in segment.steps)
+
+    @property
+    def atomic(self) -> bool:
+        """True when the whole plan commits at once (the seed's "entire batch" promise)."""
+        return len(self.segments) <= 1 and all(
+            segment.mode is SegmentMode.ATOMIC for segment in self.segments
+        )
 
 
 @dataclass(frozen=True)
@@ -199,17 +244,86 @@ class StepResult:
     duration: float
     ok: bool
     error: str | None = None
-    #: The external program that ran the step in its own transaction (``None``: this runner).
+    #: The external program that ran the step in its own transaction (``None``: this executor).
     executor: str | None = None
 
 
 @dataclass(frozen=True)
+class Failure:
+    """Why a run stopped: the migration, what PostgreSQL (or the program) said, and where.
+
+    Built once by the executor; the services add facts with ``dataclasses.replace`` (the
+    sessions a lock timeout waited for...). ``notes`` are sentences that follow the error;
+    ``kept`` the migrations that earlier segments committed and that stay applied,
+    ``rolled_back`` those whose work the failing segment's rollback undid. ``completed_*``
+    describe a no-transaction step that stopped part-way (its completed statements stay).
+    """
+
+    name: str
+    error: str
+    statement: str = ""
+    line: int | None = None
+    column: int | None = None
+    sqlstate: str | None = None
+    notes: tuple[str, ...] = ()
+    kept: tuple[str, ...] = ()
+    rolled_back: tuple[str, ...] = ()
+    outcome_unknown: bool = False
+    completed_statements: int | None = None
+    total_statements: int | None = None
+    completed_hash: str | None = None
+    cleanup: str | None = None
+    blockers: tuple[dict, ...] = ()
+    failed_statement: object | None = field(default=None, compare=False, repr=False)
+
+    @property
+    def explanation(self) -> str:
+        """The error and the sentences that explain it."""
+        return " ".join((self.error, *self.notes))
+
+    @property
+    def message(self) -> str:
+        where = f" (line {self.line})" if self.line else ""
+        return f'Migration "{self.name}" failed{where}: {self.explanation}'
+
+    def explained(self, *sentences: str) -> Failure:
+        return replace(self, notes=(*self.notes, *sentences))
+
+    def as_dict(self) -> dict:
+        """The one rendering of a failure: API, ``--json``, the admin and the audit log."""
+        body: dict = {
+            "name": self.name,
+            "error": self.explanation,
+            "statement": self.statement,
+            "line": self.line,
+            "column": self.column,
+            "sqlstate": self.sqlstate,
+            "kept": list(self.kept),
+            "rolled_back": list(self.rolled_back),
+            "outcome_unknown": self.outcome_unknown,
+        }
+        if self.completed_statements is not None:
+            body["completed_statements"] = self.completed_statements
+            body["total_statements"] = self.total_statements
+        if self.cleanup:
+            body["cleanup"] = self.cleanup
+        if self.blockers:
+            body["blockers"] = list(self.blockers)
+        return body
+
+
+@dataclass(frozen=True)
 class RunReport:
-    """What a run did: the steps that completed, and the failure that stopped it, if any."""
+    """What a run did: the steps that completed, and the failure that stopped it, if any.
+
+    ``failed_segment`` is the index of the segment the failure stopped (``None``: none did);
+    segments before it committed, those after it never started.
+    """
 
     plan: Plan
     completed: tuple[StepResult, ...]
-    failure: object | None = None  # exceptions.MigrationFailed
+    failure: Failure | None = None
+    failed_segment: int | None = None
     dry_run: bool = False
     sql_text: str = ""
     run_id: int | None = None
@@ -217,6 +331,17 @@ class RunReport:
     @property
     def ok(self) -> bool:
         return self.failure is None
+
+    def segment_outcome(self, index: int) -> str:
+        """``planned`` (dry run), ``applied``, ``rolled back``, ``failed`` or ``not run``."""
+        if self.dry_run:
+            return "planned"
+        if self.failed_segment is None or index < self.failed_segment:
+            return "applied"
+        if index > self.failed_segment:
+            return "not run"
+        mode = self.plan.segments[index].mode
+        return "rolled back" if mode is SegmentMode.ATOMIC else "failed"
 
 
 # ---- pre-flight: check, preview, lint, schema detection ----------------------------------------
@@ -311,6 +436,9 @@ class Preview:
     sql: str | None = None
     html: str | None = None
     lint: tuple[LintFinding, ...] = ()
+    #: A ``.cjs`` file whose SQL was not built: building it runs the file's code, and the
+    #: caller may only read.
+    sql_withheld: bool = False
 
 
 @dataclass(frozen=True)

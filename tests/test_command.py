@@ -73,7 +73,7 @@ def test_bad_usage_exits_2(target_db):
 def test_dry_run_prints_plan_and_sql(target_db):
     target_db.write("001_a.sql", "CREATE TABLE a (id int);", "DROP TABLE a;")
     out, _ = run("up", "--dry-run")
-    assert "Applying 001_a.sql (1 statement(s), in a transaction)" in out
+    assert "segment 1 of 1 (atomic):\n    Applying 001_a.sql (1 statement(s))" in out
     assert "CREATE TABLE a (id int);" in out and "Dry run: nothing was changed." in out
     assert not target_db.exists("a")
 

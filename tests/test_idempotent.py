@@ -37,7 +37,7 @@ def states() -> list[str]:
 
 def test_run_all_pending_in_one_transaction_with_rows(three):
     report = services.run_pending(actor=ACTOR)
-    assert report.ok and report.plan.single_transaction
+    assert report.ok and report.plan.atomic
     assert services.summarize(report) == "Applied 3 migration(s) successfully."
     assert three.query("SELECT name FROM pgmigrations ORDER BY id") == [
         ("001_a",),
@@ -85,15 +85,18 @@ def test_failure_rolls_back_the_entire_batch(three):
     assert run.command == "run" and run.outcome == "failed"
 
 
-def test_no_transaction_file_only_runs_alone(three):
+def test_a_no_transaction_file_is_a_segment_of_its_own_in_run_all(three):
+    """Run all pending: the transactional files share one transaction, the no-transaction
+    file runs after them, statement by statement; one call applies all four."""
     three.write(
         "004_idx.sql", raw="-- truss:no-transaction\nCREATE INDEX CONCURRENTLY i ON a (id);\n"
     )
-    with pytest.raises(UsageError, match="runs alone"):
-        services.run_pending(actor=ACTOR)
-    services.run_pending(["001_a.sql", "002_b.sql", "003_c.sql"], actor=ACTOR)
-    report = services.run_pending(["004_idx.sql"], actor=ACTOR)
-    assert report.ok and not report.plan.single_transaction and three.exists("i")
+    report = services.run_pending(actor=ACTOR)
+    assert report.ok and not report.plan.atomic and three.exists("i")
+    assert [(s.mode, s.names) for s in report.plan.segments] == [
+        ("atomic", ("001_a.sql", "002_b.sql", "003_c.sql")),
+        ("no-transaction", ("004_idx.sql",)),
+    ]
     assert states() == ["applied"] * 4
 
 
@@ -116,7 +119,7 @@ def test_unexecutable_file_is_refused_before_anything_runs(three, settings):
 def test_plan_run_shows_the_exact_sql_without_running(three):
     report = services.plan_run(["001_a.sql"])
     assert report.dry_run and not three.exists("pgmigrations")
-    assert report.sql_text.splitlines()[:3] == [
+    assert report.sql_text.splitlines()[1:4] == [
         "BEGIN;",
         'CREATE TABLE IF NOT EXISTS "public"."pgmigrations" (id SERIAL PRIMARY KEY, '
         "name varchar(255) NOT NULL, run_on timestamp NOT NULL);",

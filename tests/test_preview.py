@@ -24,8 +24,9 @@ def test_content_lines_and_sections(target_db):
     target_db.write("001_create-users.sql", raw=NODE_FILE)
     result = services.preview("001_create-users.sql")
     assert (result.filename, result.content, result.lines) == ("001_create-users.sql", NODE_FILE, 5)
-    assert result.up == "-- Up Migration\nCREATE TABLE users (id bigint);\n\n"
-    assert result.down == "-- Down Migration\nDROP TABLE users;\n"
+    # node-pg-migrate's cut: the blank line before the down marker starts the down section.
+    assert result.up == "-- Up Migration\nCREATE TABLE users (id bigint);\n"
+    assert result.down == "\n-- Down Migration\nDROP TABLE users;\n"
     assert result.html is None
 
 

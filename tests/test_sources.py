@@ -13,7 +13,6 @@ from migrations_manager.sources import (
     MigrationsDirectory,
     runs_outside_transaction,
     sha256_of,
-    sql_sections,
 )
 
 
@@ -119,40 +118,6 @@ def test_create_cjs_writes_exports(directory):
 def test_create_refuses_unsafe_names(directory, name):
     with pytest.raises(UsageError):
         directory.create(name)
-
-
-@pytest.mark.parametrize(
-    "text, up, up_line, down, down_line",
-    [
-        (
-            "-- Up Migration\nA;\n-- Down Migration\nB;\n",
-            "-- Up Migration\nA;\n",
-            1,
-            "-- Down Migration\nB;\n",
-            3,
-        ),
-        ("A;\n", "A;\n", 1, None, None),
-        ("  --up migration\nA;\n", "  --up migration\nA;\n", 1, None, None),
-        (
-            "-- Down Migration\nB;\n-- Up Migration\nA;\n",
-            "-- Up Migration\nA;\n",
-            3,
-            "-- Down Migration\nB;\n",
-            1,
-        ),
-        ("SELECT '\n-- Up Migration\n';\n", "SELECT '\n-- Up Migration\n';\n", 1, None, None),
-        ("SELECT 1; -- Up Migration\n", "SELECT 1; -- Up Migration\n", 1, None, None),
-        ("/* Up Migration */\nA;\n", "/* Up Migration */\nA;\n", 1, None, None),
-    ],
-    ids=["both", "none", "lowercase", "down-first", "in-string", "not-at-line-start", "block"],
-)
-def test_sql_sections_follow_node_pg_migrate_markers(text, up, up_line, down, down_line):
-    sections = sql_sections(text)
-    assert (sections.up.text, sections.up.first_line) == (up, up_line)
-    if down is None:
-        assert sections.down is None
-    else:
-        assert (sections.down.text, sections.down.first_line) == (down, down_line)
 
 
 @pytest.mark.parametrize(

@@ -141,15 +141,22 @@ def test_dry_run_prints_the_plan_and_changes_nothing(target_db):
     write_tables(target_db, "a")
     report = services.migrate_up(actor=ACTOR, dry_run=True)
     assert report.dry_run and [s.migration.name for s in report.plan.steps] == ["001_create-a.sql"]
-    assert report.sql_text.splitlines() == [
+    lines = report.sql_text.splitlines()
+    assert lines[:5] == [
+        "-- segment 1 of 1 (atomic: one transaction, with their tracking rows): 001_create-a.sql",
+        "BEGIN;",
         'CREATE TABLE IF NOT EXISTS "public"."pgmigrations" (id SERIAL PRIMARY KEY, '
         "name varchar(255) NOT NULL, run_on timestamp NOT NULL);",
         "-- 001_create-a.sql (up)",
-        "BEGIN;",
         "CREATE TABLE a (id int);",
-        """INSERT INTO "public"."pgmigrations" (name, run_on) VALUES ('001_create-a', NOW());""",
-        "COMMIT;",
     ]
+    insert, comment, verify, commit = lines[-4:]
+    assert (
+        insert
+        == """INSERT INTO "public"."pgmigrations" (name, run_on) VALUES ('001_create-a', NOW());"""
+    )
+    assert comment == "-- the run's advisory lock must still be held" and commit == "COMMIT;"
+    assert verify.startswith("SELECT EXISTS (SELECT FROM pg_catalog.pg_locks")
     assert not target_db.exists("pgmigrations") and not target_db.exists("a")
     assert MigrationRun.objects.count() == 0
 

@@ -21,7 +21,7 @@ from django.urls import reverse
 from .. import services
 from ..exceptions import MigrationsManagerError, UnsafeRun
 from ..models import MigrationRun
-from ..types import CheckReport, MigrationStatus, Plan, State
+from ..types import CheckReport, MigrationStatus, Plan, SegmentMode, State
 from ..web import actor_of
 from .detection import schema_context
 from .listing import framework_query
@@ -77,6 +77,8 @@ def _run_confirmation(
         plan=preview.plan,
         sql_text=preview.sql_text,
         names=shown,
+        expect=[f"{step.migration.sha256}:{step.name}" for step in preview.plan.steps],
+        segments=segment_rows(preview.plan),
         transaction_mode=transaction_mode(preview.plan),
         confirm_label=_run_label(len(shown)),
     )
@@ -91,13 +93,15 @@ def _run(
 ) -> HttpResponse:
     reason = request.POST.get("reason", "").strip()
     try:
-        # The world may have changed since the page was shown: the run checks again, now.
+        # The world may have changed since the page was shown: the run checks again, now, and
+        # runs only the very files the page showed, byte for byte.
         report = services.run_pending(
             names,
             actor=actor_of(request, source=ADMIN),
             framework=framework,
             reason=reason,
             unsafe_needs_reason=True,
+            expect=confirmed_files(request.POST.getlist("expect")),
         )
     except UnsafeRun as unsafe:
         return _run_confirmation(
@@ -120,16 +124,49 @@ def _run_label(count: int) -> str:
     return f"Yes, run {count} migration{'' if count == 1 else 's'}"
 
 
+def confirmed_files(values: Sequence[str]) -> dict[str, str]:
+    """``sha256:name`` values of the confirmation form -> {name: sha256} (a value of another
+    shape names no file, and so refuses the run)."""
+    confirmed = {}
+    for value in values:
+        digest, _, name = value.partition(":")
+        confirmed[name] = digest
+    return confirmed
+
+
+def segment_rows(plan: Plan) -> list[dict[str, Any]]:
+    """The plan's segments as the confirmation table shows them."""
+    return [
+        {
+            "number": index,
+            "mode": str(segment.mode),
+            "how": SEGMENT_MODES[segment.mode],
+            "steps": segment.steps,
+        }
+        for index, segment in enumerate(plan.segments, start=1)
+    ]
+
+
+SEGMENT_MODES = {
+    SegmentMode.ATOMIC: "one transaction: these files and their tracking rows commit together, "
+    "or nothing of them does",
+    SegmentMode.NO_TRANSACTION: "outside a transaction: each statement commits by itself; the "
+    "tracking row is written after the last",
+    SegmentMode.EXTERNAL: "run by node-pg-migrate, in a session and transaction of its own",
+}
+
+
 def transaction_mode(plan: Plan) -> str:
     """How the plan commits, in the words the confirmation page shows."""
-    if plan.single_transaction:
+    if plan.atomic:
         return (
             "One transaction: the files and their tracking rows commit together. If any "
             "statement fails, the entire batch is rolled back and nothing is applied."
         )
     return (
-        "Outside a transaction: each statement commits on its own, and the tracking row is "
-        "written after the last one succeeds. A failure leaves the statements before it applied."
+        f"{len(plan.segments)} segments, run in order, each committing as the table says. A "
+        "failure rolls back its own segment when it is one transaction; earlier segments "
+        "stay applied, later ones do not run."
     )
 
 

@@ -130,7 +130,9 @@ def preview_view(model_admin: MigrationAdmin, request: HttpRequest, name: str) -
     framework = request.GET.get(FRAMEWORK_VAR) or None
     context: dict[str, Any] = {"title": f"Preview of {name}", "name": name, "framework": framework}
     try:
-        preview = services.preview(name, framework=framework)
+        preview = services.preview(
+            name, framework=framework, run_code=model_admin.has_run_permission(request)
+        )
     except MigrationsManagerError as error:
         context["problem"] = error.message
         return model_admin.render(request, "preview.html", context)

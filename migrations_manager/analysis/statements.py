@@ -1,6 +1,6 @@
 """Split SQL into statements with exact positions, on PostgreSQL's own parser (pglast).
 
-Every other part of the app that needs to know "what statements, where" comes here: the runner
+Every other part of the app that needs to know "what statements, where" comes here: the executor
 (to execute and to name the failing line), the lint rules, the schema detection and the section
 and directive readers (which look at comment tokens from the same scanner).
 
@@ -13,8 +13,10 @@ from __future__ import annotations
 import bisect
 import functools
 import hashlib
-from collections.abc import Sequence
+import json
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from pglast import ast, parser
 
@@ -47,9 +49,14 @@ class Statement:
         return type(self.node).__name__
 
     @property
+    def facts(self) -> StatementFacts:
+        """What the run path must know of the statement (read from the parser's JSON tree)."""
+        return self.tree.facts[self.index]
+
+    @property
     def no_transaction(self) -> bool:
         """True when PostgreSQL refuses to run this statement inside a transaction block."""
-        return cannot_run_in_transaction(self.node)
+        return self.facts.no_transaction
 
 
 class _Tree:
@@ -57,6 +64,8 @@ class _Tree:
 
     Splitting (which already runs the parser, so syntax errors surface) is enough to execute a
     migration; the Python parse tree is only needed by the analyses, and costs ten times more.
+    The run path reads the few facts it needs from the parser's JSON tree instead, which costs
+    about as much as the split.
     """
 
     def __init__(self, source: str) -> None:
@@ -65,6 +74,10 @@ class _Tree:
     @property
     def nodes(self) -> tuple[ast.Node, ...]:
         return _parse_trees(self._source)
+
+    @property
+    def facts(self) -> tuple[StatementFacts, ...]:
+        return _statement_facts(self._source)
 
 
 @functools.lru_cache(maxsize=64)
@@ -196,39 +209,118 @@ def _scan(source: str) -> list[parser.Token]:
         return []
 
 
-_ALWAYS_OUTSIDE_TRANSACTION = (
-    ast.VacuumStmt,
-    ast.CreatedbStmt,
-    ast.DropdbStmt,
-    ast.AlterSystemStmt,
-    ast.CreateTableSpaceStmt,
-    ast.DropTableSpaceStmt,
-    ast.CreateSubscriptionStmt,
+# ---- facts for the run path, from the parser's JSON tree ---------------------------------------
+
+_ALWAYS_OUTSIDE_TRANSACTION = frozenset(
+    {
+        "CreatedbStmt",
+        "DropdbStmt",
+        "AlterSystemStmt",
+        "CreateTableSpaceStmt",
+        "DropTableSpaceStmt",
+        "CreateSubscriptionStmt",
+    }
 )
+#: The functions a migration may not call: they release every advisory lock of the session,
+#: the run's own included, so that another run could start while this one goes on.
+_UNLOCKING_FUNCTIONS = frozenset({"pg_advisory_unlock_all"})
 
 
-def cannot_run_in_transaction(node: ast.Node) -> bool:
-    """Whether PostgreSQL raises ``25001 cannot run inside a transaction block`` for ``node``.
+@dataclass(frozen=True)
+class StatementFacts:
+    """What the planner and the executor must know of one statement.
 
-    Covers CONCURRENTLY index builds, drops and reindexes, VACUUM (and ANALYZE is fine), database
-    and tablespace DDL, ALTER SYSTEM, CREATE SUBSCRIPTION, and DETACH PARTITION CONCURRENTLY.
+    ``kind`` is the parse-tree node name (``IndexStmt``); ``transaction_control`` the
+    ``TransactionStmt`` kind in lower case (``begin``, ``start``, ``commit``, ``rollback``,
+    ``savepoint``, ``release``, ``rollback_to``, ``prepare``, ``commit_prepared``,
+    ``rollback_prepared``), with ``plain`` False when it carries options or AND CHAIN;
+    ``ends_session_state`` is True for what releases the run's advisory lock (DISCARD ALL,
+    ``pg_advisory_unlock_all()``).
     """
-    if isinstance(node, _ALWAYS_OUTSIDE_TRANSACTION):
-        return not (isinstance(node, ast.VacuumStmt) and not node.is_vacuumcmd)
-    if isinstance(node, ast.IndexStmt):
-        return bool(node.concurrent)
-    if isinstance(node, ast.DropStmt):
-        return bool(node.concurrent)
-    if isinstance(node, ast.ReindexStmt):
-        return any(option.defname == "concurrently" for option in node.params or ())
-    if isinstance(node, ast.AlterTableStmt):
-        return any(_detaches_concurrently(command) for command in node.cmds or ())
+
+    kind: str
+    no_transaction: bool = False
+    transaction_control: str | None = None
+    plain: bool = True
+    ends_session_state: bool = False
+
+
+@functools.lru_cache(maxsize=64)
+def _statement_facts(source: str) -> tuple[StatementFacts, ...]:
+    statements = json.loads(parser.parse_sql_json(source)).get("stmts", ())
+    return tuple(_facts_of(entry["stmt"], source, entry) for entry in statements)
+
+
+def _facts_of(node: dict[str, Any], source: str, entry: dict[str, Any]) -> StatementFacts:
+    (kind, body), *_ = node.items()
+    start = entry.get("stmt_location", 0)
+    length = entry.get("stmt_len") or len(source.encode("utf-8")) - start
+    if kind == "TransactionStmt":
+        word = body["kind"].removeprefix("TRANS_STMT_").lower()
+        return StatementFacts(kind, transaction_control=word, plain=_plain(body))
+    unlocks = kind == "DiscardStmt" and body.get("target") == "DISCARD_ALL"
+    if not unlocks and _mentions_unlocking(source, start, length):
+        unlocks = any(_calls_unlocking(found) for found in _func_calls(body))
+    return StatementFacts(
+        kind, no_transaction=cannot_run_in_transaction(kind, body), ends_session_state=unlocks
+    )
+
+
+def _plain(body: dict[str, Any]) -> bool:
+    return not body.get("options") and not body.get("chain")
+
+
+def _mentions_unlocking(source: str, start: int, length: int) -> bool:
+    """Whether the statement's text names an unlocking function at all: only then is its tree
+    walked (locations in the JSON tree are byte offsets)."""
+    text = source.encode("utf-8")[start : start + length].decode("utf-8", "replace").lower()
+    return any(name in text for name in _UNLOCKING_FUNCTIONS)
+
+
+def _func_calls(node: Any) -> Iterator[dict[str, Any]]:
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key == "FuncCall":
+                yield value
+            yield from _func_calls(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from _func_calls(value)
+
+
+def _calls_unlocking(call: dict[str, Any]) -> bool:
+    """``pg_advisory_unlock_all()`` or ``pg_catalog.pg_advisory_unlock_all()``."""
+    names = tuple(part.get("String", {}).get("sval", "") for part in call.get("funcname", ()))
+    return bool(names) and names[-1] in _UNLOCKING_FUNCTIONS and names[:-1] in ((), ("pg_catalog",))
+
+
+def cannot_run_in_transaction(kind: str, body: dict[str, Any]) -> bool:
+    """Whether PostgreSQL raises ``25001 cannot run inside a transaction block`` for the
+    statement whose JSON parse tree is ``{kind: body}``.
+
+    Covers CONCURRENTLY index builds, drops and reindexes, VACUUM (ANALYZE is fine), database,
+    tablespace and subscription DDL, ALTER SYSTEM, and DETACH PARTITION CONCURRENTLY.
+    """
+    if kind in _ALWAYS_OUTSIDE_TRANSACTION:
+        return True
+    if kind == "VacuumStmt":
+        return bool(body.get("is_vacuumcmd"))
+    if kind in ("IndexStmt", "DropStmt"):
+        return bool(body.get("concurrent"))
+    if kind == "ReindexStmt":
+        return any(
+            option.get("DefElem", {}).get("defname") == "concurrently"
+            for option in body.get("params", ())
+        )
+    if kind == "AlterTableStmt":
+        return any(
+            command.get("AlterTableCmd", {})
+            .get("def", {})
+            .get("PartitionCmd", {})
+            .get("concurrent")
+            for command in body.get("cmds", ())
+        )
     return False
-
-
-def _detaches_concurrently(command: ast.Node) -> bool:
-    definition = getattr(command, "def_", None)
-    return isinstance(definition, ast.PartitionCmd) and bool(definition.concurrent)
 
 
 def cut_after_semicolons(source: str) -> list[str]:

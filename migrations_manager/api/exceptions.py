@@ -22,10 +22,12 @@ from ..exceptions import (
     ConfigurationError,
     InvalidMigrationName,
     IrreversibleMigration,
+    LedgerUnreadable,
     LockNotAcquired,
     MigrationFailed,
     MigrationNotFound,
     MigrationsManagerError,
+    PlanRefused,
     SQLSyntaxError,
     TargetError,
     TargetUnavailable,
@@ -42,6 +44,8 @@ STATUS_OF_ERROR: tuple[tuple[type[MigrationsManagerError], int], ...] = (
     (UnsupportedMigration, status.HTTP_400_BAD_REQUEST),
     (IrreversibleMigration, status.HTTP_400_BAD_REQUEST),
     (LockNotAcquired, status.HTTP_409_CONFLICT),
+    (PlanRefused, status.HTTP_409_CONFLICT),
+    (LedgerUnreadable, status.HTTP_409_CONFLICT),
     (MigrationFailed, status.HTTP_422_UNPROCESSABLE_ENTITY),
     (TargetUnavailable, status.HTTP_503_SERVICE_UNAVAILABLE),
     (ConfigurationError, status.HTTP_503_SERVICE_UNAVAILABLE),
@@ -54,6 +58,18 @@ STATUS_OF_ERROR: tuple[tuple[type[MigrationsManagerError], int], ...] = (
 
 # Statuses whose body also says ``"ok": false``, like the run body a client reads there.
 NOT_OK = (status.HTTP_409_CONFLICT, status.HTTP_422_UNPROCESSABLE_ENTITY)
+
+
+class LengthRequired(drf.APIException):
+    """A body sent without a length (chunked): the server cannot read it, so it is refused
+    rather than taken for an empty one (which means "run every pending migration")."""
+
+    status_code = status.HTTP_411_LENGTH_REQUIRED
+    default_code = "length_required"
+    default_detail = (
+        "The request body has no Content-Length (chunked transfer encoding): this server "
+        "cannot read it. Send the body with a Content-Length."
+    )
 
 
 class RequestTooLarge(drf.APIException):

@@ -15,7 +15,7 @@ from rest_framework.exceptions import ParseError
 from rest_framework.parsers import JSONParser
 
 from ..conf import app_settings
-from .exceptions import RequestTooLarge
+from .exceptions import LengthRequired, RequestTooLarge
 
 
 def body_limit() -> int:
@@ -23,7 +23,10 @@ def body_limit() -> int:
 
 
 def check_declared_length(request: HttpRequest) -> None:
-    """Raise ``RequestTooLarge`` when the request announces a body over the limit."""
+    """Raise ``RequestTooLarge`` when the request announces a body over the limit, and
+    ``LengthRequired`` when it announces one of no length (WSGI reads it as empty)."""
+    if request.META.get("HTTP_TRANSFER_ENCODING") and not request.META.get("CONTENT_LENGTH"):
+        raise LengthRequired()
     try:
         declared = int(request.META.get("CONTENT_LENGTH") or 0)
     except ValueError:

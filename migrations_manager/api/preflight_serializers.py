@@ -20,6 +20,7 @@ from .serializers import (
     ExactTextField,
     FrameworkQuerySerializer,
     MigrationNameField,
+    StrictSerializer,
     ext,
 )
 
@@ -34,7 +35,7 @@ class PreviewQuerySerializer(FrameworkQuerySerializer):
     )
 
 
-class DetectSchemaRequestSerializer(serializers.Serializer):
+class DetectSchemaRequestSerializer(StrictSerializer):
     """Body of ``POST idempotent/detect-schema``: the SQL, or the name of a migration file."""
 
     sql = ExactTextField(
@@ -140,7 +141,7 @@ class CheckReportSerializer(serializers.Serializer):
 class PreviewSerializer(OmitEmptySerializer):
     """Body of ``GET preview/{filename}`` (and ``pgmigrate preview --json``)."""
 
-    omitted_when_empty = ("html",)
+    omitted_when_empty = ("html", "sql_withheld")
 
     filename = serializers.CharField()
     content = serializers.CharField()
@@ -148,7 +149,15 @@ class PreviewSerializer(OmitEmptySerializer):
     up = serializers.CharField(allow_null=True, help_text=ext("The SQL run up."))
     down = serializers.CharField(allow_null=True, help_text=ext("The SQL run down."))
     sql = serializers.CharField(
-        allow_null=True, help_text=ext("For a .cjs/.js file, node-pg-migrate's dry run.")
+        allow_null=True,
+        help_text=ext(
+            "For a .cjs/.js file, the SQL node-pg-migrate builds for it (on a read-only "
+            "session); only for a user who may run migrations: building it runs the file's code."
+        ),
+    )
+    sql_withheld = serializers.BooleanField(
+        required=False,
+        help_text=ext("True when sql was not built because the user may only read."),
     )
     html = serializers.CharField(
         required=False, help_text=ext("With ?highlight=1: the content highlighted, as HTML.")

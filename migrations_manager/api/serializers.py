@@ -16,10 +16,11 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.settings import ISO_8601
 
+from .. import payloads
 from ..frameworks import registry
 from ..models import MigrationRun
 from ..services import summarize
-from ..types import RunReport, State
+from ..types import RunReport, SegmentMode, State
 
 HISTORY_PAGE_SIZE = 50
 HISTORY_MAX_PAGE_SIZE = 500
@@ -78,8 +79,25 @@ class FrameworkChoiceField(serializers.ChoiceField):
 
 # ---- requests ----------------------------------------------------------------------------------
 
+#: Query parameters DRF itself reads on any endpoint.
+DRF_QUERY_PARAMETERS = frozenset({"format"})
 
-class FrameworkQuerySerializer(serializers.Serializer):
+
+class StrictSerializer(serializers.Serializer):
+    """Refuses keys it does not declare: a misspelt ``"migratons"`` or a ``?migrations=`` in the
+    query string is a 400, never silently "run everything"."""
+
+    def to_internal_value(self, data: Any) -> dict[str, Any]:
+        if hasattr(data, "keys"):
+            unknown = sorted(set(data.keys()) - set(self.fields) - DRF_QUERY_PARAMETERS)
+            if unknown:
+                raise serializers.ValidationError(
+                    {name: ["Unknown parameter: not read by this endpoint."] for name in unknown}
+                )
+        return super().to_internal_value(data)
+
+
+class FrameworkQuerySerializer(StrictSerializer):
     """``?framework=NAME`` of the idempotent endpoints (empty: detected)."""
 
     framework = FrameworkChoiceField(
@@ -89,7 +107,12 @@ class FrameworkQuerySerializer(serializers.Serializer):
     )
 
 
-class RunRequestSerializer(serializers.Serializer):
+class Sha256Field(serializers.RegexField):
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(r"\A[0-9a-f]{64}\Z", **kwargs)
+
+
+class RunRequestSerializer(StrictSerializer):
     """Body of ``POST idempotent/run``: empty (every pending migration) or the names to run."""
 
     migrations = serializers.ListField(
@@ -98,15 +121,29 @@ class RunRequestSerializer(serializers.Serializer):
         allow_empty=False,
         help_text="File names of pending migrations; omit to run all of them, in order.",
     )
+    atomic = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text=ext("Refuse the run unless it commits as ONE transaction (one segment)."),
+    )
+    expect = serializers.DictField(
+        child=Sha256Field(),
+        required=False,
+        allow_empty=False,
+        help_text=ext(
+            "File name -> SHA-256 (hex) of exactly the files to run, as a confirmation showed "
+            "them: any file changed, added or gone refuses the run (409)."
+        ),
+    )
 
 
-class MarkRequestSerializer(serializers.Serializer):
+class MarkRequestSerializer(StrictSerializer):
     """Body of ``POST idempotent/mark-applied``."""
 
     migration = MigrationNameField(help_text="File name of the migration to record as applied.")
 
 
-class HistoryQuerySerializer(serializers.Serializer):
+class HistoryQuerySerializer(StrictSerializer):
     """Filters and page of the audit log (the paginator ignores a bad page size: not here)."""
 
     outcome = serializers.ChoiceField(
@@ -168,14 +205,22 @@ class StatusReportSerializer(serializers.Serializer):
 
 # ``transaction`` values that are not one transaction for the batch, and what they mean.
 TRANSACTION_NOTES = {
+    "segments": (
+        "These migrations ran in several segments, in order: consecutive files that can run "
+        "in a transaction shared one, with their tracking rows; a file that cannot (a "
+        "no-transaction directive, CREATE INDEX CONCURRENTLY...) ran alone, statement by "
+        "statement; a .cjs/.js file ran through node-pg-migrate. A failure rolls back its own "
+        "segment only: see segments."
+    ),
     "node-pg-migrate": (
         "These .cjs/.js migrations were executed by node-pg-migrate: each ran with its "
         "pgmigrations row in a transaction of node-pg-migrate's own, so the transaction "
         "guarantee is node-pg-migrate's, per migration, not one for the batch."
     ),
     "none": (
-        "This migration ran outside a transaction (-- truss:no-transaction): each statement "
-        "committed on its own; its tracking row was written after the last one succeeded."
+        "This migration ran outside a transaction (a no-transaction directive, or a statement "
+        "PostgreSQL refuses in one): each statement committed on its own; its tracking row was "
+        "written after the last one succeeded."
     ),
 }
 
@@ -186,7 +231,11 @@ class AppliedSerializer(serializers.Serializer):
 
 
 class FailureSerializer(serializers.Serializer):
-    """The migration that failed, what PostgreSQL said, and where."""
+    """The migration that failed, what PostgreSQL said, where, and what stays applied.
+
+    Rendered by ``types.Failure.as_dict``, the one rendering the API, ``--json``, the admin and
+    the audit log share; the fields here document it.
+    """
 
     name = serializers.CharField()
     error = serializers.CharField()
@@ -194,6 +243,35 @@ class FailureSerializer(serializers.Serializer):
     line = serializers.IntegerField(allow_null=True, help_text=ext("Line of the file."))
     column = serializers.IntegerField(allow_null=True, help_text=ext("Column of that line."))
     sqlstate = serializers.CharField(allow_null=True, help_text=ext("PostgreSQL's error code."))
+    kept = serializers.ListField(
+        child=serializers.CharField(),
+        help_text=ext("Migrations earlier segments committed: they stay applied."),
+    )
+    rolled_back = serializers.ListField(
+        child=serializers.CharField(),
+        help_text=ext("Migrations of the failing segment, whose work its rollback undid."),
+    )
+    outcome_unknown = serializers.BooleanField(
+        help_text=ext("The connection broke at COMMIT: whether it committed is unknown.")
+    )
+    completed_statements = serializers.IntegerField(
+        required=False,
+        help_text=ext("A no-transaction migration: the statements that completed (they stay)."),
+    )
+    total_statements = serializers.IntegerField(required=False)
+
+    def to_representation(self, instance: Any) -> dict[str, Any]:
+        return instance.as_dict()
+
+
+class SegmentSerializer(serializers.Serializer):
+    """One segment of a run's plan: its files, how it commits, how it ended."""
+
+    files = serializers.ListField(child=serializers.CharField())
+    mode = serializers.ChoiceField(choices=[mode.value for mode in SegmentMode])
+    outcome = serializers.ChoiceField(
+        choices=["planned", "applied", "rolled back", "failed", "not run"]
+    )
 
 
 class IdempotentRunSerializer(serializers.Serializer):
@@ -211,9 +289,14 @@ class IdempotentRunSerializer(serializers.Serializer):
     )
     transaction = serializers.SerializerMethodField()
     note = serializers.SerializerMethodField()
+    segments = serializers.SerializerMethodField()
 
     def get_summary(self, report: RunReport) -> str:
         return summarize(report)
+
+    @extend_schema_field(SegmentSerializer(many=True))
+    def get_segments(self, report: RunReport) -> list[dict[str, Any]]:
+        return payloads.segments(report)
 
     @extend_schema_field(AppliedSerializer(many=True))
     def get_applied(self, report: RunReport) -> list[dict[str, Any]]:
@@ -227,18 +310,22 @@ class IdempotentRunSerializer(serializers.Serializer):
     @extend_schema_field(
         serializers.CharField(
             help_text=ext(
-                "single: one transaction for the batch; none: a -- truss:no-transaction "
-                "file, statement by statement; or the program that ran the migrations, each in "
-                "a transaction of its own (node-pg-migrate for .cjs/.js files)."
+                "single: one transaction for the batch; none: a file that runs outside a "
+                "transaction, statement by statement; node-pg-migrate: .cjs/.js files it ran, "
+                "each in a transaction of its own; segments: several of these, in order (see "
+                "segments)."
             )
         )
     )
     def get_transaction(self, report: RunReport) -> str:
-        plan = report.plan
-        if plan.single_transaction:
+        modes = {segment.mode for segment in report.plan.segments}
+        if len(report.plan.segments) <= 1 and modes <= {SegmentMode.ATOMIC}:
             return "single"
-        external = next((step.external for step in plan.steps if step.external), None)
-        return external.executor if external is not None else "none"
+        if modes == {SegmentMode.EXTERNAL}:
+            return next(step.external.executor for step in report.plan.steps if step.external)
+        if len(report.plan.segments) == 1:
+            return "none"
+        return "segments"
 
     @extend_schema_field(
         serializers.CharField(allow_null=True, help_text=ext("Whose transaction it was."))
@@ -257,13 +344,20 @@ class RunPlanSerializer(IdempotentRunSerializer):
 
 
 class MarkResultSerializer(serializers.Serializer):
-    """Body of ``POST idempotent/mark-applied``."""
+    """Body of ``POST idempotent/mark-applied`` (and ``pgmigrate mark-applied --json``, whose
+    ``--dry-run`` adds ``sql``)."""
 
     ok = serializers.BooleanField()
     migration = serializers.CharField()
     framework = serializers.CharField()
     tracking_table = serializers.CharField()
     message = serializers.CharField()
+
+    def to_representation(self, instance: Any) -> dict[str, Any]:
+        body = super().to_representation(instance)
+        if instance.dry_run:
+            body["sql"] = instance.sql_text
+        return body
 
 
 # ---- history (the audit log) -------------------------------------------------------------------
@@ -315,11 +409,16 @@ class LockHolderSerializer(serializers.Serializer):
 
 
 class LockRefusedSerializer(serializers.Serializer):
-    """409: another run holds the target's advisory lock; nothing ran."""
+    """409: nothing ran. Another run holds the target's advisory lock (``holder``), or the plan
+    was refused (``refused``: ``ledger``, ``changed`` or ``atomic``, with ``details``)."""
 
     ok = serializers.BooleanField()
     error = serializers.CharField()
-    holder = LockHolderSerializer()
+    holder = LockHolderSerializer(required=False)
+    refused = serializers.ChoiceField(
+        choices=["ledger", "changed", "atomic"], required=False, help_text=ext("Why.")
+    )
+    details = serializers.JSONField(required=False, help_text=ext("What was refused."))
 
 
 class MarkFailedSerializer(serializers.Serializer):

@@ -130,9 +130,13 @@ class MigrationsViewSet(ApiDefaults, viewsets.ViewSet):
     # refuses what is not a plain file name with a JSON 400, not the resolver's HTML 404.
     @action(detail=False, methods=["get"], url_path=r"preview/(?P<filename>[\s\S]*)")
     def preview(self, request: Request, filename: str) -> Response:
-        """Works while the target is down (without table sizes or node-pg-migrate's SQL)."""
+        """Works while the target is down (without table sizes or node-pg-migrate's SQL). The
+        SQL of a ``.cjs`` file (``sql``) comes only for a user who may run migrations: building
+        it runs the file's function; nobody else makes code of a migration file run."""
         query = self.parsed(PreviewQuerySerializer, request.query_params)
-        return Response(PreviewSerializer(services.preview(filename, **query)).data)
+        run_code = CanRunMigrations().has_permission(request, self)
+        result = services.preview(filename, run_code=run_code, **query)
+        return Response(PreviewSerializer(result).data)
 
 
 @extend_schema(tags=["idempotent"])
@@ -153,23 +157,39 @@ class IdempotentViewSet(ApiDefaults, viewsets.ViewSet):
         return Response(StatusReportSerializer(report).data)
 
     @extend_schema(
-        summary="Run pending migrations in ONE transaction, writing the framework's own rows",
+        summary="Run pending migrations, segment after segment, writing the framework's own rows",
         parameters=[FrameworkQuerySerializer],
         request=RunRequestSerializer,
         responses=responses(
             {
                 200: IdempotentRunSerializer,
-                409: OpenApiResponse(LockRefusedSerializer, "Another run is in progress."),
-                422: OpenApiResponse(IdempotentRunSerializer, "A migration failed; nothing stays."),
+                409: OpenApiResponse(
+                    LockRefusedSerializer,
+                    "Another run is in progress, the ledger is failed or locked by its "
+                    "framework, the files changed since `expect`, or `atomic` and several "
+                    "segments: nothing ran.",
+                ),
+                411: OpenApiResponse(ErrorSerializer, "A body without a length (chunked)."),
+                422: OpenApiResponse(
+                    IdempotentRunSerializer,
+                    "A migration failed: its segment rolled back; earlier segments stay.",
+                ),
             }
         ),
     )
     @action(detail=False, methods=["post"], permission_classes=[CanRunMigrations])
     def run(self, request: Request) -> Response:
-        """All pending migrations, or the named ones; 422 when one fails (nothing stays)."""
+        """All pending migrations, or the named ones; 422 when one fails (its segment rolls back;
+        ``failed.kept`` lists what earlier segments applied)."""
         query = self.parsed(FrameworkQuerySerializer, request.query_params)
         body = self.parsed(RunRequestSerializer, request.data)
-        report = services.run_pending(body.get("migrations"), actor=self.actor(), **query)
+        report = services.run_pending(
+            body.get("migrations"),
+            actor=self.actor(),
+            atomic=body["atomic"],
+            expect=body.get("expect"),
+            **query,
+        )
         return Response(IdempotentRunSerializer(report).data, status=200 if report.ok else 422)
 
     @extend_schema(

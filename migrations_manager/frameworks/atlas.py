@@ -88,6 +88,7 @@ class AtlasAdapter(VersionRowAdapter):
         "operator_version": TEXT_TYPES,
     }
     native_command = "atlas migrate apply"
+    repair_command = "atlas migrate set VERSION"
     _sums: dict[str, str] = {}  # replaced per instance by discover(), never mutated
     in_order_only = True  # the default linear execution order refuses files added out of order
 

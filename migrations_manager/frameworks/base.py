@@ -38,6 +38,10 @@ Contract, method by method:
   express (e.g. marking a migration applied out of order in a single-version framework).
 - ``create_table(table)``: the framework's exact DDL, for frameworks the app may initialise
   (only the default, node-pg-migrate, in practice).
+- ``own_lock(table, database)``: the lock the framework itself takes for its runs (advisory
+  keys, or a lock row), which a run of ours takes too for its whole length; ``None`` for none.
+  ``failure_blocks``: whether a migration the framework recorded as failed (dirty) stops the
+  framework itself from running anything else, as it then stops us.
 
 Adapters never read Django settings: everything they need arrives as arguments.
 """
@@ -45,6 +49,7 @@ Adapters never read Django settings: everything they need arrives as arguments.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import ClassVar
 
 import psycopg
@@ -80,6 +85,22 @@ def numbered_names(migrations: Sequence[Migration]) -> sql.Composed:
     return sql.SQL("(VALUES {rows}) AS batch(name, position)").format(rows=rows)
 
 
+@dataclass(frozen=True)
+class FrameworkLock:
+    """The lock a framework takes for its own runs.
+
+    ``advisory_keys`` are session advisory locks (tried, never waited for); ``take`` updates a
+    lock row and returns a row when it took it, ``release`` gives it back, ``holder`` reads who
+    has it (``lockedby``, since when) when ``take`` returned nothing.
+    """
+
+    label: str
+    advisory_keys: tuple[int, ...] = ()
+    take: sql.Composable | None = None
+    release: sql.Composable | None = None
+    holder: sql.Composable | None = None
+
+
 class TrackingAdapter:
     """Base class: a row per migration, identified by the file name without extension."""
 
@@ -93,7 +114,9 @@ class TrackingAdapter:
     only_schemas: ClassVar[frozenset[str]] = frozenset()
     #: Columns that identify the table: name -> accepted type families (``None``: any type).
     signature: ClassVar[Mapping[str, frozenset[str] | None]]
-    #: True when the table has exactly these columns (a tie-breaker against look-alikes).
+    #: True when the table has exactly these columns (a tie-breaker against look-alikes of a
+    #: shared name such as ``migrations``; a name only this framework uses still matches with
+    #: extra columns: a column someone added never turns the ledger into "no ledger").
     exact_columns: ClassVar[bool] = False
     #: Tables that must / must not exist in the same schema for this framework to match.
     required_siblings: ClassVar[frozenset[str]] = frozenset()
@@ -101,14 +124,19 @@ class TrackingAdapter:
     #: Extensions of the migration files the framework reads, and of those we can execute.
     extensions: ClassVar[tuple[str, ...]] = (".sql",)
     executable_extensions: ClassVar[tuple[str, ...]] = (".sql",)
-    #: Extensions of the files node-pg-migrate's CLI executes on the runner's behalf
+    #: Extensions of the files node-pg-migrate's CLI executes on the executor's behalf
     #: (``services/node.py``); only node-pg-migrate's adapter has any.
     cli_extensions: ClassVar[tuple[str, ...]] = ()
     #: The framework's own command, named when we refuse to execute one of its files.
     native_command: ClassVar[str] = ""
+    #: Its command that repairs a failed or dirty record, named when we refuse to go past one.
+    repair_command: ClassVar[str] = ""
     #: True when the framework refuses a history with a pending migration before an applied
     #: one (node-pg-migrate's checkOrder, Flyway's validate, single-version frameworks).
     in_order_only: ClassVar[bool] = False
+    #: True when the framework refuses to run anything while a migration is recorded as failed
+    #: or dirty (golang-migrate's ``dirty``, Flyway's ``success = false``...).
+    failure_blocks: ClassVar[bool] = True
     #: Column holding the applied identifier, and the one holding the applied time.
     identifier_column: ClassVar[str] = "name"
     applied_at_column: ClassVar[str | None] = None
@@ -116,8 +144,13 @@ class TrackingAdapter:
 
     # ---- detection -------------------------------------------------------------------------
 
-    def match_score(self, table: CatalogTable, siblings: frozenset[str]) -> int | None:
-        """How specifically ``table`` looks like this framework's table; ``None``: not at all."""
+    def match_score(
+        self, table: CatalogTable, siblings: frozenset[str], *, distinctive: bool = False
+    ) -> int | None:
+        """How specifically ``table`` looks like this framework's table; ``None``: not at all.
+
+        ``distinctive``: no other framework uses the table's name.
+        """
         if table.name not in self.table_names:
             return None
         if self.only_schemas and table.schema not in self.only_schemas:
@@ -131,7 +164,7 @@ class TrackingAdapter:
         if not self.required_siblings <= siblings or self.forbidden_siblings & siblings:
             return None
         exact = set(families) == set(self.signature)
-        if self.exact_columns and not exact:
+        if self.exact_columns and not exact and not distinctive:
             return None
         return (
             10 * len(self.signature)
@@ -245,6 +278,9 @@ class TrackingAdapter:
             f"{pending.name} is pending would leave a history {self.label} refuses. "
             f"Include {pending.name}, or record it first."
         )
+
+    def own_lock(self, table: TableRef, database: str) -> FrameworkLock | None:
+        return None
 
     def create_table(self, table: TableRef) -> list[sql.Composable]:
         raise UnsupportedMigration(

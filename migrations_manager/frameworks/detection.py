@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import psycopg
 
-from ..exceptions import UsageError
+from ..exceptions import LedgerUnreadable, UsageError
 from ..introspection import catalog
 from ..types import DetectedTable, TableRef
 from .base import TrackingAdapter
@@ -40,14 +40,19 @@ class _Candidate:
 
 def detect(conn: psycopg.Connection, *, extra_names: tuple[str, ...] = ()) -> list[_Candidate]:
     """Every (table, framework) pair that matches, best first."""
-    tables = catalog.tables_named(conn, registry.table_names() | set(extra_names))
+    return _candidates(catalog.tables_named(conn, registry.table_names() | set(extra_names)))
+
+
+def _candidates(tables: list[catalog.CatalogTable]) -> list[_Candidate]:
     names_by_schema: dict[str, set[str]] = defaultdict(set)
     for table in tables:
         names_by_schema[table.schema].add(table.name)
+    distinctive = registry.distinctive_names()
     candidates = []
     for table in tables:
         siblings = frozenset(names_by_schema[table.schema] - {table.name})
-        scores = {a.name: a.match_score(table, siblings) for a in registry.all()}
+        alone = table.name in distinctive
+        scores = {a.name: a.match_score(table, siblings, distinctive=alone) for a in registry.all()}
         scores = {name: score for name, score in scores.items() if score is not None}
         best = max(scores.values(), default=None)
         candidates.extend(
@@ -80,7 +85,8 @@ def resolve(
     """
     pinned_table = _parse_table(table, current_schema) if table else None
     extra = (pinned_table.name,) if pinned_table else ()
-    candidates = detect(conn, extra_names=extra)
+    tables = catalog.tables_named(conn, registry.table_names() | set(extra))
+    candidates = _candidates(tables)
     detected = tuple(c.detected for c in candidates)
     adapter = adapter_named(framework) if framework else None
     if pinned_table:
@@ -98,13 +104,38 @@ def resolve(
                 + ")."
             )
         if match is None:
-            return Tracking(adapter, adapter.default_table(current_schema), False, detected)
+            return _absent(adapter, adapter.default_table(current_schema), tables, detected)
         return Tracking(adapter, match.ref, True, detected)
     if candidates:
         best = candidates[0].detected
         return Tracking(registry.get(best.framework), best.ref, True, detected)
     default = registry.get(DEFAULT_FRAMEWORK)
-    return Tracking(default, default.default_table(current_schema), False, detected)
+    return _absent(default, default.default_table(current_schema), tables, detected)
+
+
+def _absent(
+    adapter: TrackingAdapter,
+    table: TableRef,
+    tables: list[catalog.CatalogTable],
+    detected: tuple[DetectedTable, ...],
+) -> Tracking:
+    """The tracking table ``table`` that does not exist yet, or a refusal when a table of that
+    name exists in a shape ``adapter`` does not read.
+
+    Raises:
+        LedgerUnreadable: ``table`` exists with other columns.
+    """
+    found = next((t for t in tables if TableRef(t.schema, t.name) == table), None)
+    if found is not None:
+        columns = ", ".join(f"{name} {kind}" for name, kind in found.columns.items())
+        expected = ", ".join(adapter.signature)
+        raise LedgerUnreadable(
+            f"{table} exists, but its columns ({columns}) are not those of {adapter.label}'s "
+            f"tracking table ({expected}). It is not taken for an empty one: every migration "
+            "would run again. Repair the table, or name its framework (TRUSS_FRAMEWORK, "
+            "--framework, ?framework=) and table (TRUSS_TRACKING_TABLE)."
+        )
+    return Tracking(adapter, table, False, detected)
 
 
 def adapter_named(name: str) -> TrackingAdapter:

@@ -16,8 +16,9 @@ from psycopg import sql
 
 from ..sources import MigrationsDirectory, sha256_of
 from ..types import AppliedRecord, Migration, TableRef
-from .base import INTEGER_TYPES, TEXT_TYPES, TIMESTAMP_TYPES, TrackingAdapter
+from .base import INTEGER_TYPES, TEXT_TYPES, TIMESTAMP_TYPES, FrameworkLock, TrackingAdapter
 from .checksums import flyway_crc32
+from .lock_keys import flyway_key
 from .registry import registry
 
 SELECT_ROWS = sql.SQL(
@@ -92,7 +93,11 @@ class FlywayAdapter(TrackingAdapter):
         "success": frozenset({"boolean"}),
     }
     native_command = "flyway migrate"
+    repair_command = "flyway repair"
     in_order_only = True  # validate refuses a resolved migration left behind an applied one
+
+    def own_lock(self, table: TableRef, database: str) -> FrameworkLock:
+        return FrameworkLock(self.label, (flyway_key(table),))
 
     def discover(self, directory: MigrationsDirectory) -> list[Migration]:
         found = []

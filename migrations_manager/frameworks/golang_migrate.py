@@ -15,7 +15,8 @@ from psycopg import sql
 
 from ..sources import MigrationsDirectory, read_text, sha256_of
 from ..types import Migration, Section, TableRef
-from .base import INTEGER_TYPES
+from .base import INTEGER_TYPES, FrameworkLock
+from .lock_keys import golang_migrate_keys
 from .registry import registry
 from .single_version import CurrentVersion, SingleVersionAdapter
 
@@ -50,6 +51,10 @@ class GolangMigrateAdapter(SingleVersionAdapter):
     signature = {"version": INTEGER_TYPES, "dirty": frozenset({"boolean"})}
     exact_columns = True
     native_command = "migrate -path ... -database ... up"
+    repair_command = "migrate -path ... -database ... force VERSION"
+
+    def own_lock(self, table: TableRef, database: str) -> FrameworkLock:
+        return FrameworkLock(self.label, golang_migrate_keys(table, database))
 
     def discover(self, directory: MigrationsDirectory) -> list[Migration]:
         ups: dict[int, Path] = {}

@@ -13,6 +13,8 @@ directive. (frameworks.md §2.16)
 
 from __future__ import annotations
 
+import os
+import socket
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -23,7 +25,7 @@ from psycopg import sql
 from ..exceptions import UnsupportedMigration
 from ..sources import MigrationsDirectory, read_text, sha256_of
 from ..types import AppliedRecord, Migration, Section, TableRef
-from .base import INTEGER_TYPES, TEXT_TYPES, TIMESTAMP_TYPES, TrackingAdapter
+from .base import INTEGER_TYPES, TEXT_TYPES, TIMESTAMP_TYPES, FrameworkLock, TrackingAdapter
 from .checksums import liquibase_formatted_sql_body, liquibase_v9
 from .native_code import plain_name
 from .registry import registry
@@ -42,6 +44,22 @@ INSERT_ROW = sql.SQL(
     " (SELECT COALESCE(MAX(orderexecuted), 0) + 1 FROM {table}), 'EXECUTED', NULL, 'sql',"
     " {comments}, NULL, NULL, {contexts}, {labels},"
     " right((floor(extract(epoch FROM now()) * 1000))::bigint::text, 10))"
+)
+
+LOCK_TABLE = "databasechangeloglock"
+# Liquibase's own lock (StandardLockService): the row id 1 of databasechangeloglock, taken by
+# setting locked when it is not, released by clearing it; Liquibase waits while it is taken.
+TAKE_LOCK = sql.SQL(
+    "UPDATE {lock} SET locked = TRUE, lockgranted = NOW(), lockedby = {who}"
+    " WHERE id = 1 AND locked = FALSE RETURNING id"
+)
+RELEASE_LOCK = sql.SQL(
+    "UPDATE {lock} SET locked = FALSE, lockgranted = NULL, lockedby = NULL"
+    " WHERE id = 1 AND lockedby = {who}"
+)
+LOCK_HOLDER = sql.SQL(
+    "SELECT coalesce(lockedby, 'someone') || coalesce(' since ' || lockgranted::text, '')"
+    " FROM {lock} WHERE id = 1 AND locked"
 )
 
 
@@ -153,6 +171,17 @@ class LiquibaseAdapter(TrackingAdapter):
     }
     required_siblings = frozenset({"databasechangeloglock"})
     native_command = "liquibase update"
+    repair_command = "liquibase clear-checksums / changelog-sync after a manual fix"
+
+    def own_lock(self, table: TableRef, database: str) -> FrameworkLock:
+        lock = TableRef(table.schema, LOCK_TABLE).identifier
+        who = sql.Literal(f"{socket.gethostname()}#truss-migrations (pid {os.getpid()})")
+        return FrameworkLock(
+            self.label,
+            take=TAKE_LOCK.format(lock=lock, who=who),
+            release=RELEASE_LOCK.format(lock=lock, who=who),
+            holder=LOCK_HOLDER.format(lock=lock),
+        )
 
     def discover(self, directory: MigrationsDirectory) -> list[Migration]:
         found = []

@@ -1,8 +1,9 @@
 """node-pg-migrate: ``pgmigrations(id serial, name varchar(255), run_on timestamp)``.
 
 The standard mode's own bookkeeping. Name = file name without extension; applied order is
-``run_on, id``; no checksum. SQL files carry ``-- Up Migration`` / ``-- Down Migration``
-sections. (frameworks.md §2.1)
+``run_on, id``; no checksum. Files, their order and the ``-- Up Migration`` /
+``-- Down Migration`` sections of SQL files are read as node-pg-migrate 9 reads them
+(``node_pg_migrate_files``). (frameworks.md §2.1)
 """
 
 from __future__ import annotations
@@ -12,8 +13,9 @@ from collections.abc import Sequence
 from psycopg import sql
 
 from ..exceptions import UnsupportedMigration
-from ..sources import read_text, sql_sections
+from ..sources import MigrationsDirectory, read_text, sha256_of
 from ..types import Migration, Section, TableRef
+from . import node_pg_migrate_files as files
 from .base import INTEGER_TYPES, TEXT_TYPES, TIMESTAMP_TYPES, TrackingAdapter
 from .registry import registry
 
@@ -34,25 +36,38 @@ class NodePgMigrateAdapter(TrackingAdapter):
     default_schema = "public"
     signature = {"id": INTEGER_TYPES, "name": TEXT_TYPES, "run_on": TIMESTAMP_TYPES}
     exact_columns = True
-    extensions = (".sql", ".cjs", ".js")
+    extensions = files.EXTENSIONS
     executable_extensions = (".sql",)
-    cli_extensions = (".cjs", ".js")  # frameworks/node_pg_migrate_cli.py
+    cli_extensions = tuple(e for e in files.EXTENSIONS if e != ".sql")  # node_pg_migrate_cli
     native_command = "node-pg-migrate up"
     identifier_column = "name"
     applied_at_column = "run_on"
     order_by = ("run_on", "id")
     in_order_only = True  # node-pg-migrate's checkOrder (on by default)
 
+    def discover(self, directory: MigrationsDirectory) -> list[Migration]:
+        found = [self.migration_for(path) for path in directory.files(self.extensions)]
+        return sorted(found, key=lambda migration: migration.sort_key)
+
+    def migration_for(self, path) -> Migration:
+        return Migration(
+            name=path.name,
+            identifier=files.identifier(path.name),
+            path=path,
+            sha256=sha256_of(path),
+            sort_key=files.order_key(path.name),
+        )
+
     def up_section(self, migration: Migration) -> Section:
         self.ensure_executable(migration)
-        return sql_sections(read_text(migration.path)).up
+        return files.sections(read_text(migration.path))[0]
 
     def down_section(self, migration: Migration) -> Section | None:
         self.ensure_executable(migration)
-        return sql_sections(read_text(migration.path)).down
+        return files.sections(read_text(migration.path))[1]
 
     def ensure_executable(self, migration: Migration) -> None:
-        if migration.extension in (".cjs", ".js"):
+        if migration.extension in self.cli_extensions:
             raise UnsupportedMigration(
                 f"{migration.name} is a JavaScript migration: it needs node-pg-migrate "
                 "(Node.js and the node-pg-migrate npm package) to run.",

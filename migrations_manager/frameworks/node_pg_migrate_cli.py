@@ -1,6 +1,6 @@
 """node-pg-migrate's own CLI, which executes the standard mode's ``.cjs`` / ``.js`` migrations.
 
-The runner stays in charge of the order, the advisory lock, the audit log and the progress lines;
+The executor stays in charge of the order, the advisory lock, the audit log and the progress lines;
 node-pg-migrate executes one file, by name, on the same tracking table, and writes its own row:
 
     node-pg-migrate up 1700000000000_add-users --migrations-dir DIR
@@ -8,23 +8,27 @@ node-pg-migrate executes one file, by name, on the same tracking table, and writ
         --database-url-var MIGRATIONS_MANAGER_TARGET_URL
         --no-lock --no-single-transaction --check-order --no-verbose
 
-- ``--no-lock``: the runner already holds the advisory lock node-pg-migrate would take (same
+- ``--no-lock``: the executor already holds the advisory lock node-pg-migrate would take (same
   key) on its own session; node-pg-migrate trying it too would find it taken and give up.
 - ``--no-single-transaction``: the migration runs in its own transaction with its tracking row
-  (node-pg-migrate's per-migration mode, as the runner runs ``.sql`` files), and the dry run
+  (node-pg-migrate's per-migration mode, as ``up`` runs ``.sql`` files), and the dry run
   prints that BEGIN / COMMIT.
 - The target URL travels in an environment variable, never on the command line.
 
-Dry run: node-pg-migrate's ``--dry-run`` still creates its tracking table when it is absent, and
-reads the applied set from it. For ``up`` it is pointed at a temporary table (schema
-``pg_temp``: private to its session, gone when it exits), so it prints a migration's up SQL
-whatever the real state; for ``down`` it reads the real table in a read-only session (the
-migration must be applied). Nothing persists, except what a migration function does through
-``pgm.db`` itself, as in node-pg-migrate's own dry run.
+Dry run: node-pg-migrate's ``--dry-run`` would create its tracking table when it is absent, and
+runs the migration's function on a session that may write: a ``pgm.db.query("INSERT ...")`` in
+it would write once in the dry run and again in the run. The dry run is ``node/dry_run.mjs``
+instead: node-pg-migrate's own ``Migration`` class in its dry-run mode (the SQL it prints is the
+SQL a run sends), on a session with ``default_transaction_read_only``, so that a write fails the
+dry run instead of happening, and without node-pg-migrate's runner (no tracking table needed).
+
+Every program started here sees only ``PATH`` and the target's URL (with the run's timeouts in
+its ``options``): nothing else of this process's environment, its secrets included.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 from collections.abc import Sequence
@@ -36,8 +40,8 @@ from psycopg import conninfo
 
 from .. import db
 from ..analysis.statements import Statement, parse_statements
-from ..exceptions import UsageError
-from ..runner import external_failure, run_external
+from ..exceptions import MigrationFailed
+from ..executor import external_failure, minimal_environment, run_external
 from ..types import Direction, ExternalCommand, ExternalFailure, Migration, TableRef
 
 EXECUTOR = "node-pg-migrate"
@@ -46,8 +50,9 @@ EXECUTABLE = "node-pg-migrate"
 PROJECT_LOCAL_BINARY = Path("var", "node", "node_modules", ".bin", EXECUTABLE)
 URL_VARIABLE = "MIGRATIONS_MANAGER_TARGET_URL"
 SETTING = "MIGRATIONS_MANAGER['NODE_PG_MIGRATE']"
-#: A schema name PostgreSQL reads as "this session's temporary schema".
-TEMPORARY_SCHEMA = "pg_temp"
+#: Our dry-run driver (node-pg-migrate's ``Migration`` class on a read-only session).
+DRY_RUN_SCRIPT = Path(__file__).resolve().parent.parent / "node" / "dry_run.mjs"
+READ_ONLY = "25006"  # SQLSTATE of a write in a read-only transaction
 
 
 def locate(configured: str | os.PathLike | None, project_dir: Path) -> Path | None:
@@ -109,52 +114,59 @@ class NodePgMigrateCli:
 
     def command(self, migration: Migration, direction: Direction) -> ExternalCommand:
         """The command that executes ``migration`` in ``direction`` and writes its row."""
-        return self._command(migration, direction, self.table.schema, ("--no-verbose",))
-
-    def dry_run(self, migration: Migration, direction: Direction) -> PrintedSql:
-        """The SQL node-pg-migrate would run for ``migration``, from its ``--dry-run`` output.
-
-        Raises:
-            UsageError: a down dry run of a migration that is not applied.
-            MigrationFailed: node-pg-migrate failed (loading the files, or the migration's
-                function threw).
-            SQLSyntaxError: what it printed does not parse.
-        """
-        up = direction is Direction.UP
-        schema = TEMPORARY_SCHEMA if up else self.table.schema
-        command = self._command(migration, direction, schema, ("--dry-run",), read_only=not up)
-        result = run_external(command)
-        if result.returncode != 0:
-            raise external_failure(migration.name, command, result)
-        printed = _printed_block(result.stdout, migration, direction)
-        if printed is None:
-            raise not_applied(migration)
-        statements = parse_statements(
-            printed, name=f"{migration.name} (SQL printed by node-pg-migrate's dry run)"
-        )
-        return self._without_bookkeeping(statements, schema)
-
-    def _command(
-        self,
-        migration: Migration,
-        direction: Direction,
-        schema: str,
-        extra: tuple[str, ...],
-        *,
-        read_only: bool = False,
-    ) -> ExternalCommand:
         argv = (
             *(os.fspath(self.binary), direction.value, migration.identifier),
             *("--migrations-dir", os.fspath(self.directory)),
-            *("--migrations-table", self.table.name, "--migrations-schema", schema),
+            *("--migrations-table", self.table.name, "--migrations-schema", self.table.schema),
             *("--database-url-var", URL_VARIABLE),
-            *("--no-lock", "--no-single-transaction", "--check-order", *extra),
+            *("--no-lock", "--no-single-transaction", "--check-order", "--no-verbose"),
         )
-        url = self._url(read_only=read_only)
+        return self._external(argv, read_only=False)
+
+    def dry_run(
+        self, migration: Migration, direction: Direction, earlier: Sequence[Migration] = ()
+    ) -> PrintedSql:
+        """The SQL node-pg-migrate would run for ``migration``, built by its own ``Migration``
+        class in dry-run mode on a read-only session (``earlier``: the JavaScript migrations
+        before it, whose ``shorthands`` it may use).
+
+        Raises:
+            MigrationFailed: the file does not load, its function threw, or it wrote to the
+                database (refused: the session is read-only).
+            SQLSyntaxError: what it printed does not parse.
+        """
+        node = shutil.which("node") or "node"
+        argv = (
+            node,
+            os.fspath(DRY_RUN_SCRIPT),
+            os.fspath(package_root(self.binary)),
+            os.fspath(migration.path),
+            direction.value,
+            self.table.name,
+            self.table.schema,
+            *(os.fspath(m.path) for m in earlier),
+        )
+        command = self._external(argv, read_only=True)
+        result = run_external(command)
+        if result.returncode != 0:
+            failure = external_failure(migration.name, command, result)
+            if failure.sqlstate == READ_ONLY:
+                failure = failure.explained(
+                    "Its function wrote to the database while node-pg-migrate built its SQL; the "
+                    "dry run's session is read-only, so nothing was written."
+                )
+            raise MigrationFailed(failure)
+        printed = json.loads(result.stdout.strip().splitlines()[-1])["sql"]
+        statements = parse_statements(
+            printed, name=f"{migration.name} (SQL printed by node-pg-migrate's dry run)"
+        )
+        return self._without_bookkeeping(statements, self.table.schema)
+
+    def _external(self, argv: tuple[str, ...], *, read_only: bool) -> ExternalCommand:
         return ExternalCommand(
             argv=argv,
             executor=EXECUTOR,
-            env=((URL_VARIABLE, url),),
+            env=minimal_environment(((URL_VARIABLE, self._url(read_only=read_only)),)),
             cwd=self.directory,
             read_failure=read_failure,
         )
@@ -172,18 +184,17 @@ class NodePgMigrateCli:
         return db.as_url(self.target, **query)
 
     def _without_bookkeeping(self, statements: list[Statement], schema: str) -> PrintedSql:
-        kept = [s for s in statements if not isinstance(s.node, ast.TransactionStmt)]
+        kept = [s for s in statements if s.facts.transaction_control is None]
         if kept and _writes_row_of(kept[-1], self.table.name, schema):
             kept.pop()
-        transactional = any(isinstance(s.node, ast.TransactionStmt) for s in statements)
+        transactional = any(s.facts.transaction_control for s in statements)
         return PrintedSql(tuple(kept), transactional)
 
 
-def not_applied(migration: Migration) -> UsageError:
-    return UsageError(
-        f"{migration.name} is not applied: node-pg-migrate shows the down SQL of applied "
-        "migrations only."
-    )
+def package_root(binary: Path) -> Path:
+    """The node-pg-migrate package a ``node-pg-migrate`` executable belongs to (``.bin`` holds a
+    link to ``<package>/bin/node-pg-migrate.js``)."""
+    return binary.resolve().parent.parent
 
 
 def read_failure(stdout: str, stderr: str) -> ExternalFailure:
@@ -227,18 +238,6 @@ def _sqlstate(lines: list[str]) -> str | None:
         if field == "code" and len(code) == 5 and code.isalnum():
             return code
     return None
-
-
-def _printed_block(stdout: str, migration: Migration, direction: Direction) -> str | None:
-    """The SQL node-pg-migrate printed after ``### MIGRATION <name> (UP) ###``, if it did."""
-    marker = f"### MIGRATION {migration.identifier} ({direction.value.upper()}) ###"
-    lines = stdout.splitlines()
-    if marker not in lines:
-        return None
-    printed = lines[lines.index(marker) + 1 :]
-    if printed and printed[-1] == "Migrations complete!":
-        printed.pop()
-    return "\n".join(printed).strip()
 
 
 def _writes_row_of(statement: Statement, table: str, schema: str) -> bool:

@@ -73,6 +73,7 @@ class PgrollAdapter(NativeCodeAdapter, VersionRowAdapter):
     }
     extensions = SUFFIXES
     native_command = "pgroll migrate"
+    repair_command = "pgroll complete (or pgroll rollback)"
     language = "pgroll (JSON operations)"
     in_order_only = True  # the history is a linear chain of parents
 

@@ -46,6 +46,7 @@ class HasuraAdapter(DirectoryLayoutAdapter):
     # An up.yaml (metadata actions) makes the whole migration the Hasura CLI's to run.
     up_files = ("up.yaml", "up.sql")
     native_command = "hasura migrate apply"
+    repair_command = "hasura migrate apply --version VERSION --type down (or delete the dirty row)"
 
     def parse_name(self, name: str) -> VersionedName | None:
         parts = split_number(name)

@@ -16,8 +16,9 @@ from psycopg import sql
 
 from ..sources import MigrationsDirectory, sha256_of
 from ..types import AppliedRecord, Migration, TableRef
-from .base import INTEGER_TYPES, TEXT_TYPES, TIMESTAMP_TYPES, TrackingAdapter
+from .base import INTEGER_TYPES, TEXT_TYPES, TIMESTAMP_TYPES, FrameworkLock, TrackingAdapter
 from .checksums import prisma_checksum_matches, prisma_sha256
+from .lock_keys import PRISMA_KEY
 from .registry import registry
 
 SCRIPT = "migration.sql"
@@ -58,6 +59,10 @@ class PrismaAdapter(TrackingAdapter):
         "applied_steps_count": INTEGER_TYPES,
     }
     native_command = "npx prisma migrate deploy"
+    repair_command = "npx prisma migrate resolve --rolled-back NAME (or --applied NAME)"
+
+    def own_lock(self, table: TableRef, database: str) -> FrameworkLock:
+        return FrameworkLock(self.label, (PRISMA_KEY,))
 
     def discover(self, directory: MigrationsDirectory) -> list[Migration]:
         found = []

@@ -56,5 +56,14 @@ class AdapterRegistry:
             names.update(adapter.table_names, adapter.required_siblings, adapter.forbidden_siblings)
         return names
 
+    def distinctive_names(self) -> set[str]:
+        """Tracking-table names that only one adapter uses (``pgmigrations``, not
+        ``migrations``): a table so named is that framework's even with extra columns."""
+        seen: dict[str, int] = {}
+        for adapter in self._adapters.values():
+            for name in adapter.table_names:
+                seen[name] = seen.get(name, 0) + 1
+        return {name for name, count in seen.items() if count == 1}
+
 
 registry = AdapterRegistry()

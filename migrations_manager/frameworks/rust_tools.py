@@ -52,6 +52,7 @@ class SqlxAdapter(VersionRowAdapter):
     }
     exact_columns = True
     native_command = "sqlx migrate run"
+    repair_command = "sqlx migrate revert, or deleting the failed row by hand"
 
     def parse_name(self, name: str) -> VersionedName | None:
         """``<version>_<description>.sql``; the description's ``_`` read as spaces."""

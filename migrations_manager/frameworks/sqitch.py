@@ -7,8 +7,8 @@ SHA-1 of the deploy script; a ``fail`` event with no ``changes`` row marks a fai
 change writes what ``sqitch deploy`` writes: the ``changes`` row, its ``dependencies`` and
 ``tags``, a ``deploy`` event (and the ``projects`` row if the project is new to the registry).
 Sqitch deploys from its last deployed change on, so changes are recorded in plan order only.
-Deploy scripts usually hold their own ``BEGIN; ... COMMIT;``: those two statements are left out,
-the batch runs in one transaction. (frameworks.md §2.22)
+Deploy scripts usually wrap themselves in ``BEGIN; ... COMMIT;``: the planner absorbs such a
+wrapper, and the script runs in its segment's transaction. (frameworks.md §2.22)
 """
 
 from __future__ import annotations
@@ -18,22 +18,20 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import psycopg
-from pglast.enums.parsenodes import TransactionStmtKind
 from psycopg import sql
 
-from ..analysis.statements import parse_statements
 from ..exceptions import UnsupportedMigration
 from ..sources import MigrationsDirectory, read_text, sha256_of
 from ..types import AppliedRecord, Migration, Section, TableRef
-from .base import TEXT_TYPES, TIMESTAMP_TYPES, TrackingAdapter
+from .base import TEXT_TYPES, TIMESTAMP_TYPES, FrameworkLock, TrackingAdapter
 from .checksums import sqitch_script_hash
+from .lock_keys import SQITCH_KEY
 from .native_code import plain_name
 from .registry import registry
 from .sqitch_plan import Plan, PlannedChange, parse_plan
 
 PLAN_FILE = "sqitch.plan"
 SIBLINGS = ("events", "projects", "tags", "dependencies", "releases")
-OUTER = (TransactionStmtKind.TRANS_STMT_BEGIN, TransactionStmtKind.TRANS_STMT_START)
 FAILED_EVENTS = sql.SQL(
     "SELECT change FROM (SELECT DISTINCT ON (change_id) change, event, committed_at"
     " FROM {events} WHERE project = COALESCE({project}, project)"
@@ -82,24 +80,6 @@ INSERT_EVENT = sql.SQL(
 )
 
 
-def without_outer_transaction(section: Section, name: str) -> Section:
-    """The script with its own ``BEGIN``/``COMMIT`` blanked out (lines and columns kept)."""
-    text = section.text
-    for statement in parse_statements(text, first_line=section.first_line, name=name):
-        if statement.kind != "TransactionStmt":
-            continue
-        kind = statement.node.kind
-        if kind not in (*OUTER, TransactionStmtKind.TRANS_STMT_COMMIT):
-            raise UnsupportedMigration(
-                f"{name} controls its own transaction ({statement.text}); "
-                "run it with `sqitch deploy`.",
-                names=[name],
-            )
-        end = statement.start + len(statement.text)
-        text = text[: statement.start] + " " * len(statement.text) + text[end:]
-    return Section(text, section.first_line)
-
-
 @registry.register
 class SqitchAdapter(TrackingAdapter):
     name = "sqitch"
@@ -122,6 +102,12 @@ class SqitchAdapter(TrackingAdapter):
     exact_columns = True
     required_siblings = frozenset(SIBLINGS)
     native_command = "sqitch deploy"
+    # A `fail` event only logs a failed deploy: Sqitch deploys the change again next time.
+    failure_blocks = False
+
+    def own_lock(self, table: TableRef, database: str) -> FrameworkLock:
+        return FrameworkLock(self.label, (SQITCH_KEY,))
+
     in_order_only = True
 
     def plan(self, directory: MigrationsDirectory) -> Plan | None:
@@ -152,12 +138,12 @@ class SqitchAdapter(TrackingAdapter):
         return sqitch_script_hash(migration.path.read_bytes())
 
     def up_section(self, migration: Migration) -> Section:
-        return without_outer_transaction(Section(read_text(migration.path)), migration.name)
+        return Section(read_text(migration.path))
 
     def down_section(self, migration: Migration) -> Section | None:
         if migration.down_path is None:
             return None
-        return without_outer_transaction(Section(read_text(migration.down_path)), migration.name)
+        return Section(read_text(migration.down_path))
 
     def read_records(
         self, conn: psycopg.Connection, table: TableRef, migrations: Sequence[Migration]

@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 import psycopg
+from psycopg import sql
 from psycopg.rows import class_row
 
 from . import queries
@@ -43,6 +44,15 @@ def server_info(conn: psycopg.Connection) -> ServerInfo:
     return row
 
 
+def system_identifier(conn: psycopg.Connection) -> str | None:
+    """The server's system identifier; None where ``pg_control_system()`` is not granted."""
+    try:
+        row = conn.execute(queries.SYSTEM_IDENTIFIER).fetchone()
+    except psycopg.errors.InsufficientPrivilege:
+        return None
+    return str(row[0]) if row else None
+
+
 def try_advisory_lock(conn: psycopg.Connection, key: int) -> bool:
     row = conn.execute(queries.ADVISORY_TRY_LOCK, (key,)).fetchone()
     return bool(row and row[0])
@@ -50,6 +60,21 @@ def try_advisory_lock(conn: psycopg.Connection, key: int) -> bool:
 
 def advisory_unlock(conn: psycopg.Connection, key: int) -> None:
     conn.execute(queries.ADVISORY_UNLOCK, (key,))
+
+
+def take_lock_row(conn: psycopg.Connection, take: sql.Composable) -> bool:
+    """Run a framework's lock-row UPDATE (``take``, which returns a row when it took it)."""
+    return conn.execute(take).fetchone() is not None
+
+
+def lock_row_holder(conn: psycopg.Connection, holder: sql.Composable) -> str | None:
+    """Who holds a framework's lock row (``holder`` returns one text), None when nobody."""
+    row = conn.execute(holder).fetchone()
+    return str(row[0]) if row else None
+
+
+def release_lock_row(conn: psycopg.Connection, release: sql.Composable) -> None:
+    conn.execute(release)
 
 
 def advisory_lock_holder(conn: psycopg.Connection, key: int) -> LockHolder | None:

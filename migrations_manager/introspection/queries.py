@@ -21,8 +21,22 @@ SERVER_INFO = sql.SQL(
 
 # A bigint advisory key shows in pg_locks as classid = its high 32 bits, objid = its low 32
 # bits, objsubid = 1.
+# The server's identity, which a copy or a restore of its data directory keeps but another
+# server never has: resume points are keyed by it (with the database and the tracking table).
+SYSTEM_IDENTIFIER = sql.SQL("SELECT system_identifier::text FROM pg_catalog.pg_control_system()")
 ADVISORY_TRY_LOCK = sql.SQL("SELECT pg_catalog.pg_try_advisory_lock(%s::bigint)")
 ADVISORY_UNLOCK = sql.SQL("SELECT pg_catalog.pg_advisory_unlock(%s::bigint)")
+# Whether this session still holds the advisory lock {key} (a literal: it is part of the
+# command stream a dry run prints).
+ADVISORY_LOCK_HELD = sql.SQL(
+    "SELECT EXISTS (SELECT FROM pg_catalog.pg_locks WHERE locktype = 'advisory' AND granted"
+    " AND pid = pg_catalog.pg_backend_pid() AND classid = ({key}::bigint >> 32)::oid"
+    " AND objid = ({key}::bigint & 4294967295)::oid AND objsubid = 1)"
+)
+# What a migration may have changed in the session, undone: settings (SET, set_config), the
+# role (SET ROLE) and the session user (SET SESSION AUTHORIZATION). The run's own settings
+# are set again right after.
+RESTORE_SESSION = sql.SQL("RESET ALL; SET SESSION AUTHORIZATION DEFAULT; RESET ROLE")
 ADVISORY_LOCK_HOLDER = sql.SQL(
     "SELECT l.pid, a.application_name"
     " FROM pg_catalog.pg_locks l"

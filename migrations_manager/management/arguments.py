@@ -41,16 +41,24 @@ SUBCOMMANDS: dict[str, tuple[str, list[Argument]]] = {
     "redo": ("roll back the last applied migration(s), then apply them again", [COUNT, DRY_RUN]),
     "status": ("every migration's state against the tracking table in use", [FRAMEWORK]),
     "run": (
-        "run pending migrations in ONE transaction, writing the framework's own rows",
+        "run pending migrations segment after segment (files that can share a transaction "
+        "share one), writing the framework's own rows",
         [
             (("files",), {"nargs": "*", "metavar": "FILE", "help": "only these (default: all)"}),
+            (
+                ("--atomic",),
+                {
+                    "action": "store_true",
+                    "help": "refuse unless everything commits as ONE transaction",
+                },
+            ),
             DRY_RUN,
             FRAMEWORK,
         ],
     ),
     "mark-applied": (
         "record a migration as applied without running it",
-        [(("file",), {"metavar": "FILE"}), FRAMEWORK],
+        [(("file",), {"metavar": "FILE"}), DRY_RUN, FRAMEWORK],
     ),
     "check": (
         "safety check: pending files, waiting locks, busy transactions, blocking sessions, lint",

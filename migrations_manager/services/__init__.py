@@ -1,7 +1,7 @@
 """The use-cases of the migrations manager: the only API the admin, REST and command call.
 
-Each function opens what it needs (the migrations directory, a target connection), calls the
-layers below (sources, frameworks, analysis, runner) and returns a dataclass from ``types``.
+Each function opens what it needs (the migrations directory, a target session), calls the layers
+below (sources, frameworks, analysis, planning, executor) and returns a dataclass of ``types``.
 Errors are ``exceptions.MigrationsManagerError`` subclasses, which know nothing of HTTP; each
 front-end maps them. The modules of this package group the use-cases; import from here.
 

@@ -16,8 +16,9 @@ import psycopg
 
 from ..analysis.lockmodes import LockMode, conflicts
 from ..analysis.locks import LockRequirement
+from ..analysis.statements import Statement
 from ..conf import app_settings
-from ..exceptions import MigrationFailed
+from ..frameworks.detection import Tracking
 from ..introspection import catalog
 from ..introspection.activity import (
     ActivitySummary,
@@ -25,7 +26,7 @@ from ..introspection.activity import (
     activity_summary,
     relation_locks,
 )
-from ..types import Blocker, CheckReport, LintFinding
+from ..types import Blocker, CheckReport, Failure, LintFinding
 from .common import select_pending, status_of
 from .inspection import (
     Analysed,
@@ -51,15 +52,25 @@ def check(names: Sequence[str] | None = None, *, framework: str | None = None) -
             not pending.
     """
     with workspace(framework, offline_ok=False, suffix=":check") as space:
-        conn, info, tracking = space.conn, space.info, space.tracking
-        assert conn is not None and info is not None and tracking is not None
-        pending = [status.migration for status in select_pending(status_of(conn, tracking), names)]
-        found = [analyse_file(space.adapter, m.path, m) for m in pending]
-        analysed = [item for item in found if item is not None]
-        relations = relation_names(analysed)
-        activity = activity_summary(conn)
-        sizes = table_sizes(conn, relations)
-        locks = relation_locks(conn, relations, server_version=info.server_version_num)
+        assert space.conn is not None and space.info is not None and space.tracking is not None
+        return check_on(space.conn, space.info, space.tracking, names)
+
+
+def check_on(
+    conn: psycopg.Connection,
+    info: catalog.ServerInfo,
+    tracking: Tracking,
+    names: Sequence[str] | None = None,
+) -> CheckReport:
+    """``check`` on a session already open: a run checks on its own connection, inside its
+    lock, so that what it checked is what it runs."""
+    pending = [status.migration for status in select_pending(status_of(conn, tracking), names)]
+    found = [analyse_file(tracking.adapter, m.path, m) for m in pending]
+    analysed = [item for item in found if item is not None]
+    relations = relation_names(analysed)
+    activity = activity_summary(conn)
+    sizes = table_sizes(conn, relations)
+    locks = relation_locks(conn, relations, server_version=info.server_version_num)
     lint = lint_findings(analysed, table_sizes=sizes, server_version=info.server_version_num)
     blockers = find_blockers(analysed, locks)
     warnings = _warnings(activity, len(pending), blockers, lint)
@@ -160,23 +171,26 @@ def blocker_sentence(blocker: Blocker, *, waits: str = "will wait for") -> str:
     )
 
 
-def explain_lock_timeout(conn: psycopg.Connection, failure: MigrationFailed) -> None:
-    """Name, in ``failure``, the sessions its statement waited for until lock_timeout.
+def explain_lock_timeout(conn: psycopg.Connection, failure: Failure) -> Failure:
+    """``failure`` naming the sessions its statement waited for until lock_timeout.
 
-    Read right after the timeout, on the runner's own session (its transaction is over): the
+    Read right after the timeout, on the run's own session (its transaction is over): the
     blockers are usually still there — an idle transaction does not go away by itself.
     """
     statement = failure.failed_statement
-    if statement is None or conn.closed or conn.broken:
-        return
+    if not isinstance(statement, Statement) or conn.closed or conn.broken:
+        return failure
     analysed = Analysed(failure.name, statement.text, statement.line, True, (statement,))
     names = relation_names([analysed])
     info = catalog.server_info(conn)
     locks = relation_locks(conn, names, server_version=info.server_version_num)
     blockers = find_blockers([analysed], locks)
-    failure.blockers = tuple(dataclasses.asdict(blocker) for blocker in blockers)
-    for blocker in blockers:
-        failure.explain(blocker_sentence(blocker, waits="waited for"))
+    explained = failure.explained(
+        *(blocker_sentence(blocker, waits="waited for") for blocker in blockers)
+    )
+    return dataclasses.replace(
+        explained, blockers=tuple(dataclasses.asdict(blocker) for blocker in blockers)
+    )
 
 
 def duration(seconds: float) -> str:

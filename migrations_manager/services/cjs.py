@@ -6,38 +6,36 @@ services.cjs_warning(services.status())           # None, or why some cannot run
 
 from __future__ import annotations
 
-from .. import db
-from ..frameworks import node_pg_migrate_cli
+from ..executor import render
 from ..frameworks.registry import NotRegistered, registry
-from ..runner import render
-from ..types import Direction, Plan, State, StatusReport
-from .common import build_step, migrations_directory, resolve_tracking
+from ..planning import Grouping, make_plan
+from ..types import Direction, State, StatusReport
+from .common import build_step, migrations_directory
 from .node import missing_node_pg_migrate, node_pg_migrate
+from .session import session
 
 
 def cjs_sql(name: str, direction: Direction = Direction.UP) -> str:
-    """What node-pg-migrate would run for the ``.cjs`` / ``.js`` migration ``name``.
-
-    From node-pg-migrate's ``--dry-run``: the command, its transaction, the migration's SQL and
-    the tracking row, as ``--dry-run`` of ``up`` / ``down`` prints them. Nothing is changed.
+    """What node-pg-migrate would run for the ``.cjs`` / ``.js`` migration ``name``: the step's
+    command stream as a dry run renders it (the SQL node-pg-migrate builds for it, on a
+    read-only session: the migration's function runs, but cannot write). Nothing is changed.
 
     Raises:
         InvalidMigrationName, MigrationNotFound: ``name`` is no ``.cjs`` / ``.js`` file of the
             migrations directory.
-        UsageError: ``down`` of a migration that is not applied.
         UnsupportedMigration: node-pg-migrate cannot run here.
-        MigrationFailed: node-pg-migrate could not load the files or run the function.
+        MigrationFailed: node-pg-migrate could not load the file or run its function, or the
+            function wrote to the database.
     """
-    with db.connection(read_only=True, application_suffix=":preview") as conn:
-        tracking = resolve_tracking(conn, standard=True)
+    with session(standard=True, suffix=":preview", lock=False) as current:
+        tracking = current.tracking
         adapter = tracking.adapter
         migration = adapter.migration_for(
             migrations_directory().lookup(name, adapter.cli_extensions)
         )
-        if direction is Direction.DOWN and not tracking.exists:
-            raise node_pg_migrate_cli.not_applied(migration)  # its dry run would create the table
-        step = build_step(adapter, tracking, migration, direction)
-        return render(Plan((step,), adapter.name, tracking.table), conn)
+        step = build_step(adapter, tracking, migration, direction, describe=True)
+        plan = make_plan([step], adapter, tracking.table, grouping=Grouping.EACH, table_exists=True)
+        return render(plan, current.settings, current.lock_key, current.conn)
 
 
 def cjs_warning(report: StatusReport) -> str | None:

@@ -3,24 +3,30 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import psycopg
 
-from .. import audit
-from ..analysis.statements import parse_statements
+from ..analysis.statements import Statement, parse_statements
 from ..conf import app_settings
-from ..exceptions import IrreversibleMigration, UsageError
+from ..exceptions import IrreversibleMigration, PlanRefused, UsageError
 from ..frameworks import detection
 from ..frameworks.base import TrackingAdapter
-from ..frameworks.detection import Tracking
+from ..frameworks.detection import DEFAULT_FRAMEWORK, Tracking
 from ..introspection import catalog
-from ..runner import Progress, Runner
+from ..planning import shape
 from ..sources import MigrationsDirectory, validate_name
-from ..types import Direction, Migration, MigrationStatus, State, StatusReport, Step
+from ..types import (
+    Direction,
+    Migration,
+    MigrationStatus,
+    Section,
+    State,
+    StatusReport,
+    Step,
+    StepAction,
+)
 from .node import node_step
-
-STANDARD_FRAMEWORK = "node-pg-migrate"
 
 
 def migrations_directory() -> MigrationsDirectory:
@@ -41,7 +47,7 @@ def resolve_tracking(
     info = info or catalog.server_info(conn)
     return detection.resolve(
         conn,
-        framework=STANDARD_FRAMEWORK if standard else framework or app_settings.FRAMEWORK,
+        framework=DEFAULT_FRAMEWORK if standard else framework or app_settings.FRAMEWORK,
         table=app_settings.TRACKING_TABLE,
         current_schema=info.current_schema,
     )
@@ -57,6 +63,27 @@ def status_of(conn: psycopg.Connection, tracking: Tracking) -> StatusReport:
         detected_tables=tracking.detected,
         migrations=tuple(adapter.statuses(migrations, records)),
     )
+
+
+def refuse_blocking_failures(adapter: TrackingAdapter, report: StatusReport) -> None:
+    """Refuse to write past what the framework records as failed or dirty, as it would itself.
+
+    Raises:
+        PlanRefused: a migration is recorded as failed and the framework blocks on that.
+    """
+    failed = [status for status in report.migrations if status.state is State.FAILED]
+    if failed and adapter.failure_blocks:
+        first = failed[0]
+        detail = f" ({first.detail})" if first.detail else ""
+        repair = f"`{adapter.repair_command}`" if adapter.repair_command else "its own tools"
+        raise PlanRefused(
+            f"{adapter.label} records {first.name} as failed{detail}: {adapter.label} itself "
+            "refuses to run until it is repaired, and so does this tool. Repair the database "
+            f"by hand, then the tracking table {report.tracking_table} with "
+            f"{repair}, and run again.",
+            kind="ledger",
+            details={"failed": [status.name for status in failed]},
+        )
 
 
 def select_pending(report: StatusReport, names: Sequence[str] | None) -> list[MigrationStatus]:
@@ -82,46 +109,74 @@ def select_pending(report: StatusReport, names: Sequence[str] | None) -> list[Mi
     return [status for status in pending if status.name in wanted]
 
 
-def runner_for(conn: psycopg.Connection, progress: Progress | None = None) -> Runner:
-    return Runner(
-        conn,
-        lock_key=int(app_settings.ADVISORY_LOCK_KEY),
-        lock_wait=float(app_settings.LOCK_WAIT),
-        progress=progress,
-    )
+#: How many statements of a no-transaction migration an earlier failed run completed on this
+#: target (0: none, start at the first).
+ResumeLookup = Callable[[Migration, Sequence[Statement]], int]
+
+
+def no_resume(migration: Migration, statements: Sequence[Statement]) -> int:
+    return 0
 
 
 def build_step(
-    adapter: TrackingAdapter, tracking: Tracking, migration: Migration, direction: Direction
+    adapter: TrackingAdapter,
+    tracking: Tracking,
+    migration: Migration,
+    direction: Direction,
+    *,
+    resume: ResumeLookup = no_resume,
+    describe: bool = False,
 ) -> Step:
-    """The statements (parsed, so syntax errors surface before anything runs) and rows.
+    """The step of ``migration``: its statements (parsed, so a syntax error surfaces before
+    anything runs, and shaped: a self-wrapping BEGIN … COMMIT absorbed, other transaction
+    control refused) and whether it can run in a transaction.
 
-    Files the framework's own CLI executes (node-pg-migrate's ``.cjs``) become a step of it.
+    A file node-pg-migrate's CLI executes (``.cjs``) becomes an external step; ``describe``
+    adds the SQL of its read-only dry run (for a dry run, a preview or a confirmation page: a
+    run itself never executes a migration's code twice).
     """
     if migration.extension in adapter.cli_extensions:
-        return node_step(adapter, tracking, migration, direction)
-    if direction is Direction.UP:
-        section = adapter.up_section(migration)
-        tracking_sql = adapter.record(tracking.table, [migration])
-    else:
-        section = adapter.down_section(migration)
-        if section is None:
-            raise IrreversibleMigration(
-                f"{migration.name} has no down section (-- Down Migration): "
-                "it cannot be rolled back."
-            )
-        tracking_sql = adapter.unrecord(tracking.table, [migration])
-    statements = parse_statements(section.text, first_line=section.first_line, name=migration.name)
-    transactional = not adapter.runs_outside_transaction(migration)
+        earlier = _earlier_javascript(adapter, migration) if describe else None
+        return node_step(adapter, tracking, migration, direction, describe=earlier)
+    section = (
+        adapter.up_section(migration) if direction is Direction.UP else _down(adapter, migration)
+    )
+    parsed = parse_statements(section.text, first_line=section.first_line, name=migration.name)
+    shaped = shape(parsed, migration.name)
+    transactional = shaped.wrapped or not (
+        adapter.runs_outside_transaction(migration)
+        or any(statement.no_transaction for statement in shaped.statements)
+    )
     resumed = 0
     if not transactional and direction is Direction.UP:
-        point = audit.resume_point(migration.name, statements)
-        resumed = point.completed_statements if point else 0
+        resumed = resume(migration, shaped.statements)
     return Step(
         migration=migration,
         direction=direction,
-        statements=tuple(statements),
-        tracking=tuple(tracking_sql),
+        statements=shaped.statements,
         transactional=transactional,
         resumed_from=resumed,
+        absorbed=shaped.absorbed,
     )
+
+
+def _earlier_javascript(adapter: TrackingAdapter, migration: Migration) -> list[Migration]:
+    return [
+        m
+        for m in adapter.discover(migrations_directory())
+        if m.extension in adapter.cli_extensions and m.sort_key < migration.sort_key
+    ]
+
+
+def record_step(migration: Migration) -> Step:
+    """The step that records ``migration`` as applied without running it (mark-applied)."""
+    return Step(migration, Direction.UP, (), action=StepAction.RECORD)
+
+
+def _down(adapter: TrackingAdapter, migration: Migration) -> Section:
+    section = adapter.down_section(migration)
+    if section is None:
+        raise IrreversibleMigration(
+            f"{migration.name} has no down section (-- Down Migration): it cannot be rolled back."
+        )
+    return section

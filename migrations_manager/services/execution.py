@@ -9,10 +9,14 @@ from dataclasses import replace
 import psycopg
 
 from .. import audit, db
+from ..analysis.statements import Statement
 from ..exceptions import ConfigurationError
-from ..runner import Runner
-from ..types import Direction, Plan, RunReport
+from ..executor import Executor, Progress
+from ..models import MigrationRun
+from ..types import Direction, Failure, Migration, Plan, RunReport, SegmentMode, StepAction
 from .check import explain_lock_timeout
+from .common import ResumeLookup
+from .session import Session
 
 LOCK_NOT_AVAILABLE = "55P03"  # lock_timeout ran out
 
@@ -47,39 +51,77 @@ def _configured_target() -> str:
 
 
 def execute_audited(
-    conn: psycopg.Connection, runner: Runner, plan: Plan, attempt: audit.Attempt
+    current: Session, plan: Plan, attempt: audit.Attempt, progress: Progress | None = None
 ) -> RunReport:
-    """Run ``plan`` in ``attempt``: its audit row opened before, closed after."""
-    run = attempt.begin(
-        target=db.describe(conn.info.dsn),
-        framework=plan.framework,
-        tracking_table=str(plan.tracking_table),
-        files=[step.migration.name for step in plan.steps],
+    """Execute ``plan`` on the session's connection, its audit row opened before, closed after."""
+    run = begin_audited(current, attempt, [step.name for step in plan.steps])
+    executor = Executor(
+        current.conn, settings=current.settings, lock_key=current.lock_key, progress=progress
     )
-    report = runner.execute(plan)
-    if report.failure is not None and report.failure.sqlstate == LOCK_NOT_AVAILABLE:
-        explain_lock_timeout(conn, report.failure)
+    report = executor.execute(plan)
+    failure = report.failure
+    if failure is not None and failure.sqlstate == LOCK_NOT_AVAILABLE:
+        report = replace(report, failure=explain_lock_timeout(current.conn, failure))
     report = replace(report, run_id=run.pk)
-    audit.finish(run, report, summarize(report))
+    audit.finish(run, report, summarize(report), target_key=current.target_key)
     return report
+
+
+def begin_audited(current: Session, attempt: audit.Attempt, files: Sequence[str]) -> MigrationRun:
+    """Open the audit row of ``attempt``, about to change the session's target."""
+    return attempt.begin(
+        target=db.describe(current.conn.info.dsn),
+        framework=current.tracking.adapter.name,
+        tracking_table=str(current.tracking.table),
+        files=files,
+    )
+
+
+def resume_lookup(current: Session) -> ResumeLookup:
+    """Where each no-transaction migration resumes on the session's target (0: the start)."""
+
+    def lookup(migration: Migration, statements: Sequence[Statement]) -> int:
+        return audit.resume_point(current.target_key, migration, statements)
+
+    return lookup
 
 
 def summarize(report: RunReport) -> str:
     """One sentence for the whole run, as the API's ``summary`` and the command's last line."""
-    if report.failure is not None:
-        kept = len(report.completed)
-        if report.plan.single_transaction:
-            outcome = "entire batch rolled back"
-        elif kept:
-            outcome = f"{kept} earlier migration(s) stay applied"
-        else:
-            outcome = "nothing was applied"
-        return f'Migration "{report.failure.name}" failed — {outcome}.'
+    failure = report.failure
+    if failure is not None:
+        return f'Migration "{failure.name}" failed — {_what_stays(report, failure)}.'
     if not report.plan.steps:
         return "No migrations to run."
+    if _records_only(report.plan):
+        names = ", ".join(step.name for step in report.plan.steps)
+        return f"Recorded {names} as applied without running it."
     ups = sum(1 for r in report.completed if r.direction is Direction.UP)
     downs = len(report.completed) - ups
     parts = [f"Applied {ups} migration(s)"] if ups else []
     parts += [f"rolled back {downs} migration(s)"] if downs else []
     sentence = ", ".join(parts) + " successfully."
     return sentence[0].upper() + sentence[1:]
+
+
+def _what_stays(report: RunReport, failure: Failure) -> str:
+    if failure.outcome_unknown:
+        return "whether its transaction committed is unknown: check the status"
+    if report.plan.atomic:
+        return "entire batch rolled back"
+    index = report.failed_segment or 0
+    segment = report.plan.segments[index]
+    kept = f"{len(failure.kept)} earlier migration(s) stay applied" if failure.kept else ""
+    if segment.mode is SegmentMode.ATOMIC:
+        undone = f"its transaction was rolled back ({', '.join(segment.names)})"
+    elif segment.mode is SegmentMode.EXTERNAL:
+        undone = ""  # its program's own transaction: what stays of it is the program's to say
+    elif failure.completed_statements:
+        undone = f"{failure.completed_statements} of its statements stay (no transaction)"
+    else:
+        undone = "nothing of it was applied"
+    return "; ".join(part for part in (undone, kept) if part) or "nothing was applied"
+
+
+def _records_only(plan: Plan) -> bool:
+    return bool(plan.steps) and all(step.action is StepAction.RECORD for step in plan.steps)

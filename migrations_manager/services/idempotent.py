@@ -1,30 +1,43 @@
-"""Idempotent mode: run pending migrations in one transaction, or mark them applied, writing
-the rows the framework that owns the tracking table would write itself."""
+"""Idempotent mode: run pending migrations, or mark them applied, writing the rows the framework
+that owns the tracking table would write itself.
+
+A run is one plan (``planning``): consecutive files that can run in a transaction share one
+with their rows; a no-transaction file and a ``.cjs`` file are segments of their own; "run all
+pending" runs every segment in order. ``atomic`` refuses a plan of more than one segment;
+``expect`` binds the run to the files a confirmation showed.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 
-import psycopg
-
-from .. import audit, db
-from ..exceptions import MigrationFailed, MigrationNotFound, UnsafeRun, UsageError
-from ..frameworks.detection import Tracking
-from ..models import MigrationRun
-from ..runner import Progress, render
+from .. import audit
+from ..exceptions import MigrationFailed, MigrationNotFound, PlanRefused, UnsafeRun, UsageError
+from ..executor import Progress, render
+from ..planning import Grouping, make_plan
 from ..sources import validate_name
-from ..types import Direction, MigrationStatus, Plan, RunReport, State, StatusReport, Step
-from .check import check
-from .common import build_step, resolve_tracking, runner_for, select_pending, status_of
-from .execution import audited, execute_audited
+from ..types import Direction, MigrationStatus, Plan, RunReport, State, StatusReport
+from .check import check_on
+from .common import (
+    ResumeLookup,
+    build_step,
+    no_resume,
+    record_step,
+    refuse_blocking_failures,
+    select_pending,
+    status_of,
+)
+from .execution import audited, begin_audited, execute_audited, resume_lookup
+from .session import Session, session
 
 RECORDED = (State.APPLIED, State.MODIFIED)
 
 
 @dataclass(frozen=True)
 class MarkResult:
-    """The answer of ``mark_applied``; ``written`` is False when it was already recorded."""
+    """The answer of ``mark_applied``; ``written`` is False when it was already recorded (or
+    for a dry run, whose ``sql_text`` is what would be written)."""
 
     ok: bool
     migration: str
@@ -32,14 +45,15 @@ class MarkResult:
     tracking_table: str
     message: str
     written: bool
+    dry_run: bool = False
+    sql_text: str = ""
 
 
 def plan_run(names: Sequence[str] | None = None, *, framework: str | None = None) -> RunReport:
-    """What ``run_pending`` would do, without doing it: the plan and its exact SQL."""
-    with db.connection(read_only=True, application_suffix=":plan") as conn:
-        tracking = resolve_tracking(conn, framework=framework)
-        plan = _run_plan(conn, tracking, names)
-        return RunReport(plan, (), dry_run=True, sql_text=render(plan, conn))
+    """What ``run_pending`` would do, without doing it: the same plan, rendered."""
+    with session(framework=framework, suffix=":plan", lock=False) as current:
+        plan = _run_plan(current, names, describe=True, resume=resume_lookup(current))
+        return _dry_run(current, plan)
 
 
 def run_pending(
@@ -50,105 +64,164 @@ def run_pending(
     reason: str = "",
     progress: Progress | None = None,
     unsafe_needs_reason: bool = False,
+    atomic: bool = False,
+    expect: Mapping[str, str] | None = None,
 ) -> RunReport:
-    """Run the pending migrations (all, or ``names``) in ONE transaction with their rows.
+    """Run the pending migrations (all, or ``names``), segment after segment.
 
-    A failure rolls the whole batch back and is reported in ``RunReport.failure``. A file that
-    must run outside a transaction (``-- truss:no-transaction``) is only accepted alone.
+    A failure rolls back its atomic segment and is reported in ``RunReport.failure``, saying
+    what earlier segments left applied.
 
     Args:
-        unsafe_needs_reason: check the files' safety first (``check``); when it is not safe,
-            run only with a ``reason``, which the audit log keeps.
+        unsafe_needs_reason: check the files' safety first, on the run's connection and inside
+            its lock; when it is not safe, run only with a ``reason``, which the audit log keeps.
+        atomic: refuse a plan of more than one segment (the "entire batch" promise).
+        expect: file name -> SHA-256 of exactly the files to run (what a confirmation showed):
+            any difference refuses the run.
 
     Raises:
         UnsafeRun: ``unsafe_needs_reason``, no reason, and the check is not safe (nothing ran).
-        LockNotAcquired: another run holds the lock (nothing ran).
+        PlanRefused: the ledger is failed or dirty, the files changed since ``expect``, or an
+            ``atomic`` run needs several segments (nothing ran).
+        LockNotAcquired: another run (ours or the framework's) holds the lock (nothing ran).
         UsageError: names unknown, not pending, repeated, or not expressible by the framework.
         UnsupportedMigration / SQLSyntaxError: a file cannot run; found before anything ran.
     """
     with audited(actor, "run", files=names or (), reason=reason, framework=framework) as attempt:
-        if unsafe_needs_reason and not reason.strip():
-            report = check(names, framework=framework)
-            if not report.safe:
-                raise UnsafeRun(report)
-        with db.connection(application_suffix=":run") as conn:
-            tracking = resolve_tracking(conn, framework=framework)
-            runner = runner_for(conn, progress)
-            with runner.locked():
-                plan = _run_plan(conn, tracking, names)
-                return execute_audited(conn, runner, plan, attempt)
+        with session(framework=framework, suffix=":run") as current:
+            if unsafe_needs_reason and not reason.strip():
+                report = check_on(current.conn, current.info, current.tracking, names)
+                if not report.safe:
+                    raise UnsafeRun(report)
+            plan = _run_plan(current, names, resume=resume_lookup(current))
+            refuse_unconfirmed(plan, expect)
+            if atomic:
+                refuse_segments(plan)
+            return execute_audited(current, plan, attempt, progress)
 
 
-def _run_plan(conn: psycopg.Connection, tracking: Tracking, names: Sequence[str] | None) -> Plan:
-    report = status_of(conn, tracking)
-    chosen = select_pending(report, names)
+def _run_plan(
+    current: Session,
+    names: Sequence[str] | None,
+    *,
+    describe: bool = False,
+    resume: ResumeLookup = no_resume,
+) -> Plan:
+    tracking = current.tracking
     adapter = tracking.adapter
-    migrations = [status.migration for status in chosen]
+    report = status_of(current.conn, tracking)
+    refuse_blocking_failures(adapter, report)
+    migrations = [status.migration for status in select_pending(report, names)]
     adapter.check_record(report.migrations, migrations)
-    steps = tuple(build_step(adapter, tracking, m, Direction.UP) for m in migrations)
-    setup = () if tracking.exists else tuple(adapter.create_table(tracking.table))
-    if steps and all(step.external is not None for step in steps):
-        # node-pg-migrate executes each .cjs file and writes its row in its own transaction.
-        return Plan(steps, adapter.name, tracking.table, setup=setup)
-    _refuse_mixed_batch(steps)
-    steps = tuple(_without_step_tracking(step) for step in steps)
-    outside = [step.migration.name for step in steps if not step.transactional]
-    return Plan(
-        steps,
-        adapter.name,
-        tracking.table,
-        single_transaction=not outside,
-        setup=setup,
-        finish=tuple(adapter.record(tracking.table, migrations)) if migrations else (),
+    steps = [
+        build_step(adapter, tracking, m, Direction.UP, resume=resume, describe=describe)
+        for m in migrations
+    ]
+    return make_plan(
+        steps, adapter, tracking.table, grouping=Grouping.BATCH, table_exists=tracking.exists
     )
 
 
-def _refuse_mixed_batch(steps: Sequence[Step]) -> None:
-    """A batch is one transaction: what cannot join it must be run on its own."""
-    external = [step.migration.name for step in steps if step.external is not None]
-    if external:
-        raise UsageError(
-            f"{external[0]} runs through node-pg-migrate, in its own transaction: run the "
-            ".cjs/.js migrations apart from the .sql ones (or use `pgmigrate up`)."
-        )
-    outside = [step.migration.name for step in steps if not step.transactional]
-    if outside and len(steps) > 1:
-        raise UsageError(
-            f"{outside[0]} must run outside a transaction (-- truss:no-transaction), so it runs "
-            f'alone: run {{"migrations": ["{outside[0]}"]}} by itself, then the others.'
-        )
+def _dry_run(current: Session, plan: Plan) -> RunReport:
+    text = render(plan, current.settings, current.lock_key, current.conn)
+    return RunReport(plan, (), dry_run=True, sql_text=text)
 
 
-def _without_step_tracking(step: Step) -> Step:
-    """Rows are written once for the batch (``Plan.finish``): batch numbers and single-version
-    frameworks need to see the whole batch."""
-    return replace(step, tracking=())
+def refuse_unconfirmed(plan: Plan, expect: Mapping[str, str] | None) -> None:
+    """Refuse a plan that is not exactly the files ``expect`` confirmed, byte for byte.
+
+    Raises:
+        PlanRefused: a file changed, appeared or is no longer to run.
+    """
+    if expect is None:
+        return
+    planned = {step.name: step.migration.sha256 for step in plan.steps}
+    if planned == dict(expect):
+        return
+    details = {
+        "changed": sorted(n for n in planned.keys() & expect.keys() if planned[n] != expect[n]),
+        "added": sorted(planned.keys() - expect.keys()),
+        "gone": sorted(expect.keys() - planned.keys()),
+    }
+    said = "; ".join(f"{what}: {', '.join(names)}" for what, names in details.items() if names)
+    raise PlanRefused(
+        f"The migrations to run are no longer those confirmed ({said}): nothing ran. Look at "
+        "the plan again, then confirm it.",
+        kind="changed",
+        details=details,
+    )
 
 
-def mark_applied(name: str, *, actor: audit.Actor, framework: str | None = None) -> MarkResult:
-    """Record ``name`` as applied in the framework's own format, without running it.
+def refuse_segments(plan: Plan) -> None:
+    """Refuse a plan that cannot commit as one transaction.
 
-    Already recorded: a success that writes nothing. Recorded as failed, or not expressible by
-    the framework (e.g. out of order where it keeps one current version): ``UsageError``.
+    Raises:
+        PlanRefused: the plan has more than one segment.
+    """
+    if plan.atomic:
+        return
+    parts = "; ".join(f"{s.mode}: {', '.join(s.names)}" for s in plan.segments)
+    raise PlanRefused(
+        f"These migrations cannot run in one transaction ({parts}): an atomic run refuses "
+        "them, and nothing ran. Run the others first, then these one by one, or run without "
+        "atomic.",
+        kind="atomic",
+        details=[{"files": list(s.names), "mode": str(s.mode)} for s in plan.segments],
+    )
+
+
+def mark_applied(
+    name: str, *, actor: audit.Actor, framework: str | None = None, dry_run: bool = False
+) -> MarkResult:
+    """Record ``name`` as applied in the framework's own format, without running it: a plan
+    of one record-only step, through the executor.
+
+    Already recorded: a success that writes nothing. Recorded as failed, a ledger the framework
+    would refuse, or a record the framework cannot express (out of order where it keeps one
+    current version): refused.
 
     Raises:
         InvalidMigrationName / MigrationNotFound: the name is malformed / has no file.
+        PlanRefused / UsageError: see above. MigrationFailed: writing the row failed.
     """
+    if dry_run:
+        validate_name(name, extensions=())
+        with session(framework=framework, suffix=":mark", lock=False) as current:
+            status = _status_named(status_of(current.conn, current.tracking), name)
+            if status.state in RECORDED:
+                return _mark_result(current, name, written=False)
+            plan = _mark_plan(current, status)
+            text = render(plan, current.settings, current.lock_key, current.conn)
+            return replace(_mark_result(current, name, written=False), dry_run=True, sql_text=text)
     with audited(actor, "mark-applied", files=[name], framework=framework) as attempt:
         validate_name(name, extensions=())
-        with db.connection(application_suffix=":mark") as conn:
-            tracking = resolve_tracking(conn, framework=framework)
-            runner = runner_for(conn)
-            with runner.locked():
-                report = status_of(conn, tracking)
-                status = _status_named(report, name)
-                if status.state in RECORDED:
-                    result = _mark_result(tracking, name, written=False)
-                    audit.unchanged(_begin_mark(attempt, conn, tracking), result.message)
-                    return result
-                _check_markable(status)
-                _record(conn, tracking, report, status, attempt)
-                return _mark_result(tracking, name, written=True)
+        with session(framework=framework, suffix=":mark") as current:
+            status = _status_named(status_of(current.conn, current.tracking), name)
+            if status.state in RECORDED:
+                result = _mark_result(current, name, written=False)
+                audit.unchanged(begin_audited(current, attempt, attempt.files), result.message)
+                return result
+            report = execute_audited(current, _mark_plan(current, status), attempt)
+            if report.failure is not None:
+                raise MigrationFailed(report.failure)
+            return _mark_result(current, name, written=True)
+
+
+def _mark_plan(current: Session, status: MigrationStatus) -> Plan:
+    tracking = current.tracking
+    adapter = tracking.adapter
+    report = status_of(current.conn, tracking)
+    refuse_blocking_failures(adapter, report)
+    if status.state is not State.PENDING:
+        raise UsageError(f"{status.name} is {status.state}: only a pending one can be marked.")
+    adapter.check_record(report.migrations, [status.migration])
+    return make_plan(
+        [record_step(status.migration)],
+        adapter,
+        tracking.table,
+        grouping=Grouping.BATCH,
+        table_exists=tracking.exists,
+    )
 
 
 def _status_named(report: StatusReport, name: str) -> MigrationStatus:
@@ -158,59 +231,11 @@ def _status_named(report: StatusReport, name: str) -> MigrationStatus:
     raise MigrationNotFound(f"No migration file named {name!r}.")
 
 
-def _check_markable(status: MigrationStatus) -> None:
-    if status.state is State.FAILED:
-        raise UsageError(
-            f"{status.name} is recorded as failed; repair the tracking table with the "
-            "framework's own tool before marking it applied."
-        )
-
-
-def _record(
-    conn: psycopg.Connection,
-    tracking: Tracking,
-    report: StatusReport,
-    status: MigrationStatus,
-    attempt: audit.Attempt,
-) -> None:
-    adapter = tracking.adapter
-    adapter.check_record(report.migrations, [status.migration])
-    statements = [
-        *(() if tracking.exists else adapter.create_table(tracking.table)),
-        *adapter.record_marked(tracking.table, [status.migration]),
-    ]
-    run = _begin_mark(attempt, conn, tracking)
-    try:
-        with conn.transaction():
-            for statement in statements:
-                conn.execute(statement)
-    except psycopg.Error as error:
-        raise MigrationFailed(
-            name=status.name,
-            error=f"writing the tracking row failed: {error}",
-            statement=statement.as_string(conn),
-            line=None,
-            column=None,
-            sqlstate=error.sqlstate,
-        ) from error
-    audit.marked(run, status.name)
-
-
-def _begin_mark(
-    attempt: audit.Attempt, conn: psycopg.Connection, tracking: Tracking
-) -> MigrationRun:
-    return attempt.begin(
-        target=db.describe(conn.info.dsn),
-        framework=tracking.adapter.name,
-        tracking_table=str(tracking.table),
-        files=attempt.files,
-    )
-
-
-def _mark_result(tracking: Tracking, name: str, *, written: bool) -> MarkResult:
-    table = str(tracking.table)
+def _mark_result(current: Session, name: str, *, written: bool) -> MarkResult:
+    table = str(current.tracking.table)
+    adapter = current.tracking.adapter
     if written:
-        message = f"Recorded {name} as applied in {table} ({tracking.adapter.label}); nothing ran."
+        message = f"Recorded {name} as applied in {table} ({adapter.label}); nothing ran."
     else:
         message = f"{name} is already recorded as applied in {table}; nothing was written."
-    return MarkResult(True, name, tracking.adapter.name, table, message, written)
+    return MarkResult(True, name, adapter.name, table, message, written)

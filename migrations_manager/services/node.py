@@ -1,9 +1,8 @@
 """The standard mode's ``.cjs`` / ``.js`` steps, executed by node-pg-migrate's own CLI.
 
-A step of such a file carries the command that executes it (``Step.external``) and, from
-node-pg-migrate's dry run, the SQL it will send: the plan of a run and of its dry run are the
-same, and what node-pg-migrate cannot load or print stops the run before anything runs, as a
-syntax error in a ``.sql`` file does.
+A step of such a file carries the command that executes it (``Step.external``) and, for a dry
+run, a preview or a confirmation, the SQL node-pg-migrate builds for it on a read-only session:
+what node-pg-migrate cannot load or print then shows before anything runs.
 """
 
 from __future__ import annotations
@@ -17,7 +16,7 @@ from ..exceptions import UnsupportedMigration
 from ..frameworks import node_pg_migrate_cli as cli
 from ..frameworks.base import TrackingAdapter
 from ..frameworks.detection import Tracking
-from ..types import Direction, Migration, Step
+from ..types import Direction, Migration, Step, StepAction
 
 
 def node_pg_migrate() -> Path | None:
@@ -54,24 +53,28 @@ def node_cli(tracking: Tracking, names: Sequence[str]) -> cli.NodePgMigrateCli:
 
 
 def node_step(
-    adapter: TrackingAdapter, tracking: Tracking, migration: Migration, direction: Direction
+    adapter: TrackingAdapter,
+    tracking: Tracking,
+    migration: Migration,
+    direction: Direction,
+    *,
+    describe: Sequence[Migration] | None,
 ) -> Step:
-    """The step node-pg-migrate executes, with the SQL its dry run printed for it.
-
-    ``tracking`` holds the statement node-pg-migrate writes for the row, composed by the adapter
-    (the same text node-pg-migrate prints); the runner does not send it.
-    """
+    """The step node-pg-migrate executes. ``describe``, when given, lists the JavaScript
+    migrations before this one (their ``shorthands`` count): the step then carries the SQL its
+    read-only dry run builds. A run does not ask for it: the migration's code runs once, in the
+    run."""
     node = node_cli(tracking, [migration.name])
-    printed = node.dry_run(migration, direction)
-    if direction is Direction.UP:
-        row = adapter.record(tracking.table, [migration])
-    else:
-        row = adapter.unrecord(tracking.table, [migration])
+    statements: tuple = ()
+    transactional = True
+    if describe is not None:
+        printed = node.dry_run(migration, direction, describe)
+        statements, transactional = printed.statements, printed.transactional
     return Step(
         migration=migration,
         direction=direction,
-        statements=printed.statements,
-        tracking=tuple(row),
-        transactional=printed.transactional,
+        statements=statements,
+        action=StepAction.EXTERNAL,
+        transactional=transactional,
         external=node.command(migration, direction),
     )

@@ -28,14 +28,23 @@ from .inspection import (
 )
 
 
-def preview(name: str, *, highlight: bool = False, framework: str | None = None) -> Preview:
+def preview(
+    name: str,
+    *,
+    highlight: bool = False,
+    framework: str | None = None,
+    run_code: bool = False,
+) -> Preview:
     """A migration file's content, line count, up / down sections and lint findings; for a
-    node-pg-migrate ``.cjs`` / ``.js`` file, the SQL of its dry run where node-pg-migrate runs.
+    node-pg-migrate ``.cjs`` / ``.js`` file, with ``run_code``, the SQL of its dry run.
 
     Args:
         name: a file name directly inside the migrations directory (never a path).
         highlight: add ``html``, the content highlighted by Pygments with line numbers.
         framework: read the file as this framework's migration (default: the one in use).
+        run_code: the caller may run migrations: a ``.cjs`` file's function may then run, on a
+            read-only session, to build its SQL. Without it, no code of the file ever runs
+            (a user who may only read sees its source).
 
     Raises:
         InvalidMigrationName / MigrationNotFound: the name is malformed / names no file.
@@ -48,7 +57,8 @@ def preview(name: str, *, highlight: bool = False, framework: str | None = None)
             up, down = _sections(space, migration)
         analysed = [item for item in (analyse_file(space.adapter, path, migration),) if item]
         findings = _lint(space, analysed)
-        dry_run = _node_dry_run(space, path.name) if migration is not None else None
+        executed = migration is not None and _node_executes(space, path.name)
+        dry_run = _node_dry_run(space, path.name) if executed and run_code else None
     return Preview(
         filename=path.name,
         content=content,
@@ -58,6 +68,7 @@ def preview(name: str, *, highlight: bool = False, framework: str | None = None)
         sql=dry_run,
         html=highlighting.html(content, path.name) if highlight else None,
         lint=tuple(findings),
+        sql_withheld=executed and not run_code,
     )
 
 
@@ -100,9 +111,15 @@ def _sections(space: Workspace, migration: Migration) -> tuple[str | None, str |
     return up.text, down.text if down is not None else None
 
 
+def _node_executes(space: Workspace, name: str) -> bool:
+    return bool(space.adapter.cli_extensions) and name.lower().endswith(
+        space.adapter.cli_extensions
+    )
+
+
 def _node_dry_run(space: Workspace, name: str) -> str | None:
     """node-pg-migrate's dry run of a ``.cjs`` / ``.js`` migration, where it can run."""
-    if space.conn is None or not name.lower().endswith(space.adapter.cli_extensions):
+    if space.conn is None:
         return None
     try:
         return cjs_sql(name)

@@ -5,17 +5,16 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-import psycopg
-
-from .. import audit, db
+from .. import audit
 from ..conf import app_settings
 from ..exceptions import UsageError
+from ..executor import Progress, render
 from ..frameworks.base import TrackingAdapter
-from ..frameworks.detection import Tracking
-from ..runner import Progress, render
+from ..planning import Grouping, make_plan
 from ..types import Direction, Migration, Plan, RunReport, State, StatusReport
-from .common import build_step, migrations_directory, resolve_tracking, runner_for, status_of
-from .execution import audited, execute_audited
+from .common import ResumeLookup, build_step, migrations_directory, no_resume, status_of
+from .execution import audited, execute_audited, resume_lookup
+from .session import Session, session
 
 # ---- create -----------------------------------------------------------------------------------
 
@@ -73,30 +72,36 @@ def _standard_run(
     command: str, actor: audit.Actor, dry_run: bool, progress: Progress | None, select: Selection
 ) -> RunReport:
     if dry_run:
-        with db.connection(application_suffix=f":{command}") as conn:
-            plan = _standard_plan(conn, resolve_tracking(conn, standard=True), select)
-            return RunReport(plan, (), dry_run=True, sql_text=render(plan, conn))
+        with session(standard=True, suffix=f":{command}", lock=False) as current:
+            plan = _standard_plan(current, select, describe=True, resume=resume_lookup(current))
+            text = render(plan, current.settings, current.lock_key, current.conn)
+            return RunReport(plan, (), dry_run=True, sql_text=text)
     with (
         audited(actor, command) as attempt,
-        db.connection(application_suffix=f":{command}") as conn,
+        session(standard=True, suffix=f":{command}") as current,
     ):
-        tracking = resolve_tracking(conn, standard=True)
-        runner = runner_for(conn, progress)
-        with runner.locked():
-            plan = _standard_plan(conn, tracking, select)
-            return execute_audited(conn, runner, plan, attempt)
+        plan = _standard_plan(current, select, resume=resume_lookup(current))
+        return execute_audited(current, plan, attempt, progress)
 
 
-def _standard_plan(conn: psycopg.Connection, tracking: Tracking, select: Selection) -> Plan:
-    report = status_of(conn, tracking)
+def _standard_plan(
+    current: Session,
+    select: Selection,
+    *,
+    describe: bool = False,
+    resume: ResumeLookup = no_resume,
+) -> Plan:
+    tracking = current.tracking
+    report = status_of(current.conn, tracking)
     _check_standard_history(report)
     adapter = tracking.adapter
-    steps = tuple(
-        build_step(adapter, tracking, migration, direction)
+    steps = [
+        build_step(adapter, tracking, migration, direction, resume=resume, describe=describe)
         for migration, direction in select(report, adapter)
+    ]
+    return make_plan(
+        steps, adapter, tracking.table, grouping=Grouping.EACH, table_exists=tracking.exists
     )
-    setup = () if tracking.exists else tuple(adapter.create_table(tracking.table))
-    return Plan(steps, adapter.name, tracking.table, setup=setup)
 
 
 def _check_standard_history(report: StatusReport) -> None:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
 from html.parser import HTMLParser
+from pathlib import Path
 
 from django.contrib.messages import get_messages
 from django.http import HttpResponse
@@ -24,6 +26,45 @@ def preview_url(name: str) -> str:
 
 def result_url(run_id: int) -> str:
     return reverse("admin:migrations_manager_migrationrun_change", args=[run_id])
+
+
+def confirmed(directory: Path, *names: str, **fields: str) -> dict[str, object]:
+    """The POST of a run's confirmation page for ``names``: each file with its SHA-256, as the
+    page binds them (``expect``)."""
+    expect = [
+        f"{hashlib.sha256((directory / name).read_bytes()).hexdigest()}:{name}" for name in names
+    ]
+    return {"post": "yes", "name": list(names), "expect": expect, **fields}
+
+
+class _HiddenInputs(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.fields: dict[str, list[str]] = {}
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        attributes = dict(attrs)
+        if tag == "input" and attributes.get("type") == "hidden" and attributes.get("name"):
+            self.fields.setdefault(str(attributes["name"]), []).append(
+                attributes.get("value") or ""
+            )
+
+
+def hidden_fields(response: HttpResponse) -> dict[str, list[str]]:
+    """The hidden inputs of a page's form, as a browser would post them back."""
+    reader = _HiddenInputs()
+    reader.feed(response.content.decode())
+    return reader.fields
+
+
+def confirm_run(client: object, names: list[str] | None = None, **fields: str) -> HttpResponse:
+    """Open the run's confirmation page for ``names`` (None: every pending file) and post its
+    form back, as a user who clicks the confirm button (a page that shows no form, because
+    the names cannot run, is posted the names alone)."""
+    page = client.get(RUN_URL, {"name": names} if names else {})
+    return client.post(
+        RUN_URL, {"post": "yes", "name": names or [], **hidden_fields(page), **fields}
+    )
 
 
 def template_names(response: HttpResponse) -> list[str]:

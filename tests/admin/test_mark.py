@@ -72,13 +72,18 @@ def test_a_refused_mark_redirects_with_the_reason(marker, three):
 
 
 def test_the_chosen_framework_is_kept(marker, five_states):
+    """The framework chosen stays through the confirmation; and marking past a migration Flyway
+    records as failed is refused, as Flyway itself refuses to migrate then."""
     url = mark_url("V4__four.sql")
     page = marker.get(url, {"framework": "flyway"})
     assert "public.flyway_schema_history" in page.content.decode()
     response = marker.post(url, {**CONFIRM, "framework": "flyway"})
     assert response["Location"] == f"{LIST_URL}?framework=flyway"
-    assert five_states.scalar(
-        "SELECT success FROM flyway_schema_history WHERE script = 'V4__four.sql'"
+    [(level, text)] = messages_of(response)
+    assert level == "error" and text.startswith("Flyway records V3__three.sql as failed")
+    assert "`flyway repair`" in text
+    assert not five_states.scalar(
+        "SELECT count(*) FROM flyway_schema_history WHERE script = 'V4__four.sql'"
     )
 
 

@@ -103,12 +103,24 @@ def test_names_that_are_no_file_of_the_directory_are_refused(reader, three, name
     assert "mm-source" not in response.content.decode()
 
 
-def test_a_cjs_file_shows_the_sql_node_pg_migrate_would_run(reader, target_db):
+def test_a_cjs_file_shows_its_source_only_to_a_user_who_may_only_read(reader, target_db):
+    """Building a .cjs file's SQL runs its code: never for a user who may only read."""
+    require_tool(node_pg_migrate(), "node-pg-migrate for the app (var/node)")
+    text = "exports.up = (pgm) => {\n  pgm.db.query('CREATE TABLE spy (id int)');\n};\n"
+    Path(target_db.directory / "001_spy.cjs").write_text(text, encoding="utf-8")
+    response = reader.get(preview_url("001_spy.cjs"))
+    assert '<span class="nx">exports</span>' in response.content.decode()
+    assert texts(response, "mm-node-sql") == []
+    assert texts(response, "mm-node-sql-hidden")
+    assert not target_db.exists("spy")
+
+
+def test_a_cjs_file_shows_the_sql_node_pg_migrate_would_run(runner, target_db):
     require_tool(node_pg_migrate(), "node-pg-migrate for the app (var/node)")
     target_db.execute("CREATE TABLE b (id int, note text)")
     text = "exports.up = (pgm) => {\n  pgm.createIndex('b', 'note');\n};\n"
     Path(target_db.directory / "001_index.cjs").write_text(text, encoding="utf-8")
-    response = reader.get(preview_url("001_index.cjs"))
+    response = runner.get(preview_url("001_index.cjs"))
     content = response.content.decode()
     assert '<span class="nx">exports</span>' in content  # the file, as JavaScript
     [node_sql] = texts(response, "mm-node-sql")

@@ -2,17 +2,28 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from django.contrib import admin
 from django.urls import reverse
 
 from migrations_manager.models import Migration, MigrationRun
 
-from .helpers import LIST_URL, RUN_URL, messages_of, result_url, template_names, texts
+from .helpers import (
+    LIST_URL,
+    RUN_URL,
+    confirmed,
+    hidden_fields,
+    messages_of,
+    result_url,
+    template_names,
+    texts,
+)
 
 pytestmark = pytest.mark.django_db
 
-CONFIRM = {"post": "yes"}
+EXAMPLES = Path(__file__).resolve().parents[2] / "truss" / "examples"
 
 
 def test_confirmation_shows_files_sql_and_transaction_mode_and_runs_nothing(runner, three):
@@ -21,7 +32,7 @@ def test_confirmation_shows_files_sql_and_transaction_mode_and_runs_nothing(runn
     assert "admin/migrations_manager/migration/run_confirmation.html" in template_names(response)
     plan = response.context["plan"]
     assert [step.migration.name for step in plan.steps] == ["001_a.sql"]
-    assert plan.single_transaction
+    assert plan.atomic
     content = response.content.decode()
     assert "CREATE TABLE a (id int);" in content
     assert "entire batch is rolled back" in content
@@ -38,7 +49,7 @@ def test_without_names_the_confirmation_lists_every_pending_file(runner, three):
 
 
 def test_confirmed_post_runs_records_and_redirects_to_the_result(runner, three):
-    response = runner.post(RUN_URL, {**CONFIRM, "name": ["001_a.sql", "002_b.sql"]})
+    response = runner.post(RUN_URL, confirmed(three.directory, "001_a.sql", "002_b.sql"))
     run = MigrationRun.objects.get()
     assert response.status_code == 302 and response["Location"] == result_url(run.pk)
     assert messages_of(response) == [("success", "Applied 2 migration(s) successfully.")]
@@ -58,7 +69,7 @@ def test_confirmed_post_runs_records_and_redirects_to_the_result(runner, three):
 def test_failed_run_rolls_back_everything_and_shows_the_error(runner, three):
     three.write("004_bad.sql", "CREATE TABLE d (id int);\nSELECT * FROM nonexistent;")
     every_file = ["001_a.sql", "002_b.sql", "003_c.sql", "004_bad.sql"]
-    response = runner.post(RUN_URL, {**CONFIRM, "name": every_file})
+    response = runner.post(RUN_URL, confirmed(three.directory, *every_file))
     run = MigrationRun.objects.get()
     assert response["Location"] == result_url(run.pk)
     assert messages_of(response) == [
@@ -86,7 +97,7 @@ def test_permission_is_checked_again_at_post_time(runner, three, django_user_mod
     assert page.status_code == 200
     user = page.wsgi_request.user
     user.user_permissions.clear()
-    assert runner.post(RUN_URL, {**CONFIRM, "name": "001_a.sql"}).status_code == 403
+    assert runner.post(RUN_URL, confirmed(three.directory, "001_a.sql")).status_code == 403
     assert not three.exists("a")
 
 
@@ -95,7 +106,7 @@ def test_csrf_is_enforced(make_user, three):
 
     client = Client(enforce_csrf_checks=True)
     client.force_login(make_user("view_migration", "run_migrations"))
-    assert client.post(RUN_URL, {**CONFIRM, "name": "001_a.sql"}).status_code == 403
+    assert client.post(RUN_URL, confirmed(three.directory, "001_a.sql")).status_code == 403
     assert not three.exists("a")
 
 
@@ -130,7 +141,7 @@ def test_nothing_pending_says_so(runner, target_db):
 def test_a_refused_run_redirects_to_the_list_with_the_reason(runner, three):
     holder = three.connect(application_name="other-runner")
     holder.execute("SELECT pg_try_advisory_lock(7241865325823964)")
-    response = runner.post(RUN_URL, {**CONFIRM, "name": "001_a.sql"})
+    response = runner.post(RUN_URL, confirmed(three.directory, "001_a.sql"))
     assert response.status_code == 302 and response["Location"] == LIST_URL
     [(level, text)] = messages_of(response)
     assert level == "error" and "other-runner" in text
@@ -138,8 +149,8 @@ def test_a_refused_run_redirects_to_the_list_with_the_reason(runner, three):
 
 
 def test_names_no_longer_pending_at_post_time_are_refused(runner, three):
-    runner.post(RUN_URL, {**CONFIRM, "name": "001_a.sql"}, follow=True)
-    response = runner.post(RUN_URL, {**CONFIRM, "name": "001_a.sql"})
+    runner.post(RUN_URL, confirmed(three.directory, "001_a.sql"), follow=True)
+    response = runner.post(RUN_URL, confirmed(three.directory, "001_a.sql"))
     assert response["Location"] == LIST_URL
     assert messages_of(response) == [
         ("error", "Migration 001_a.sql is not pending (it is applied).")
@@ -157,12 +168,14 @@ def test_the_chosen_framework_is_kept_through_the_confirmation(runner, three):
     assert '<input type="hidden" name="framework" value="node-pg-migrate">' in (
         response.content.decode()
     )
-    posted = runner.post(RUN_URL, {**CONFIRM, "name": "001_a.sql", "framework": "node-pg-migrate"})
+    posted = runner.post(
+        RUN_URL, confirmed(three.directory, "001_a.sql", framework="node-pg-migrate")
+    )
     assert posted.status_code == 302 and three.exists("a")
 
 
 def test_a_reason_posted_with_the_confirmation_goes_to_the_audit_log(runner, three):
-    runner.post(RUN_URL, {**CONFIRM, "name": "001_a.sql", "reason": "  hotfix for INC-42 "})
+    runner.post(RUN_URL, confirmed(three.directory, "001_a.sql", reason="  hotfix for INC-42 "))
     assert MigrationRun.objects.get().reason == "hotfix for INC-42"
 
 
@@ -208,7 +221,7 @@ def test_an_unsafe_check_asks_for_a_reason_to_run_anyway(runner, blocked):
 
 def test_unsafe_without_a_reason_shows_the_page_again_and_runs_nothing(runner, blocked):
     target, _ = blocked
-    response = runner.post(RUN_URL, {**CONFIRM, "name": "001_add-name.sql", "reason": "  "})
+    response = runner.post(RUN_URL, confirmed(target.directory, "001_add-name.sql", reason="  "))
     assert response.status_code == 200
     assert texts(response, "mm-reason-error") == [
         "The safety check says NOT SAFE. To run anyway, say why: the reason goes to the audit log."
@@ -228,7 +241,7 @@ def test_safety_is_checked_again_at_post_time(runner, target_db):
     reader = target_db.connect()
     reader.execute("BEGIN")
     reader.execute("SELECT * FROM users")  # the world changed after the page was shown
-    response = runner.post(RUN_URL, {**CONFIRM, "name": "001_add-name.sql"})
+    response = runner.post(RUN_URL, confirmed(target_db.directory, "001_add-name.sql"))
     assert response.status_code == 200 and response.context["reason_error"]
     assert MigrationRun.objects.get().outcome == "refused" and not target_db.exists("pgmigrations")
 
@@ -240,7 +253,7 @@ def test_the_reason_of_an_unsafe_run_goes_to_the_audit_log_and_the_history(runne
     busy.execute("SELECT 1")  # one open transaction: more than the threshold of 0
     assert not runner.get(RUN_URL, {"name": "001_a.sql"}).context["check"].safe
     reason = "INC-42: the fix cannot wait for the night"
-    response = runner.post(RUN_URL, {**CONFIRM, "name": "001_a.sql", "reason": reason})
+    response = runner.post(RUN_URL, confirmed(three.directory, "001_a.sql", reason=reason))
     run = MigrationRun.objects.get()
     assert response["Location"] == result_url(run.pk)
     assert (run.outcome, run.reason) == ("succeeded", reason) and three.exists("a")
@@ -253,3 +266,35 @@ def test_the_reason_of_an_unsafe_run_goes_to_the_audit_log_and_the_history(runne
 _COLUMNS_OF_USERS = (
     "SELECT column_name, data_type FROM information_schema.columns WHERE table_name = 'users'"
 )
+
+
+def test_a_file_changed_after_the_confirmation_is_refused(runner, three):
+    """The confirmation binds the files shown to their SHA-256: a file edited before the click
+    refuses the run, which runs nothing."""
+    page = runner.get(RUN_URL)
+    three.write("002_b.sql", "DROP TABLE IF EXISTS a;")
+    response = runner.post(RUN_URL, {"post": "yes", **hidden_fields(page)})
+    assert response["Location"] == LIST_URL
+    [(level, text)] = messages_of(response)
+    assert level == "error" and "no longer those confirmed (changed: 002_b.sql)" in text
+    assert not three.exists("a") and not three.exists("pgmigrations")
+    assert MigrationRun.objects.get().outcome == "refused"
+
+
+def test_a_post_without_the_confirmed_hashes_runs_nothing(runner, three):
+    response = runner.post(RUN_URL, {"post": "yes", "name": ["001_a.sql"]})
+    [(level, text)] = messages_of(response)
+    assert level == "error" and "no longer those confirmed" in text
+    assert not three.exists("a")
+
+
+def test_run_all_pending_runs_the_demo_in_one_click(runner, target_db):
+    """The demo's four files: three in one transaction, the CONCURRENTLY index after them."""
+    for example in EXAMPLES.iterdir():
+        (target_db.directory / example.name).write_bytes(example.read_bytes())
+    page = runner.get(RUN_URL)
+    assert [row["mode"] for row in page.context["segments"]] == ["atomic", "no-transaction"]
+    response = runner.post(RUN_URL, {"post": "yes", **hidden_fields(page)})
+    run = MigrationRun.objects.get()
+    assert response["Location"] == result_url(run.pk) and run.outcome == "succeeded"
+    assert target_db.exists("idx_roles_kind")

@@ -21,9 +21,10 @@ from migrations_manager.exceptions import (
     UnsupportedMigration,
     UsageError,
 )
+from migrations_manager.types import Failure
 
 FAILED = MigrationFailed(
-    name="003_bad.sql", error="boom", statement="    1 | x", line=1, column=2, sqlstate="42601"
+    Failure("003_bad.sql", "boom", statement="    1 | x", line=1, column=2, sqlstate="42601")
 )
 
 CASES = [

@@ -165,8 +165,8 @@ def test_body_that_is_not_json_is_415(api, trap):
 @pytest.mark.parametrize("endpoint", [RUN, MARK, DETECT])
 def test_body_over_the_limit_is_413_unread(api, trap, endpoint):
     target_db, _ = trap
-    padding = " " * (ONE_MIB - len('{"migration": "001_a.sql"}') + 1)
-    raw = '{"migration": "001_a.sql"}' + padding
+    body = '{"migrations": ["001_a.sql"]}' if endpoint == RUN else '{"migration": "001_a.sql"}'
+    raw = body + " " * (ONE_MIB - len(body) + 1)
     assert len(raw) == ONE_MIB + 1
     response = post_raw(api, endpoint, raw)
     assert response.status_code == 413

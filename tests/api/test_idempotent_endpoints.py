@@ -105,6 +105,7 @@ def test_run_reproduces_the_seed_ok_body(api, seed):
         "tracking_table": "public.pgmigrations",
         "transaction": "single",
         "note": None,
+        "segments": [{"files": ["002_add-indexes.sql"], "mode": "atomic", "outcome": "applied"}],
     }
     assert seed.scalar("SELECT count(*) FROM pgmigrations") == 2
 
@@ -136,11 +137,21 @@ def test_run_failure_is_422_with_the_seed_failure_body(api, seed):
             "line": 2,
             "column": 15,
             "sqlstate": "42P01",
+            "kept": [],
+            "rolled_back": ["001_create-users.sql", "002_add-indexes.sql", "003_bad-query.sql"],
+            "outcome_unknown": False,
         },
         "framework": "node-pg-migrate",
         "tracking_table": "public.pgmigrations",
         "transaction": "single",
         "note": None,
+        "segments": [
+            {
+                "files": ["001_create-users.sql", "002_add-indexes.sql", "003_bad-query.sql"],
+                "mode": "atomic",
+                "outcome": "rolled back",
+            }
+        ],
     }
     assert not seed.exists("users") and not seed.exists("pgmigrations")
 

@@ -184,8 +184,9 @@ def test_preview_of_a_sql_file_has_its_sections(api, seed):
     body = api.get(PREVIEW + "002_add-indexes.sql").json()
     content = (seed.directory / "002_add-indexes.sql").read_text()
     assert (body["content"], body["lines"]) == (content, 7)
-    assert body["up"] == content.split("-- Down Migration")[0]
-    assert body["down"] == "-- Down Migration" + content.split("-- Down Migration")[1]
+    up, down = content.split("\n\n-- Down Migration")  # node-pg-migrate's cut, blank line down
+    assert body["up"] == up + "\n"
+    assert body["down"] == "\n-- Down Migration" + down
     assert [finding["rule"] for finding in body["lint"]] == ["MM001", "MM060"]
     assert "html" not in body
 
@@ -219,7 +220,11 @@ def test_preview_of_an_unknown_file_is_404(api, seed):
         ("sub/001_create-users.sql", "Invalid migration name: it contains a path separator."),
         ("sub%2F001_create-users.sql", "Invalid migration name: it contains a path separator."),
         ("", "A migration name must be a non-empty string."),
-        ("notes.txt", "Invalid migration name: the extension must be one of .sql, .cjs, .js."),
+        (
+            "notes.txt",
+            "Invalid migration name: the extension must be one of "
+            ".sql, .js, .cjs, .mjs, .ts, .cts, .mts.",
+        ),
     ],
     ids=["slash", "encoded-slash", "empty", "extension"],
 )

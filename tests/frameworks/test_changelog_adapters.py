@@ -9,8 +9,6 @@ from migrations_manager import services
 from migrations_manager.audit import Actor
 from migrations_manager.exceptions import UnsupportedMigration
 from migrations_manager.frameworks import registry
-from migrations_manager.frameworks.sqitch import without_outer_transaction
-from migrations_manager.types import Section
 
 from .specs import SPECS
 from .test_conformance import create, default_table
@@ -148,14 +146,13 @@ def test_sqitch_change_names_with_a_slash_and_fail_events(sqitch_project):
 
 
 def test_sqitch_scripts_run_without_their_own_begin_and_commit(sqitch_project):
+    """Sqitch's scripts wrap themselves in BEGIN … COMMIT: the wrapper is absorbed, and the
+    scripts run in their segment's transaction."""
     adapter = registry.get("sqitch")
-    section = Section("-- x\nBEGIN;\nCREATE TABLE a (id int);\nCOMMIT;\n", 1)
-    text = without_outer_transaction(section, "a").text
-    # Blanked in place, lines and columns kept; the lone semicolons are empty statements.
-    assert text.splitlines() == ["-- x", "     ;", "CREATE TABLE a (id int);", "      ;"]
-    with pytest.raises(UnsupportedMigration, match="sqitch deploy"):
-        without_outer_transaction(Section("SAVEPOINT s;\nSELECT 1;\n"), "a")
     report = services.run_pending(actor=ACTOR)
+    absorbed = {step.name: step.absorbed for step in report.plan.steps}
+    assert absorbed == {"a": (1, 3), "reports\u2215daily": ()}
+    assert report.plan.atomic
     assert report.ok and sqitch_project.exists("a") and sqitch_project.exists("daily")
     assert adapter.name == services.status().framework
     assert sqitch_project.query(

@@ -12,7 +12,7 @@ import pytest
 
 from migrations_manager import services
 from migrations_manager.audit import Actor
-from migrations_manager.exceptions import UnsupportedMigration, UsageError
+from migrations_manager.exceptions import PlanRefused, UnsupportedMigration, UsageError
 from migrations_manager.frameworks import registry
 from migrations_manager.types import TableRef
 
@@ -64,7 +64,7 @@ def test_prisma_unfinished_attempt_is_failed_and_rolled_back_one_is_history(targ
     report = services.status()
     assert [m.state.value for m in report.migrations] == ["pending", "failed", "pending"]
     assert "P3009" in report.migrations[1].detail and "boom" in report.migrations[1].detail
-    with pytest.raises(UsageError, match="recorded as failed"):
+    with pytest.raises(PlanRefused, match="records 20240101000002_conf_two as failed"):
         services.mark_applied(names[1], actor=ACTOR)
 
 

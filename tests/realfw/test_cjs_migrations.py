@@ -19,7 +19,7 @@ from django.core.management import call_command
 from migrations_manager import services
 from migrations_manager.api.serializers import IdempotentRunSerializer
 from migrations_manager.audit import Actor
-from migrations_manager.exceptions import InvalidMigrationName, UsageError
+from migrations_manager.exceptions import InvalidMigrationName, PlanRefused
 from migrations_manager.models import MigrationRun
 from migrations_manager.types import Direction, State
 
@@ -224,8 +224,8 @@ def test_preview_sql_of_a_cjs_file_comes_from_node_pg_migrate(target_db, app_nod
     write_mixed(target_db)
     text = services.cjs_sql("004_index.cjs")
     assert 'CREATE INDEX "b_note_index" ON "b" ("note");' in text
-    with pytest.raises(UsageError, match="004_index.cjs is not applied"):
-        services.cjs_sql("004_index.cjs", Direction.DOWN)
+    # Its down SQL shows before it is applied too: node-pg-migrate's Migration builds it.
+    assert 'DROP INDEX "b_note_index";' in services.cjs_sql("004_index.cjs", Direction.DOWN)
     services.migrate_up(actor=ACTOR)
     assert 'DROP INDEX "b_note_index";' in services.cjs_sql("004_index.cjs", Direction.DOWN)
     assert 'CREATE INDEX "b_note_index"' in services.cjs_sql("004_index.cjs")  # applied: still
@@ -353,8 +353,8 @@ def test_pgmigrate_prints_progress_and_plan_of_cjs_steps(target_db, app_node):
     write_mixed(target_db)
     out = StringIO()
     call_command("pgmigrate", "up", "--dry-run", stdout=out)
-    assert "  Applying 002_b.cjs (2 statement(s), by node-pg-migrate, in a transaction)" in (
-        out.getvalue().splitlines()
+    assert "  segment 2 of 4 (external):\n    Applying 002_b.cjs (2 statement(s))" in (
+        out.getvalue()
     )
     out = StringIO()
     call_command("pgmigrate", "up", stdout=out)
@@ -369,12 +369,24 @@ def test_pgmigrate_prints_progress_and_plan_of_cjs_steps(target_db, app_node):
     assert body["plan"][0]["executor"] == "node-pg-migrate"
 
 
-def test_the_one_transaction_run_refuses_a_batch_mixing_sql_and_cjs(target_db, app_node):
+def test_run_all_pending_runs_a_mixed_directory_segment_after_segment(target_db, app_node):
+    """ "Run all pending" on .sql and .cjs files: the .sql files share transactions, each .cjs
+    file runs through node-pg-migrate between them, in node-pg-migrate's order; with
+    ``atomic``, the same plan is refused before anything runs."""
     write_mixed(target_db)
-    with pytest.raises(UsageError, match="002_b.cjs runs through node-pg-migrate"):
-        services.run_pending(["001_a.sql", "002_b.cjs"], actor=ACTOR)
+    with pytest.raises(PlanRefused, match="cannot run in one transaction"):
+        services.run_pending(actor=ACTOR, atomic=True)
     assert not target_db.exists("a") and not target_db.exists("b")
-    assert MigrationRun.objects.get().outcome == "refused"
+    report = services.run_pending(actor=ACTOR)
+    assert report.ok
+    assert [(s.mode.value, s.names) for s in report.plan.segments] == [
+        ("atomic", ("001_a.sql",)),
+        ("external", ("002_b.cjs",)),
+        ("atomic", ("003_note.sql",)),
+        ("external", ("004_index.cjs",)),
+    ]
+    assert [name for _, name in recorded(target_db)] == ["001_a", "002_b", "003_note", "004_index"]
+    assert IdempotentRunSerializer(report).data["transaction"] == "segments"
 
 
 def test_idempotent_run_delegates_cjs_files_to_node_pg_migrate_and_says_so(target_db, app_node):

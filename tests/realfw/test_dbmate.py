@@ -79,7 +79,7 @@ def test_transaction_false_runs_alone_and_dbmate_agrees(target_db, dbmate):
         options=" transaction:false",
     )
     report = services.run_pending(actor=ACTOR)
-    assert report.ok and not report.plan.single_transaction
+    assert report.ok and not report.plan.atomic
     assert not report.plan.steps[0].transactional
     assert target_db.exists("c_id")
     assert_dbmate_sees_all_applied(target_db, dbmate)

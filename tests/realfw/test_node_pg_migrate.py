@@ -72,3 +72,75 @@ def test_our_lock_blocks_node_pg_migrate(target_db, node_pg_migrate):
     assert result.returncode != 0
     assert "Another migration is already running" in result.stdout + result.stderr
     assert not target_db.exists("a")
+
+
+# ---- the same directory read as node-pg-migrate 9 reads it ----------------------------------
+
+# Names whose order differs from a sort by name, and section markers in their odd spellings.
+ODD_DIRECTORY = {
+    "10_c.sql": "-- up migrations\nCREATE TABLE c (id int);\n-- Down Migration:\nDROP TABLE c;\n",
+    "2_b.sql": "--- UP MIGRATION\nCREATE TABLE b (id int);\n",
+    "1_a.sql": "-- Up Migration:\nCREATE TABLE a (id int);\n",
+    "20200101000000000_y.sql": "CREATE TABLE y (id int);\n",
+    "1600000000000_x.sql": "CREATE TABLE x (id int);\n",
+    # Only a down section: node-pg-migrate runs the whole file as its up.
+    "1600000000001_down_only.sql": "-- Down Migration\nCREATE TABLE down_only (id int);\n",
+}
+NODE_ORDER = [
+    "1_a",
+    "2_b",
+    "10_c",
+    "20200101000000000_y",
+    "1600000000000_x",
+    "1600000000001_down_only",
+]
+
+
+def write_odd_directory(target) -> None:
+    for name, text in ODD_DIRECTORY.items():
+        (target.directory / name).write_text(text, encoding="utf-8")
+
+
+def applied(target) -> list[str]:
+    return [name for (name,) in target.query("SELECT name FROM pgmigrations ORDER BY run_on, id")]
+
+
+def tables(target) -> set[str]:
+    rows = target.query("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")
+    return {name for (name,) in rows} - {"pgmigrations"}
+
+
+def test_order_and_sections_are_node_pg_migrates_own(target_db, second_db, node_pg_migrate):
+    """The real node-pg-migrate on one database and this tool on another, from one directory:
+    the same migrations, in the same order, leave the same tables."""
+    write_odd_directory(target_db)
+    node_pg_migrate("up", target=second_db)
+    assert applied(second_db) == NODE_ORDER
+    assert [m.identifier for m in (s.migration for s in services.status().migrations)] == (
+        NODE_ORDER
+    )
+    assert services.migrate_up(actor=ACTOR).ok
+    assert applied(target_db) == NODE_ORDER
+    assert tables(target_db) == tables(second_db) == {"a", "b", "c", "x", "y", "down_only"}
+    # node-pg-migrate's checkOrder agrees with what we applied: nothing left, nothing refused.
+    assert "No migrations to run!" in node_pg_migrate("up").stdout
+
+
+def test_mjs_and_ts_migrations_are_run_through_node_pg_migrate_in_order(
+    target_db, app_node, node_pg_migrate
+):
+    """node-pg-migrate loads .mjs and .ts migrations too: they are pending migrations here, run
+    through node-pg-migrate in their place, never skipped for the .sql file after them."""
+    (target_db.directory / "1_a.mjs").write_text(
+        "export const up = (pgm) => { pgm.createTable('from_mjs', { id: 'id' }); };\n"
+    )
+    (target_db.directory / "2_b.ts").write_text(
+        "export const up = (pgm: any): void => { pgm.createTable('from_ts', { id: 'id' }); };\n"
+    )
+    target_db.write("3_c.sql", "CREATE TABLE after_them (id int);")
+    assert [m.name for m in services.status().migrations] == ["1_a.mjs", "2_b.ts", "3_c.sql"]
+    report = services.run_pending(actor=ACTOR)
+    assert report.ok, report.failure
+    assert applied(target_db) == ["1_a", "2_b", "3_c"]
+    assert {"from_mjs", "from_ts", "after_them"} <= tables(target_db)
+    assert "No migrations to run!" in node_pg_migrate("up").stdout

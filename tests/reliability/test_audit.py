@@ -22,7 +22,7 @@ from migrations_manager import services
 from migrations_manager.audit import Actor
 from migrations_manager.exceptions import UsageError
 from migrations_manager.models import MigrationRun
-from tests.admin.helpers import RUN_URL, mark_url
+from tests.admin.helpers import confirm_run, mark_url
 from tests.api.conftest import BASE, token_client
 from tests.factories import UserFactory
 from tests.reliability.conftest import RUN, LiveApi, simultaneously
@@ -57,7 +57,7 @@ def admin_front_end() -> FrontEnd:
     client.force_login(UserFactory(username="admin-user", superuser=True))
     return FrontEnd(
         "admin",
-        lambda names: client.post(RUN_URL, {"post": "yes", "name": names or []}),
+        lambda names: confirm_run(client, names),
         lambda name: client.post(mark_url(name), {"post": "yes"}),
     )
 
@@ -116,6 +116,8 @@ def test_a_refused_attempt_is_recorded_once(front_end, three, case):
     run = MigrationRun.objects.get()
     assert (run.command, run.source, run.outcome) == (command_name, front_end.source, "refused")
     expected_files = [argument] if command_name == "mark-applied" else argument or []
+    if front_end.source == "admin" and argument is None:  # the confirmation names them all
+        expected_files = ["001_a.sql", "002_b.sql", "003_c.sql"]
     assert run.files == expected_files and said in run.summary
     assert run.failure["error"] == run.summary and run.finished_at is not None
     assert not run.events.exists()

@@ -9,13 +9,11 @@ an exception for them.
 
 from __future__ import annotations
 
-import re
-
 import pytest
 from django.test import Client
 
 from migrations_manager.models import MigrationRun
-from tests.admin.helpers import RUN_URL
+from tests.admin.helpers import confirm_run
 from tests.factories import UserFactory
 from tests.reliability.served import SERVED
 
@@ -104,10 +102,6 @@ def test_a_session_write_without_its_csrf_token_is_refused(session, target_db, m
 
 def test_the_same_write_with_its_token_goes_through(session, target_db):
     """The refusals above are the token's doing: with it, the admin's confirmation runs."""
-    page = session.get(RUN_URL, {"name": "001_a.sql"})
-    token = re.search(rb'name="csrfmiddlewaretoken" value="([^"]+)"', page.content).group(1)
-    response = session.post(
-        RUN_URL, {"post": "yes", "name": "001_a.sql", "csrfmiddlewaretoken": token.decode()}
-    )
+    response = confirm_run(session, ["001_a.sql"])
     assert response.status_code == 302 and target_db.exists("a")
     assert MigrationRun.objects.get().outcome == "succeeded"

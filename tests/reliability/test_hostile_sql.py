@@ -26,7 +26,8 @@ from migrations_manager.analysis.statements import (
     parse_statements,
 )
 from migrations_manager.exceptions import BodyTooLarge, SQLSyntaxError
-from migrations_manager.sources import runs_outside_transaction, sql_sections
+from migrations_manager.frameworks.node_pg_migrate_files import sections
+from migrations_manager.sources import runs_outside_transaction
 from tests.reliability.hostile import HOSTILE, code_point, name_piece
 
 CORPUS = Path(__file__).resolve().parents[1] / "analysis" / "corpus"
@@ -122,7 +123,7 @@ sql_shaped = st.one_of(
 def analyse(text: str) -> None:
     """Every analysis the app runs on SQL text, in the order a preview or a run does."""
     comments(text)
-    sql_sections(text)
+    sections(text)
     runs_outside_transaction(text)
     assert "".join(cut_after_semicolons(text)) == text
     try:

@@ -81,7 +81,7 @@ def test_connection_lost_at_commit_says_the_outcome_is_unknown(target_db, settin
     thread.join(30)
 
     failure = outcome["report"].failure
-    assert failure.name == "001_a.sql" and "whether it committed is unknown" in failure.error
+    assert failure.name == "001_a.sql" and "whether it committed is unknown" in failure.explanation
     assert not target_db.exists("a1")  # killed before the commit completed
     assert MigrationRun.objects.get().outcome == "failed"
 
@@ -104,7 +104,7 @@ def test_blocked_ddl_fails_within_lock_timeout_naming_the_blocker(target_db, set
 
     failure = outcome["report"].failure
     assert failure.sqlstate == "55P03"
-    assert f"waited for pid {holder.info.backend_pid}, idle in transaction" in failure.error
+    assert f"waited for pid {holder.info.backend_pid}, idle in transaction" in failure.explanation
     assert failure.blockers and failure.blockers[0]["pid"] == holder.info.backend_pid
     # The reader queued behind the ALTER at most until lock_timeout cancelled it.
     assert waited < 10
@@ -141,34 +141,51 @@ def test_concurrent_index_name_taken_is_not_dropped(target_db):
 
 
 def test_no_transaction_file_failing_at_statement_2_of_3_resumes_safely(target_db):
-    target_db.execute("CREATE TABLE log (n int); CREATE TABLE t (c int)")
-    file = target_db.write(
+    """Statement 2 fails for a reason outside the file (its table is missing); once that is
+    fixed, the same file resumes at statement 2: statement 1 never runs twice."""
+    target_db.execute("CREATE TABLE log (n int)")
+    target_db.write(
         "001_steps.sql",
         raw="-- truss:no-transaction\n"
         "INSERT INTO log VALUES (1);\n"
-        "CREATE INDEX CONCURRENTLY t_missing ON t (missing);\n"
+        "CREATE INDEX CONCURRENTLY t_c ON t (c);\n"
         "INSERT INTO log VALUES (3);\n",
     )
     report = services.run_pending(actor=ACTOR)
     failure = report.failure
     assert (failure.completed_statements, failure.total_statements) == (1, 3)
-    assert "statement 1 of 3 completed and stay" in failure.error
-    assert "resumes at statement 2" in failure.error
+    assert "statement 1 of 3 completed and stay" in failure.explanation
+    assert "resumes at statement 2 if the file is unchanged" in failure.explanation
     assert target_db.query("SELECT n FROM log") == [(1,)]
     assert services.status().migrations[0].state.value == "pending"
     event = MigrationEvent.objects.get(ok=False)
     assert event.completed_statements == 1
 
-    # The broken statement is fixed; the first one is unchanged, so it does not run again.
-    file.write_text(file.read_text().replace("(missing)", "(c)"))
+    target_db.execute("CREATE TABLE t (c int)")  # the cause, fixed outside the file
     plan = services.plan_run()
     assert plan.plan.steps[0].resumed_from == 1
     assert "-- resumes at statement 2" in plan.sql_text
     assert "INSERT INTO log VALUES (1);" not in plan.sql_text
     assert services.run_pending(actor=ACTOR).ok
     assert target_db.query("SELECT n FROM log ORDER BY n") == [(1,), (3,)]
-    assert target_db.exists("t_missing")
+    assert target_db.exists("t_c")
     assert services.status().migrations[0].state.value == "applied"
+
+
+def test_a_file_changed_after_a_partial_failure_starts_over(target_db):
+    """A resume point belongs to the bytes that failed: fixed, the file runs from statement 1
+    (it is the fixed file's own business to be re-runnable, e.g. with IF NOT EXISTS)."""
+    target_db.execute("CREATE TABLE log (n int); CREATE TABLE t (c int)")
+    file = target_db.write(
+        "001_steps.sql",
+        raw="-- truss:no-transaction\nINSERT INTO log VALUES (1);\n"
+        "CREATE INDEX CONCURRENTLY t_missing ON t (missing);\n",
+    )
+    assert services.run_pending(actor=ACTOR).failure.completed_statements == 1
+    file.write_text(file.read_text().replace("(missing)", "(c)"))
+    assert services.plan_run().plan.steps[0].resumed_from == 0
+    assert services.run_pending(actor=ACTOR).ok
+    assert target_db.query("SELECT n FROM log ORDER BY n") == [(1,), (1,)]
 
 
 def test_a_changed_first_statement_starts_over(target_db):

@@ -28,7 +28,7 @@ from ...api.serializers import (
 )
 from ...audit import Actor
 from ...exceptions import MigrationsManagerError, UsageError
-from ...types import RunReport, Step
+from ...types import RunReport, Step, StepAction
 from ..arguments import add_subcommands
 from ..text import check_lines, lint_lines, schema_lines
 
@@ -119,14 +119,13 @@ class Command(BaseCommand):
             self.stdout.write("No migrations to run.")
             return
         self.stdout.write("Plan:")
-        for step in report.plan.steps:
-            mode = "in a transaction" if step.transactional else "outside a transaction"
-            if step.external is not None:
-                mode = f"by {step.external.executor}, {mode}"
-            self.stdout.write(
-                f"  {_verb(step)} {step.migration.name} "
-                f"({len(step.statements)} statement(s), {mode})"
-            )
+        segments = report.plan.segments
+        for number, segment in enumerate(segments, start=1):
+            self.stdout.write(f"  segment {number} of {len(segments)} ({segment.mode}):")
+            for step in segment.steps:
+                self.stdout.write(
+                    f"    {_verb(step)} {step.name} ({len(step.statements)} statement(s))"
+                )
         self.stdout.write("\nSQL:\n" + report.sql_text)
         self.stdout.write(self.style.WARNING("Dry run: nothing was changed."))
 
@@ -148,16 +147,23 @@ class Command(BaseCommand):
                 actor=Actor.command_line(),
                 framework=options["framework"],
                 progress=None if self.as_json else self._progress,
+                atomic=options["atomic"],
             )
         serializer = RunPlanSerializer if report.dry_run else IdempotentRunSerializer
         self._report(report, serializer(report).data)
 
     def _mark_applied(self, options: dict[str, Any]) -> None:
         result = services.mark_applied(
-            options["file"], actor=Actor.command_line(), framework=options["framework"]
+            options["file"],
+            actor=Actor.command_line(),
+            framework=options["framework"],
+            dry_run=options["dry_run"],
         )
         if self.as_json:
             self._emit(MarkResultSerializer(result).data)
+        elif result.dry_run:
+            self.stdout.write("SQL:\n" + result.sql_text)
+            self.stdout.write(self.style.WARNING("Dry run: nothing was changed."))
         else:
             self.stdout.write(self.style.SUCCESS(result.message))
 
@@ -190,7 +196,8 @@ class Command(BaseCommand):
             raise CommandError("The safety check is not safe.", returncode=NOT_SAFE_EXIT)
 
     def _preview(self, options: dict[str, Any]) -> None:
-        result = services.preview(options["file"], framework=options["framework"])
+        # The command line's user runs migrations already: a .cjs file's SQL is built for it.
+        result = services.preview(options["file"], framework=options["framework"], run_code=True)
         if self.as_json:
             self._emit(PreviewSerializer(result).data)
         elif options.get("force_color") or (self.stdout.isatty() and not options.get("no_color")):
@@ -227,4 +234,6 @@ class Command(BaseCommand):
 
 
 def _verb(step: Step) -> str:
+    if step.action is StepAction.RECORD:
+        return "Recording"
     return "Applying" if step.direction == "up" else "Reverting"

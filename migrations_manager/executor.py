@@ -1,0 +1,621 @@
+"""The one executor: a plan becomes the exact command stream, which is executed or rendered.
+
+``commands(plan)`` is every command a run sends, in order: per segment its ``BEGIN``, the
+statements of each migration, the restoration of the run's session settings after each of
+them, the tracking rows, the check that the run still holds its advisory lock, and ``COMMIT``
+(or, for a ``.cjs`` file, the program that runs it). ``Executor.execute`` sends that stream on
+the run's connection; ``render`` prints the very same stream: a dry run, a preview and a
+confirmation page show what runs, by construction.
+
+Segments (``planning``):
+
+- atomic: one transaction; a failure rolls back the segment (and only it: earlier segments
+  committed and stay);
+- no-transaction: each statement commits by itself; the lock is checked after each one; the
+  rows are written in a transaction after the last; a failure leaves the statements before it,
+  and a later run on the same target resumes after them if the file is unchanged;
+- external: the program (node-pg-migrate) runs the file in its own session and transaction
+  and writes its row, while this session holds the lock.
+
+Between migrations the session is restored (``RESET ALL``, the authenticated role, the run's
+timeouts): a ``SET`` or ``RESET ALL`` in one file never reaches the next or the app's own queries.
+"""
+
+from __future__ import annotations
+
+import enum
+import os
+import shlex
+import subprocess
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, replace
+from typing import Any
+
+import psycopg
+from pglast import ast
+from psycopg import sql
+
+from .analysis.statements import LineIndex, Statement, texts_hash
+from .introspection import catalog, queries
+from .types import (
+    ExternalCommand,
+    ExternalFailure,
+    Failure,
+    Plan,
+    RunReport,
+    Segment,
+    SegmentMode,
+    Step,
+    StepAction,
+    StepResult,
+)
+
+Progress = Callable[[str, Step, dict[str, Any]], None]
+
+EXCERPT_CONTEXT_LINES = 2
+
+
+def _ignore_progress(event: str, step: Step, detail: dict[str, Any]) -> None:
+    """Default progress callback: says nothing."""
+
+
+class Kind(enum.Enum):
+    BEGIN = "begin"
+    COMMIT = "commit"
+    SETUP = "setup"  # the tracking table, when it does not exist yet
+    START = "start"  # a step begins (progress; a comment when rendered)
+    STATEMENT = "statement"  # one statement of a migration file
+    RESTORE = "restore"  # the run's session settings, back after a migration
+    VERIFY_LOCK = "verify-lock"  # the run's advisory lock must still be held
+    TRACK = "track"  # the segment's tracking rows
+    EXTERNAL = "external"  # a program executes the step
+    END = "end"  # a step is done (progress)
+
+
+@dataclass(frozen=True)
+class Command:
+    """One element of the command stream; ``sql`` is what is sent, when something is."""
+
+    kind: Kind
+    segment: int
+    step: Step | None = None
+    statement: Statement | None = None
+    sql: sql.Composable | None = None
+
+
+@dataclass(frozen=True)
+class SessionSettings:
+    """The settings every statement of a run runs under (``lock_timeout``...)."""
+
+    values: tuple[tuple[str, str], ...] = ()
+
+    def restore(self) -> sql.Composable:
+        """One round trip that undoes whatever session state a migration changed."""
+        settings = sql.SQL(", ").join(
+            sql.SQL("pg_catalog.set_config({}, {}, false)").format(
+                sql.Literal(name), sql.Literal(value)
+            )
+            for name, value in self.values
+        )
+        restore = queries.RESTORE_SESSION
+        return sql.SQL("{}; SELECT {}").format(restore, settings) if self.values else restore
+
+
+def commands(plan: Plan, settings: SessionSettings, lock_key: int | None) -> Iterator[Command]:
+    """The exact command stream of ``plan``."""
+    for index, segment in enumerate(plan.segments):
+        setup = plan.setup if index == 0 else ()
+        yield from _SEGMENT_COMMANDS[segment.mode](index, segment, setup, settings, lock_key)
+
+
+def _atomic(
+    index: int,
+    segment: Segment,
+    setup: Sequence[sql.Composable],
+    settings: SessionSettings,
+    lock_key: int | None,
+) -> Iterator[Command]:
+    yield Command(Kind.BEGIN, index, sql=sql.SQL("BEGIN"))
+    yield from (Command(Kind.SETUP, index, sql=statement) for statement in setup)
+    for step in segment.steps:
+        yield Command(Kind.START, index, step)
+        yield from _statements(index, step)
+        if step.action is StepAction.APPLY:
+            yield Command(Kind.RESTORE, index, step, sql=settings.restore())
+        yield Command(Kind.END, index, step)
+    yield from (Command(Kind.TRACK, index, sql=statement) for statement in segment.tracking)
+    yield from _verify_lock(index, lock_key)
+    yield Command(Kind.COMMIT, index, sql=sql.SQL("COMMIT"))
+
+
+def _no_transaction(
+    index: int,
+    segment: Segment,
+    setup: Sequence[sql.Composable],
+    settings: SessionSettings,
+    lock_key: int | None,
+) -> Iterator[Command]:
+    (step,) = segment.steps
+    yield from _own_transaction(index, Kind.SETUP, setup)
+    yield Command(Kind.START, index, step)
+    for position, statement in enumerate(step.statements):
+        if position >= step.resumed_from:
+            yield Command(Kind.STATEMENT, index, step, statement)
+            yield from _verify_lock(index, lock_key, step, statement)
+    yield Command(Kind.RESTORE, index, step, sql=settings.restore())
+    yield from _own_transaction(index, Kind.TRACK, segment.tracking, step)
+    yield Command(Kind.END, index, step)
+
+
+def _external(
+    index: int,
+    segment: Segment,
+    setup: Sequence[sql.Composable],
+    settings: SessionSettings,
+    lock_key: int | None,
+) -> Iterator[Command]:
+    (step,) = segment.steps
+    yield from _own_transaction(index, Kind.SETUP, setup)
+    yield Command(Kind.START, index, step)
+    # ``sql``: the rows the program writes itself (shown, never sent by the executor).
+    rows = sql.SQL(";\n").join(segment.tracking) if segment.tracking else None
+    yield Command(Kind.EXTERNAL, index, step, sql=rows)
+    yield Command(Kind.END, index, step)
+
+
+_SEGMENT_COMMANDS = {
+    SegmentMode.ATOMIC: _atomic,
+    SegmentMode.NO_TRANSACTION: _no_transaction,
+    SegmentMode.EXTERNAL: _external,
+}
+
+
+def _statements(index: int, step: Step) -> Iterator[Command]:
+    for statement in step.statements:
+        yield Command(Kind.STATEMENT, index, step, statement)
+
+
+def _own_transaction(
+    index: int, kind: Kind, statements: Sequence[sql.Composable], step: Step | None = None
+) -> Iterator[Command]:
+    if statements:
+        yield Command(Kind.BEGIN, index, step, sql=sql.SQL("BEGIN"))
+        yield from (Command(kind, index, step, sql=statement) for statement in statements)
+        yield Command(Kind.COMMIT, index, step, sql=sql.SQL("COMMIT"))
+
+
+def _verify_lock(
+    index: int, lock_key: int | None, step: Step | None = None, after: Statement | None = None
+) -> Iterator[Command]:
+    """The check that the run still holds its lock (``after`` the statement it follows)."""
+    if lock_key is not None:
+        query = queries.ADVISORY_LOCK_HELD.format(key=sql.Literal(lock_key))
+        yield Command(Kind.VERIFY_LOCK, index, step, after, sql=query)
+
+
+# ---- rendering ---------------------------------------------------------------------------------
+
+
+def render(
+    plan: Plan,
+    settings: SessionSettings,
+    lock_key: int | None,
+    conn: psycopg.Connection | None = None,
+) -> str:
+    """The command stream of ``plan`` as SQL text, with comments saying where each part is."""
+    lines: list[str] = []
+    segment = None
+    for command in commands(plan, settings, lock_key):
+        if command.segment != segment:
+            segment = command.segment
+            lines.append(_segment_heading(plan, segment))
+        lines.extend(_RENDERERS[command.kind](command, conn))
+    return "\n".join(lines) + "\n" if lines else ""
+
+
+def _segment_heading(plan: Plan, index: int) -> str:
+    segment = plan.segments[index]
+    files = ", ".join(segment.names)
+    how = {
+        SegmentMode.ATOMIC: "one transaction, with their tracking rows",
+        SegmentMode.NO_TRANSACTION: "each statement commits by itself, then the tracking row",
+        SegmentMode.EXTERNAL: "run by its program, in a session and transaction of its own",
+    }[segment.mode]
+    return f"-- segment {index + 1} of {len(plan.segments)} ({segment.mode}: {how}): {files}"
+
+
+def _sql_lines(command: Command, conn: psycopg.Connection | None) -> list[str]:
+    assert command.sql is not None
+    return [command.sql.as_string(conn) + ";"]
+
+
+def _start_lines(command: Command, conn: psycopg.Connection | None) -> list[str]:
+    step = command.step
+    assert step is not None
+    lines = [f"-- {step.name} ({step.direction})"]
+    if step.action is StepAction.RECORD:
+        lines.append("-- recorded as applied, without running it")
+    if step.absorbed:
+        first, last = step.absorbed
+        lines.append(
+            f"-- its own BEGIN (line {first}) and COMMIT (line {last}) are left out: it runs in "
+            "the segment's transaction"
+        )
+    if step.resumed_from:
+        lines.append(
+            f"-- resumes at statement {step.resumed_from + 1}: the first {step.resumed_from} "
+            "completed in an earlier run that failed, on this target, with this same file"
+        )
+    return lines
+
+
+def _statement_lines(command: Command, conn: psycopg.Connection | None) -> list[str]:
+    assert command.statement is not None
+    return [command.statement.text + ";"]
+
+
+def _restore_lines(command: Command, conn: psycopg.Connection | None) -> list[str]:
+    return ["-- the run's session settings, restored", *_sql_lines(command, conn)]
+
+
+def _verify_lines(command: Command, conn: psycopg.Connection | None) -> list[str]:
+    return ["-- the run's advisory lock must still be held", *_sql_lines(command, conn)]
+
+
+def _external_lines(command: Command, conn: psycopg.Connection | None) -> list[str]:
+    step = command.step
+    assert step is not None and step.external is not None
+    lines = [
+        f"-- executed by {step.external.executor}, in its own session:",
+        f"--   {shlex.join(step.external.argv)}",
+    ]
+    if not step.statements:  # a run does not build it: the migration's code runs once
+        return lines
+    body = [statement.text + ";" for statement in step.statements]
+    if command.sql is not None:
+        body.append(command.sql.as_string(conn) + ";")
+    if step.transactional:
+        return [*lines, "BEGIN;", *body, "COMMIT;"]
+    return [*lines, "-- outside a transaction (pgm.noTransaction()):", *body]
+
+
+def _nothing(command: Command, conn: psycopg.Connection | None) -> list[str]:
+    return []
+
+
+_RENDERERS: dict[Kind, Callable[[Command, psycopg.Connection | None], list[str]]] = {
+    Kind.BEGIN: _sql_lines,
+    Kind.COMMIT: _sql_lines,
+    Kind.SETUP: _sql_lines,
+    Kind.START: _start_lines,
+    Kind.STATEMENT: _statement_lines,
+    Kind.RESTORE: _restore_lines,
+    Kind.VERIFY_LOCK: _verify_lines,
+    Kind.TRACK: _sql_lines,
+    Kind.EXTERNAL: _external_lines,
+    Kind.END: _nothing,
+}
+
+
+# ---- execution ---------------------------------------------------------------------------------
+
+
+class _Stop(Exception):
+    """Ends a segment: the failure, built once where it happened."""
+
+    def __init__(self, failure: Failure) -> None:
+        super().__init__(failure.message)
+        self.failure = failure
+
+
+class Executor:
+    """Executes command streams on one autocommit connection that holds the run's lock."""
+
+    def __init__(
+        self,
+        conn: psycopg.Connection,
+        *,
+        settings: SessionSettings,
+        lock_key: int | None,
+        progress: Progress | None = None,
+    ) -> None:
+        self.conn = conn
+        self.settings = settings
+        self.lock_key = lock_key
+        self.progress = progress or _ignore_progress
+
+    def execute(self, plan: Plan) -> RunReport:
+        """Run ``plan`` segment after segment; a failure stops the run and is reported (the
+        failing segment rolled back when atomic), never raised."""
+        completed: list[StepResult] = []
+        stream = list(commands(plan, self.settings, self.lock_key))
+        for index, segment in enumerate(plan.segments):
+            own = [command for command in stream if command.segment == index]
+            try:
+                completed.extend(self._segment(segment, own))
+            except _Stop as stop:
+                kept = tuple(result.name for result in completed)
+                rolled_back = segment.names if segment.mode is SegmentMode.ATOMIC else ()
+                failure = replace(stop.failure, kept=kept, rolled_back=rolled_back)
+                return RunReport(plan, tuple(completed), failure, failed_segment=index)
+        return RunReport(plan, tuple(completed))
+
+    def _segment(self, segment: Segment, stream: Sequence[Command]) -> list[StepResult]:
+        """Send ``stream``; the results of the segment's steps once it committed."""
+        done: list[StepResult] = []
+        started: dict[str, float] = {}
+        current: Step | None = None
+        for command in stream:
+            if command.kind is Kind.START:
+                current = command.step
+                started[command.step.name] = time.perf_counter()
+                self.progress("start", command.step, {})
+            elif command.kind is Kind.END:
+                duration = time.perf_counter() - started[command.step.name]
+                executor = command.step.external.executor if command.step.external else None
+                done.append(
+                    StepResult(
+                        command.step.name, command.step.direction, duration, True, executor=executor
+                    )
+                )
+                self.progress("done", command.step, {"duration": duration})
+            else:
+                self._send(command, current or segment.steps[0], segment, started)
+        return done
+
+    def _send(
+        self, command: Command, step: Step, segment: Segment, started: dict[str, float]
+    ) -> None:
+        try:
+            _SENDERS[command.kind](self, command, step)
+        except _Stop as stop:
+            self._abandon(segment)
+            elapsed = time.perf_counter() - started.get(step.name, time.perf_counter())
+            self.progress("failed", step, {"error": stop.failure, "duration": elapsed})
+            raise
+
+    def _abandon(self, segment: Segment) -> None:
+        """Roll back what the failing segment left open (nothing of it commits)."""
+        if self.conn.broken or self.conn.closed:
+            return
+        if self.conn.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
+            try:
+                self.conn.execute("ROLLBACK")
+            except psycopg.Error:
+                pass  # the connection is gone: nothing of the transaction committed either
+
+    # ---- one sender per kind of command ------------------------------------------------------
+
+    def _statement(self, command: Command, step: Step) -> None:
+        statement = command.statement
+        assert statement is not None
+        try:
+            self.conn.execute(statement.text.encode())
+        except psycopg.Error as error:
+            failure = failure_of(step.name, statement, error)
+            if not step.transactional:
+                failure = self._outside_transaction_failed(step, statement, failure)
+            raise _Stop(failure) from error
+
+    def _outside_transaction_failed(
+        self, step: Step, statement: Statement, failure: Failure
+    ) -> Failure:
+        """Statements that ran before stay: say which, and clean up a failed concurrent build."""
+        done = list(step.statements).index(statement)
+        failure = partial_failure(failure, step, done)
+        if not self.conn.broken:
+            failure = replace(failure, cleanup=drop_invalid_index(self.conn, statement, failure))
+        return failure
+
+    def _sql(self, command: Command, step: Step) -> None:
+        assert command.sql is not None
+        try:
+            self.conn.execute(command.sql)
+        except psycopg.Error as error:
+            raise _Stop(self._sql_failure(command, step, error)) from error
+
+    def _sql_failure(self, command: Command, step: Step, error: psycopg.Error) -> Failure:
+        text = command.sql.as_string(self.conn) if not self.conn.closed else ""
+        if command.kind is Kind.COMMIT:
+            return commit_failed(step.name, error, broken=self.conn.broken)
+        what = {
+            Kind.TRACK: "writing the tracking row failed",
+            Kind.SETUP: "creating the tracking table failed",
+            Kind.RESTORE: "restoring the run's session settings failed",
+            Kind.BEGIN: "starting the transaction failed",
+        }.get(command.kind, "the run's own statement failed")
+        failure = Failure(step.name, f"{what}: {primary(error)}", text, sqlstate=error.sqlstate)
+        if command.kind is Kind.TRACK and not step.transactional:
+            failure = partial_failure(failure, step, len(step.statements))
+        return failure
+
+    def _verify(self, command: Command, step: Step) -> None:
+        assert command.sql is not None
+        try:
+            row = self.conn.execute(command.sql).fetchone()
+        except psycopg.Error as error:
+            raise _Stop(self._sql_failure(command, step, error)) from error
+        if row and row[0]:
+            return
+        failure = Failure(
+            step.name,
+            "the run's advisory lock was released while it ran (a statement of the migration "
+            "unlocked it): the run stopped, so that no other run overlaps it.",
+        )
+        if command.statement is not None:  # after a statement of a no-transaction step
+            done = list(step.statements).index(command.statement) + 1
+            failure = partial_failure(failure, step, done)
+        raise _Stop(failure)
+
+    def _external(self, command: Command, step: Step) -> None:
+        assert step.external is not None
+        try:
+            result = run_external(step.external)
+        except OSError as error:
+            raise _Stop(
+                Failure(
+                    step.name,
+                    f"{step.external.executor} could not be started: {error}",
+                    shlex.join(step.external.argv),
+                )
+            ) from error
+        if result.returncode != 0:
+            raise _Stop(external_failure(step.name, step.external, result))
+
+
+_SENDERS: dict[Kind, Callable[[Executor, Command, Step], None]] = {
+    Kind.BEGIN: Executor._sql,
+    Kind.COMMIT: Executor._sql,
+    Kind.SETUP: Executor._sql,
+    Kind.STATEMENT: Executor._statement,
+    Kind.RESTORE: Executor._sql,
+    Kind.VERIFY_LOCK: Executor._verify,
+    Kind.TRACK: Executor._sql,
+    Kind.EXTERNAL: Executor._external,
+}
+
+
+# ---- failures ------------------------------------------------------------------------------------
+
+
+def partial_failure(failure: Failure, step: Step, done: int) -> Failure:
+    """``failure`` of a no-transaction step after ``done`` of its statements completed."""
+    total = len(step.statements)
+    if done:
+        ran = f"statements 1 to {done}" if done > 1 else "statement 1"
+        note = (
+            f"It runs outside a transaction: {ran} of {total} completed and stay; it is not "
+            f"recorded as applied. The next run on this database resumes at statement "
+            f"{done + 1} if the file is unchanged (changed, it starts again at statement 1)."
+        )
+    else:
+        note = "It runs outside a transaction; none of its statements completed."
+    return replace(
+        failure.explained(note),
+        completed_statements=done,
+        total_statements=total,
+        completed_hash=texts_hash(step.statements[:done]),
+    )
+
+
+def commit_failed(name: str, error: psycopg.Error, *, broken: bool) -> Failure:
+    """The failure of a COMMIT: refused by the server (rolled back), or unknown (link lost)."""
+    if not broken:
+        return Failure(
+            name, f"COMMIT failed: {primary(error)}", "COMMIT", sqlstate=error.sqlstate
+        ).explained("The transaction was rolled back.")
+    return Failure(
+        name, primary(error), "COMMIT", sqlstate=error.sqlstate, outcome_unknown=True
+    ).explained(
+        "The connection failed while the transaction was being committed: whether it "
+        "committed is unknown. Check the status before running anything again."
+    )
+
+
+def run_external(command: ExternalCommand) -> subprocess.CompletedProcess:
+    """Run ``command`` to its end, with its own environment only (no timeout: a migration
+    takes the time it takes)."""
+    return subprocess.run(
+        command.argv,
+        env=dict(command.env),
+        cwd=command.cwd,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+def external_failure(
+    name: str, command: ExternalCommand, result: subprocess.CompletedProcess
+) -> Failure:
+    """The failure the program printed; a line only if it gave one."""
+    if command.read_failure is not None:
+        found = command.read_failure(result.stdout, result.stderr)
+    else:
+        last = (result.stderr or result.stdout).strip().splitlines()
+        found = ExternalFailure(last[-1] if last else f"exit status {result.returncode}")
+    return Failure(name, found.error, found.excerpt, sqlstate=found.sqlstate)
+
+
+def drop_invalid_index(
+    conn: psycopg.Connection, statement: Statement, failure: Failure
+) -> str | None:
+    """Drop the INVALID index a failed CREATE INDEX CONCURRENTLY left, and say so.
+
+    Only an index this very statement was building is dropped: not when the failure is that
+    the name was taken (42P07), and not an unnamed one (its name is the server's choice).
+    """
+    node = statement.node
+    if not (isinstance(node, ast.IndexStmt) and node.concurrent) or failure.sqlstate == "42P07":
+        return None
+    if not node.idxname:
+        return (
+            "An unnamed CREATE INDEX CONCURRENTLY failed: look for an INVALID index on "
+            f"{node.relation.relname} (pg_index.indisvalid = false) and drop it with DROP INDEX "
+            "CONCURRENTLY."
+        )
+    schema = node.relation.schemaname
+    name = sql.Identifier(schema, node.idxname) if schema else sql.Identifier(node.idxname)
+    found = catalog.invalid_index(conn, name.as_string(conn))
+    if found is None:
+        return None
+    index = sql.Identifier(*found)
+    try:
+        conn.execute(sql.SQL("DROP INDEX CONCURRENTLY IF EXISTS {}").format(index))
+    except psycopg.Error as error:
+        return (
+            f"The failed build left the INVALID index {index.as_string(conn)}, which could not "
+            f"be dropped ({primary(error)}): drop it with DROP INDEX CONCURRENTLY."
+        )
+    return f"The INVALID index {index.as_string(conn)} the failed build left was dropped."
+
+
+def failure_of(name: str, statement: Statement, error: psycopg.Error) -> Failure:
+    """The failure of ``statement``, naming the file line and column PostgreSQL pointed at."""
+    position = _error_position(error)
+    lines = LineIndex(statement.text)
+    if position is None:
+        line, column = statement.line, None
+    else:
+        offset = min(position - 1, max(len(statement.text) - 1, 0))
+        line = statement.line + lines.line_of(offset) - 1
+        column = lines.column_of(offset) + (statement.column - 1 if line == statement.line else 0)
+    return Failure(
+        name,
+        primary(error),
+        excerpt(statement, line),
+        line,
+        column,
+        error.sqlstate,
+        failed_statement=statement,
+    )
+
+
+def excerpt(statement: Statement, line: int) -> str:
+    """The statement's lines around ``line`` (a file line number), numbered like an editor."""
+    text_lines = statement.text.splitlines() or [""]
+    index = line - statement.line
+    first = max(index - EXCERPT_CONTEXT_LINES, 0)
+    last = min(index + EXCERPT_CONTEXT_LINES + 1, len(text_lines))
+    return "\n".join(f"{statement.line + i:>5} | {text_lines[i]}" for i in range(first, last))
+
+
+def _error_position(error: psycopg.Error) -> int | None:
+    diag = getattr(error, "diag", None)
+    raw = diag.statement_position if diag else None
+    return int(raw) if raw else None
+
+
+def primary(error: psycopg.Error) -> str:
+    """PostgreSQL's primary message of ``error`` (its first line otherwise)."""
+    diag = getattr(error, "diag", None)
+    if diag is not None and diag.message_primary:
+        return diag.message_primary
+    text = str(error).strip()
+    return text.splitlines()[0] if text else type(error).__name__
+
+
+def minimal_environment(extra: Sequence[tuple[str, str]]) -> tuple[tuple[str, str], ...]:
+    """What a program the executor starts may see of this process: ``PATH`` and ``extra``."""
+    return (("PATH", os.environ.get("PATH", os.defpath)), *extra)

@@ -1,0 +1,168 @@
+"""One session per request: the connection, the server's facts, the locks, the tracking table.
+
+A command that changes the target opens ONE session and does everything on it, in this order:
+connect, take the run's advisory lock (waiting up to ``LOCK_WAIT``), find the tracking table,
+take that framework's own lock, and only then read the applied set and plan. A second run that
+started at the same moment therefore plans after the first one committed, never from what it
+saw before (two first runs would otherwise both create the table and apply everything).
+
+    with session(framework=None, suffix=":run") as current:
+        status_of(current.conn, current.tracking)
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
+
+import psycopg
+
+from .. import db
+from ..conf import app_settings
+from ..exceptions import LockNotAcquired
+from ..executor import SessionSettings
+from ..frameworks.base import FrameworkLock
+from ..frameworks.detection import Tracking
+from ..introspection import catalog
+from .common import resolve_tracking
+
+LOCK_POLL_INTERVAL = 0.2
+
+
+@dataclass(frozen=True)
+class Session:
+    """The request's connection and what was established on it.
+
+    ``lock_key`` is the run's advisory lock (held, unless the session only reads or plans);
+    ``target_key`` names the target for resume points: the server's system identifier, the
+    database and the tracking table.
+    """
+
+    conn: psycopg.Connection
+    info: catalog.ServerInfo
+    tracking: Tracking
+    lock_key: int
+    target_key: str
+
+    @property
+    def settings(self) -> SessionSettings:
+        return run_settings()
+
+
+def run_settings() -> SessionSettings:
+    """The settings every migration statement runs under (restored after each migration)."""
+    values = {
+        "lock_timeout": app_settings.LOCK_TIMEOUT,
+        "statement_timeout": app_settings.STATEMENT_TIMEOUT,
+    }
+    return SessionSettings(
+        tuple((name, str(value)) for name, value in values.items() if value is not None)
+    )
+
+
+@contextmanager
+def session(
+    *,
+    framework: str | None = None,
+    standard: bool = False,
+    suffix: str,
+    lock: bool = True,
+) -> Iterator[Session]:
+    """Open the request's session; with ``lock``, hold the run's lock and the framework's.
+
+    Raises:
+        LockNotAcquired: another run (of ours, or of the framework) holds a lock.
+        TargetUnavailable / ConfigurationError: the target cannot be reached.
+        UsageError / LedgerUnreadable: the tracking table cannot be chosen or read.
+    """
+    with db.connection(application_suffix=suffix, read_only=not lock) as conn, ExitStack() as held:
+        info = catalog.server_info(conn)
+        key = int(app_settings.ADVISORY_LOCK_KEY)
+        if lock:
+            held.enter_context(_advisory_lock(conn, key, float(app_settings.LOCK_WAIT)))
+        tracking = resolve_tracking(conn, framework=framework, standard=standard, info=info)
+        if lock:
+            own = tracking.adapter.own_lock(tracking.table, info.database)
+            if own is not None:
+                held.enter_context(_framework_lock(conn, own, tracking))
+        yield Session(conn, info, tracking, key, _target_key(conn, info, tracking))
+
+
+def _target_key(conn: psycopg.Connection, info: catalog.ServerInfo, tracking: Tracking) -> str:
+    server = catalog.system_identifier(conn) or db.describe(conn.info.dsn)
+    return f"{server}/{info.database}/{tracking.table}"
+
+
+@contextmanager
+def _advisory_lock(conn: psycopg.Connection, key: int, wait: float) -> Iterator[None]:
+    """Hold the session advisory lock ``key`` for the block, or raise ``LockNotAcquired``.
+
+    The lock is tried without blocking and retried until ``wait`` runs out: a waiter never sits
+    in a transaction, so it can never deadlock with a CREATE INDEX CONCURRENTLY of the holder.
+    """
+    deadline = time.monotonic() + wait
+    while not catalog.try_advisory_lock(conn, key):
+        if time.monotonic() >= deadline:
+            raise _refused(conn, key, "Another migration run holds the lock")
+        time.sleep(LOCK_POLL_INTERVAL)
+    try:
+        yield
+    finally:
+        if not conn.closed and not conn.broken:
+            catalog.advisory_unlock(conn, key)
+
+
+def _refused(conn: psycopg.Connection, key: int, what: str) -> LockNotAcquired:
+    holder = catalog.advisory_lock_holder(conn, key)
+    message = f"{what} on {conn.info.dbname}"
+    if holder is None:
+        return LockNotAcquired(message + ".")
+    application = f", {holder.application_name}" if holder.application_name else ""
+    return LockNotAcquired(
+        f"{message} (pid {holder.pid}{application}).",
+        pid=holder.pid,
+        application=holder.application_name or None,
+    )
+
+
+@contextmanager
+def _framework_lock(
+    conn: psycopg.Connection, lock: FrameworkLock, tracking: Tracking
+) -> Iterator[None]:
+    """Hold the lock ``lock``'s framework takes for its own runs, for the whole block."""
+    with ExitStack() as held:
+        for key in lock.advisory_keys:
+            if not catalog.try_advisory_lock(conn, key):
+                raise _refused(conn, key, f"{lock.label} holds its own migration lock")
+            held.callback(_unlock, conn, key)
+        if lock.take is not None and tracking.exists:
+            held.enter_context(_lock_row(conn, lock))
+        yield
+
+
+@contextmanager
+def _lock_row(conn: psycopg.Connection, lock: FrameworkLock) -> Iterator[None]:
+    assert lock.take is not None and lock.release is not None and lock.holder is not None
+    if not catalog.take_lock_row(conn, lock.take):
+        holder = catalog.lock_row_holder(conn, lock.holder)
+        if holder is not None:
+            raise LockNotAcquired(
+                f"{lock.label}'s lock is taken ({holder}): a {lock.label} run is in progress, "
+                f"or one died holding it (then release it with {lock.label}'s own command, "
+                "e.g. `liquibase release-locks`)."
+            )
+        # No lock row at all: the framework writes it on its next run; nothing to hold.
+        yield
+        return
+    try:
+        yield
+    finally:
+        if not conn.closed and not conn.broken:
+            catalog.release_lock_row(conn, lock.release)
+
+
+def _unlock(conn: psycopg.Connection, key: int) -> None:
+    if not conn.closed and not conn.broken:
+        catalog.advisory_unlock(conn, key)

@@ -1,0 +1,78 @@
+"""A ``.cjs`` migration's code: run once by a run, never by a dry run's writes, never for a user
+who may only read, and never with the server's secrets in its environment."""
+
+from __future__ import annotations
+
+import pytest
+
+from migrations_manager import services
+from migrations_manager.audit import Actor
+from migrations_manager.exceptions import MigrationFailed
+from tests.api.conftest import token_client
+from tests.factories import UserFactory
+from tests.realfw.conftest import require_tool
+from tests.realfw.test_cjs_migrations import cjs
+
+pytestmark = [pytest.mark.django_db, pytest.mark.realfw]
+
+ACTOR = Actor(name="tester")
+
+WRITES_WHILE_BUILDING = """\
+exports.up = async (pgm) => {
+  await pgm.db.query('INSERT INTO log VALUES (1)');
+  pgm.sql('CREATE TABLE after_log (id int)');
+};
+"""
+
+
+def test_a_dry_run_cannot_write_and_the_run_writes_once(target_db, app_node):
+    """The function's own query writes during the run only: a dry run of it fails, read-only."""
+    target_db.execute("CREATE TABLE log (n int)")
+    cjs(target_db, "001_log.cjs", WRITES_WHILE_BUILDING)
+    with pytest.raises(MigrationFailed) as refused:
+        services.migrate_up(actor=ACTOR, dry_run=True)
+    assert refused.value.failure.sqlstate == "25006"
+    assert "dry run's session is read-only, so nothing was written" in refused.value.message
+    with pytest.raises(MigrationFailed):
+        services.plan_run()
+    assert target_db.scalar("SELECT count(*) FROM log") == 0
+    report = services.migrate_up(actor=ACTOR)
+    assert report.ok, report.failure
+    assert target_db.scalar("SELECT count(*) FROM log") == 1 and target_db.exists("after_log")
+
+
+def test_the_program_sees_no_secret_of_the_server(target_db, app_node, monkeypatch):
+    monkeypatch.setenv("TRUSS_TEST_SECRET", "hunter2")
+    cjs(
+        target_db,
+        "001_env.cjs",
+        "exports.up = (pgm) => {\n"
+        "  const seen = process.env.TRUSS_TEST_SECRET || 'absent';\n"
+        "  const path = process.env.PATH ? 'path' : 'no path';\n"
+        "  pgm.sql(`CREATE TABLE env_seen AS SELECT '${seen}' AS secret, '${path}' AS path`);\n"
+        "};\n",
+    )
+    assert "absent" in services.plan_run().sql_text  # the dry run's program
+    assert services.run_pending(actor=ACTOR).ok  # the run's program
+    assert target_db.query("SELECT secret, path FROM env_seen") == [("absent", "path")]
+
+
+def test_a_user_who_may_only_read_never_makes_a_files_code_run(target_db, app_node, tmp_path):
+    require_tool(app_node, "node-pg-migrate for the app (var/node)")
+    witness = tmp_path / "code-ran"
+    cjs(
+        target_db,
+        "001_witness.cjs",
+        f"require('fs').writeFileSync({str(witness)!r}, 'ran');\n"
+        "exports.up = (pgm) => { pgm.sql('SELECT 1'); };\n",
+    )
+    viewer = token_client(UserFactory(username="viewer", permissions=["view_migration"]))
+    body = viewer.get("/api/migrations/preview/001_witness.cjs").json()
+    assert body["sql"] is None and body["sql_withheld"] is True
+    assert not witness.exists()
+    runner = token_client(
+        UserFactory(username="runner", permissions=["view_migration", "run_migrations"])
+    )
+    body = runner.get("/api/migrations/preview/001_witness.cjs").json()
+    assert "SELECT 1" in body["sql"] and "sql_withheld" not in body
+    assert witness.exists()  # the same request with the permission does run it (read-only)
