@@ -102,69 +102,66 @@ class SessionSettings:
         return sql.SQL("{}; SELECT {}").format(restore, settings) if self.values else restore
 
 
+@dataclass(frozen=True)
+class _Part:
+    """One segment of a plan, with what its commands need: its index, the setup it opens
+    with (the first segment only), the run's settings and lock."""
+
+    index: int
+    segment: Segment
+    setup: tuple[sql.Composable, ...]
+    settings: SessionSettings
+    lock_key: int | None
+
+
 def commands(plan: Plan, settings: SessionSettings, lock_key: int | None) -> Iterator[Command]:
     """The exact command stream of ``plan``."""
     for index, segment in enumerate(plan.segments):
         setup = plan.setup if index == 0 else ()
-        yield from _SEGMENT_COMMANDS[segment.mode](index, segment, setup, settings, lock_key)
+        part = _Part(index, segment, setup, settings, lock_key)
+        yield from _SEGMENT_COMMANDS[segment.mode](part)
 
 
-def _atomic(
-    index: int,
-    segment: Segment,
-    setup: Sequence[sql.Composable],
-    settings: SessionSettings,
-    lock_key: int | None,
-) -> Iterator[Command]:
+def _atomic(part: _Part) -> Iterator[Command]:
+    index = part.index
     yield Command(Kind.BEGIN, index, sql=sql.SQL("BEGIN"))
-    yield from (Command(Kind.SETUP, index, sql=statement) for statement in setup)
-    for step in segment.steps:
+    yield from (Command(Kind.SETUP, index, sql=statement) for statement in part.setup)
+    for step in part.segment.steps:
         yield Command(Kind.START, index, step)
         yield from _statements(index, step)
         if step.action is StepAction.APPLY:
-            yield Command(Kind.RESTORE, index, step, sql=settings.restore())
+            yield Command(Kind.RESTORE, index, step, sql=part.settings.restore())
         yield Command(Kind.END, index, step)
-    yield from (Command(Kind.TRACK, index, sql=statement) for statement in segment.tracking)
-    yield from _verify_lock(index, lock_key)
+    yield from (Command(Kind.TRACK, index, sql=row) for row in part.segment.tracking)
+    yield from _verify_lock(index, part.lock_key)
     yield Command(Kind.COMMIT, index, sql=sql.SQL("COMMIT"))
 
 
-def _no_transaction(
-    index: int,
-    segment: Segment,
-    setup: Sequence[sql.Composable],
-    settings: SessionSettings,
-    lock_key: int | None,
-) -> Iterator[Command]:
-    (step,) = segment.steps
-    yield from _own_transaction(index, Kind.SETUP, setup)
+def _no_transaction(part: _Part) -> Iterator[Command]:
+    index, (step,) = part.index, part.segment.steps
+    yield from _own_transaction(index, Kind.SETUP, part.setup)
     yield Command(Kind.START, index, step)
     for position, statement in enumerate(step.statements):
         if position >= step.resumed_from:
             yield Command(Kind.STATEMENT, index, step, statement)
-            yield from _verify_lock(index, lock_key, step, statement)
-    yield Command(Kind.RESTORE, index, step, sql=settings.restore())
-    yield from _own_transaction(index, Kind.TRACK, segment.tracking, step)
+            yield from _verify_lock(index, part.lock_key, step, statement)
+    yield Command(Kind.RESTORE, index, step, sql=part.settings.restore())
+    yield from _own_transaction(index, Kind.TRACK, part.segment.tracking, step)
     yield Command(Kind.END, index, step)
 
 
-def _external(
-    index: int,
-    segment: Segment,
-    setup: Sequence[sql.Composable],
-    settings: SessionSettings,
-    lock_key: int | None,
-) -> Iterator[Command]:
-    (step,) = segment.steps
-    yield from _own_transaction(index, Kind.SETUP, setup)
+def _external(part: _Part) -> Iterator[Command]:
+    index, (step,) = part.index, part.segment.steps
+    yield from _own_transaction(index, Kind.SETUP, part.setup)
     yield Command(Kind.START, index, step)
     # ``sql``: the rows the program writes itself (shown, never sent by the executor).
-    rows = sql.SQL(";\n").join(segment.tracking) if segment.tracking else None
+    tracking = part.segment.tracking
+    rows = sql.SQL(";\n").join(tracking) if tracking else None
     yield Command(Kind.EXTERNAL, index, step, sql=rows)
     yield Command(Kind.END, index, step)
 
 
-_SEGMENT_COMMANDS = {
+_SEGMENT_COMMANDS: dict[SegmentMode, Callable[[_Part], Iterator[Command]]] = {
     SegmentMode.ATOMIC: _atomic,
     SegmentMode.NO_TRANSACTION: _no_transaction,
     SegmentMode.EXTERNAL: _external,

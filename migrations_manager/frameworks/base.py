@@ -188,11 +188,15 @@ class TrackingAdapter:
             identifier=self.identifier_for(path.name),
             path=path,
             sha256=sha256_of(path),
-            sort_key=(path.name,),
+            sort_key=self.sort_key_for(path.name),
         )
 
     def identifier_for(self, file_name: str) -> str:
         return file_name.rsplit(".", 1)[0]
+
+    def sort_key_for(self, file_name: str) -> tuple:
+        """Where the framework puts the file among the others (its name, by default)."""
+        return (file_name,)
 
     def up_section(self, migration: Migration) -> Section:
         self.ensure_executable(migration)

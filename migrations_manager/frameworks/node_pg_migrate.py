@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from psycopg import sql
 
 from ..exceptions import UnsupportedMigration
-from ..sources import MigrationsDirectory, read_text, sha256_of
+from ..sources import MigrationsDirectory, read_text
 from ..types import Migration, Section, TableRef
 from . import node_pg_migrate_files as files
 from .base import INTEGER_TYPES, TEXT_TYPES, TIMESTAMP_TYPES, TrackingAdapter
@@ -49,14 +49,8 @@ class NodePgMigrateAdapter(TrackingAdapter):
         found = [self.migration_for(path) for path in directory.files(self.extensions)]
         return sorted(found, key=lambda migration: migration.sort_key)
 
-    def migration_for(self, path) -> Migration:
-        return Migration(
-            name=path.name,
-            identifier=files.identifier(path.name),
-            path=path,
-            sha256=sha256_of(path),
-            sort_key=files.order_key(path.name),
-        )
+    def sort_key_for(self, file_name: str) -> tuple:
+        return files.order_key(file_name)
 
     def up_section(self, migration: Migration) -> Section:
         self.ensure_executable(migration)

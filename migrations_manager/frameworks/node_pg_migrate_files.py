@@ -78,12 +78,6 @@ def _ignorable(char: str) -> bool:
     return unicodedata.category(char)[0] in ("P", "Z") or char in JS_SPACES
 
 
-def identifier(file_name: str) -> str:
-    """What node-pg-migrate stores for a file: its name without the last extension."""
-    stem, dot, _ = file_name.rpartition(".")
-    return stem if dot and stem else file_name
-
-
 def sections(text: str) -> tuple[Section, Section | None]:
     """The up and down sections of a ``.sql`` file, with the file line each starts on."""
     up_start = _marker(text, "up")

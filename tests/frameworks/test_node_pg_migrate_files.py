@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from migrations_manager.frameworks.node_pg_migrate_files import identifier, order_key, sections
+from migrations_manager.frameworks.node_pg_migrate_files import order_key, sections
 
 SECTION_CASES = {
     "both": (
@@ -78,11 +78,3 @@ ORDER_CASES = {
 @pytest.mark.parametrize("names, ordered", ORDER_CASES.values(), ids=ORDER_CASES.keys())
 def test_order_is_node_pg_migrates(names, ordered):
     assert sorted(names, key=order_key) == ordered
-
-
-@pytest.mark.parametrize(
-    "name, stored",
-    [("1_a.sql", "1_a"), ("1_a.up.sql", "1_a.up"), ("2_b.cjs", "2_b"), ("3_c.ts", "3_c")],
-)
-def test_identifier_is_the_name_without_its_last_extension(name, stored):
-    assert identifier(name) == stored
