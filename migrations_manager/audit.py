@@ -208,14 +208,15 @@ def _event_direction(step: Step) -> str:
 
 def resume_point(target_key: str, migration: Migration, statements: Sequence[Statement]) -> int:
     """How many statements of ``migration`` an earlier run on this target completed before it
-    failed: when the latest event of the migration on this target is that failure, the file is
-    byte for byte the one that failed, and those statements still open it. 0 otherwise."""
+    failed: when the latest event of the migration on this target is that failure, going up
+    (a failed down resumes nothing), the file is byte for byte the one that failed, and those
+    statements still open it. 0 otherwise."""
     latest = (
         MigrationEvent.objects.filter(name=migration.name, target_key=target_key)
         .order_by("-id")
         .first()
     )
-    if latest is None or latest.ok or not latest.completed_statements:
+    if latest is None or latest.ok or latest.direction != "up" or not latest.completed_statements:
         return 0
     done = latest.completed_statements
     if (

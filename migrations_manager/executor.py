@@ -36,9 +36,10 @@ import psycopg
 from pglast import ast
 from psycopg import sql
 
-from .analysis.statements import LineIndex, Statement, texts_hash
+from .analysis.statements import LineIndex, Statement, comments, texts_hash
 from .introspection import catalog, queries
 from .types import (
+    Direction,
     ExternalCommand,
     ExternalFailure,
     Failure,
@@ -51,6 +52,9 @@ from .types import (
     StepResult,
 )
 
+#: ``progress(event, step, detail)``: ``start``; ``done`` (its statements ran; in an atomic
+#: segment, they commit with the segment); ``failed`` (``detail["error"]``); ``rolled back`` (a
+#: step that was done, undone with its segment's transaction).
 Progress = Callable[[str, Step, dict[str, Any]], None]
 
 EXCERPT_CONTEXT_LINES = 2
@@ -249,7 +253,17 @@ def _start_lines(command: Command, conn: psycopg.Connection | None) -> list[str]
 
 def _statement_lines(command: Command, conn: psycopg.Connection | None) -> list[str]:
     assert command.statement is not None
-    return [command.statement.text + ";"]
+    return [terminated(command.statement)]
+
+
+def terminated(statement: Statement) -> str:
+    """The statement as a script holds it: its ``;`` on a line of its own when the statement
+    ends in a line comment (which would swallow it)."""
+    found = comments(statement.text)
+    ends_in_comment = (
+        bool(found) and not found[-1].block and "\n" not in statement.text[found[-1].start :]
+    )
+    return statement.text + ("\n;" if ends_in_comment else ";")
 
 
 def _restore_lines(command: Command, conn: psycopg.Connection | None) -> list[str]:
@@ -269,7 +283,7 @@ def _external_lines(command: Command, conn: psycopg.Connection | None) -> list[s
     ]
     if not step.statements:  # a run does not build it: the migration's code runs once
         return lines
-    body = [statement.text + ";" for statement in step.statements]
+    body = [terminated(statement) for statement in step.statements]
     if command.sql is not None:
         body.append(command.sql.as_string(conn) + ";")
     if step.transactional:
@@ -306,6 +320,16 @@ class _Stop(Exception):
         self.failure = failure
 
 
+class RunInterrupted(BaseException):
+    """The run was interrupted (Ctrl-C, a signal) while it executed: ``report`` says what had
+    committed and where it stopped, for the audit log; ``original`` is then raised again."""
+
+    def __init__(self, report: RunReport, original: BaseException) -> None:
+        super().__init__(str(original))
+        self.report = report
+        self.original = original
+
+
 class Executor:
     """Executes command streams on one autocommit connection that holds the run's lock."""
 
@@ -321,89 +345,129 @@ class Executor:
         self.settings = settings
         self.lock_key = lock_key
         self.progress = progress or _ignore_progress
+        self._current: Step | None = None  # the step being executed
+        self._running: Statement | None = None  # the statement being executed, if any
+        self._done = 0  # statements of the current step completed (resumed ones included)
 
     def execute(self, plan: Plan) -> RunReport:
         """Run ``plan`` segment after segment; a failure stops the run and is reported (the
-        failing segment rolled back when atomic), never raised."""
+        failing segment rolled back when atomic), never raised.
+
+        Raises:
+            RunInterrupted: an interruption (KeyboardInterrupt...) stopped it; it carries the
+                report of what had committed, and the interruption.
+        """
         completed: list[StepResult] = []
         stream = list(commands(plan, self.settings, self.lock_key))
         for index, segment in enumerate(plan.segments):
             own = [command for command in stream if command.segment == index]
+            ran: list[StepResult] = []
             try:
-                completed.extend(self._segment(segment, own))
+                self._segment(segment, own, ran)
             except _Stop as stop:
-                kept = tuple(result.name for result in completed)
-                rolled_back = segment.names if segment.mode is SegmentMode.ATOMIC else ()
-                failure = replace(stop.failure, kept=kept, rolled_back=rolled_back)
-                return RunReport(plan, tuple(completed), failure, failed_segment=index)
+                return self._stopped(plan, completed, index, ran, stop.failure)
+            except BaseException as interruption:
+                failure = self._interrupted(segment, interruption)
+                report = self._stopped(plan, completed, index, ran, failure)
+                raise RunInterrupted(report, interruption) from interruption
+            completed.extend(ran)
         return RunReport(plan, tuple(completed))
 
-    def _segment(self, segment: Segment, stream: Sequence[Command]) -> list[StepResult]:
-        """Send ``stream``; the results of the segment's steps once it committed."""
-        done: list[StepResult] = []
-        started: dict[str, float] = {}
-        current: Step | None = None
-        for command in stream:
-            if command.kind is Kind.START:
-                current = command.step
-                started[command.step.name] = time.perf_counter()
-                self.progress("start", command.step, {})
-            elif command.kind is Kind.END:
-                duration = time.perf_counter() - started[command.step.name]
-                executor = command.step.external.executor if command.step.external else None
-                done.append(
-                    StepResult(
-                        command.step.name, command.step.direction, duration, True, executor=executor
-                    )
-                )
-                self.progress("done", command.step, {"duration": duration})
-            else:
-                self._send(command, current or segment.steps[0], segment, started)
-        return done
+    def _stopped(
+        self,
+        plan: Plan,
+        completed: list[StepResult],
+        index: int,
+        ran: list[StepResult],
+        failure: Failure,
+    ) -> RunReport:
+        segment = plan.segments[index]
+        atomic = segment.mode is SegmentMode.ATOMIC and not failure.outcome_unknown
+        for result in ran if atomic else ():
+            self.progress("rolled back", _step_named(segment, result.name), {})
 
-    def _send(
-        self, command: Command, step: Step, segment: Segment, started: dict[str, float]
-    ) -> None:
+        kept = tuple(result.name for result in completed)
+        failure = replace(failure, kept=kept, rolled_back=segment.names if atomic else ())
+        return RunReport(plan, tuple(completed), failure, failed_segment=index)
+
+    def _interrupted(self, segment: Segment, interruption: BaseException) -> Failure:
+        """The failure an interruption leaves: the segment rolled back, or the statements of a
+        no-transaction step that completed (they stay, and a later run resumes after them)."""
+        step = self._current or segment.steps[0]
+        failure = Failure(step.name, f"interrupted by {type(interruption).__name__}")
+        self._abandon()
+        if step.transactional or step.external is not None:
+            return failure
+        failure = partial_failure(failure, step, self._done)
+        statement = self._running
+        if statement is not None and not self.conn.broken and not self.conn.closed:
+            failure = replace(failure, cleanup=drop_invalid_index(self.conn, statement, failure))
+        return failure
+
+    def _segment(self, segment: Segment, stream: Sequence[Command], ran: list[StepResult]) -> None:
+        """Send ``stream``, appending to ``ran`` each step that ran (an atomic segment's count
+        once it committed)."""
+        started: dict[str, float] = {}
+        self._current = None
+        self._running = None
+        for command in stream:
+            step = command.step
+            if command.kind is Kind.START:
+                self._current, self._done = step, step.resumed_from
+                started[step.name] = time.perf_counter()
+                self.progress("start", step, {})
+            elif command.kind is Kind.END:
+                duration = time.perf_counter() - started[step.name]
+                executor = step.external.executor if step.external else None
+                ran.append(StepResult(step.name, step.direction, duration, True, executor=executor))
+                self.progress("done", step, {"duration": duration})
+            else:
+                self._send(command, self._current or segment.steps[0], started)
+
+    def _send(self, command: Command, step: Step, started: dict[str, float]) -> None:
         try:
             _SENDERS[command.kind](self, command, step)
         except _Stop as stop:
-            self._abandon(segment)
+            failure = stop.failure
+            if not step.transactional and step.external is None:
+                failure = self._partial(failure, step)
+            self._abandon()
             elapsed = time.perf_counter() - started.get(step.name, time.perf_counter())
-            self.progress("failed", step, {"error": stop.failure, "duration": elapsed})
-            raise
+            self.progress("failed", step, {"error": failure, "duration": elapsed})
+            raise _Stop(failure) from stop
 
-    def _abandon(self, segment: Segment) -> None:
+    def _partial(self, failure: Failure, step: Step) -> Failure:
+        """A failure of a no-transaction step says which of its statements stay."""
+        if failure.completed_statements is None:
+            failure = partial_failure(failure, step, self._done)
+        return failure
+
+    def _abandon(self) -> None:
         """Roll back what the failing segment left open (nothing of it commits)."""
         if self.conn.broken or self.conn.closed:
             return
-        if self.conn.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
-            try:
-                self.conn.execute("ROLLBACK")
-            except psycopg.Error:
-                pass  # the connection is gone: nothing of the transaction committed either
+        try:
+            self.conn.rollback()  # sends nothing when no transaction is open
+        except psycopg.Error:
+            pass  # the connection is gone: nothing of the transaction committed either
 
     # ---- one sender per kind of command ------------------------------------------------------
 
     def _statement(self, command: Command, step: Step) -> None:
         statement = command.statement
         assert statement is not None
+        self._running = statement
         try:
             self.conn.execute(statement.text.encode())
         except psycopg.Error as error:
             failure = failure_of(step.name, statement, error)
-            if not step.transactional:
-                failure = self._outside_transaction_failed(step, statement, failure)
+            if not step.transactional and not self.conn.broken:
+                failure = partial_failure(failure, step, self._done)
+                cleanup = drop_invalid_index(self.conn, statement, failure)
+                failure = replace(failure, cleanup=cleanup)
             raise _Stop(failure) from error
-
-    def _outside_transaction_failed(
-        self, step: Step, statement: Statement, failure: Failure
-    ) -> Failure:
-        """Statements that ran before stay: say which, and clean up a failed concurrent build."""
-        done = list(step.statements).index(statement)
-        failure = partial_failure(failure, step, done)
-        if not self.conn.broken:
-            failure = replace(failure, cleanup=drop_invalid_index(self.conn, statement, failure))
-        return failure
+        self._running = None
+        self._done += 1
 
     def _sql(self, command: Command, step: Step) -> None:
         assert command.sql is not None
@@ -422,28 +486,26 @@ class Executor:
             Kind.RESTORE: "restoring the run's session settings failed",
             Kind.BEGIN: "starting the transaction failed",
         }.get(command.kind, "the run's own statement failed")
-        failure = Failure(step.name, f"{what}: {primary(error)}", text, sqlstate=error.sqlstate)
-        if command.kind is Kind.TRACK and not step.transactional:
-            failure = partial_failure(failure, step, len(step.statements))
-        return failure
+        return Failure(step.name, f"{what}: {primary(error)}", text, sqlstate=error.sqlstate)
 
     def _verify(self, command: Command, step: Step) -> None:
         assert command.sql is not None
         try:
-            row = self.conn.execute(command.sql).fetchone()
+            cursor = self.conn.execute(command.sql)
+            while cursor.nextset():  # the answer is the last statement's
+                pass
+            row = cursor.fetchone()
         except psycopg.Error as error:
             raise _Stop(self._sql_failure(command, step, error)) from error
         if row and row[0]:
             return
-        failure = Failure(
-            step.name,
-            "the run's advisory lock was released while it ran (a statement of the migration "
-            "unlocked it): the run stopped, so that no other run overlaps it.",
+        raise _Stop(
+            Failure(
+                step.name,
+                "the run's advisory lock was released while it ran (a statement of the migration "
+                "unlocked it): the run stopped, so that no other run overlaps it.",
+            )
         )
-        if command.statement is not None:  # after a statement of a no-transaction step
-            done = list(step.statements).index(command.statement) + 1
-            failure = partial_failure(failure, step, done)
-        raise _Stop(failure)
 
     def _external(self, command: Command, step: Step) -> None:
         assert step.external is not None
@@ -479,21 +541,36 @@ _SENDERS: dict[Kind, Callable[[Executor, Command, Step], None]] = {
 def partial_failure(failure: Failure, step: Step, done: int) -> Failure:
     """``failure`` of a no-transaction step after ``done`` of its statements completed."""
     total = len(step.statements)
-    if done:
-        ran = f"statements 1 to {done}" if done > 1 else "statement 1"
+    if not done:
+        note = "It runs outside a transaction; none of its statements completed."
+    elif step.direction is Direction.DOWN:
         note = (
-            f"It runs outside a transaction: {ran} of {total} completed and stay; it is not "
-            f"recorded as applied. The next run on this database resumes at statement "
-            f"{done + 1} if the file is unchanged (changed, it starts again at statement 1)."
+            f"It runs outside a transaction: {_ran(done)} of {total} of its down section "
+            "completed and stay; it is still recorded as applied. Repair the database by hand "
+            "before rolling it back again."
         )
     else:
-        note = "It runs outside a transaction; none of its statements completed."
+        resume = "" if done < total else " (only its tracking row is left to write)"
+        note = (
+            f"It runs outside a transaction: {_ran(done)} of {total} completed and stay; it is "
+            f"not recorded as applied. The next run on this database resumes at statement "
+            f"{done + 1}{resume} if the file is unchanged (changed, it starts again at "
+            "statement 1)."
+        )
     return replace(
         failure.explained(note),
         completed_statements=done,
         total_statements=total,
         completed_hash=texts_hash(step.statements[:done]),
     )
+
+
+def _ran(done: int) -> str:
+    return f"statements 1 to {done}" if done > 1 else "statement 1"
+
+
+def _step_named(segment: Segment, name: str) -> Step:
+    return next(step for step in segment.steps if step.name == name)
 
 
 def commit_failed(name: str, error: psycopg.Error, *, broken: bool) -> Failure:

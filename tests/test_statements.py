@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import psycopg
 import pytest
 
 from migrations_manager.analysis.statements import comments, parse_statements
@@ -63,3 +64,56 @@ def test_statements_that_cannot_run_in_a_transaction(sql, outside):
 def test_comments_come_from_the_scanner_not_from_strings():
     found = comments("SELECT '-- no'; -- yes\n/* block */ SELECT $$ -- no $$;")
     assert [(c.text, c.line, c.block) for c in found] == [("yes", 1, False), ("block", 2, True)]
+
+
+# Statements, and whether PostgreSQL refuses them inside a transaction block; ``{db}`` is the
+# test's database. The server itself decides in the test below.
+IN_TRANSACTION_CASES = [
+    "CREATE INDEX CONCURRENTLY i2 ON t (c)",
+    "CREATE INDEX i3 ON t (c)",
+    "DROP INDEX CONCURRENTLY i",
+    "REINDEX (CONCURRENTLY) TABLE t",
+    "REINDEX TABLE t",
+    "REINDEX INDEX i",
+    "REINDEX SCHEMA public",
+    "REINDEX DATABASE {db}",
+    "REINDEX SYSTEM {db}",
+    "VACUUM t",
+    "VACUUM (ANALYZE) t",
+    "ANALYZE t",
+    "CLUSTER",
+    "CLUSTER t USING i",
+    "CREATE DATABASE {db}_other",
+    "ALTER DATABASE {db} SET TABLESPACE pg_default",
+    "ALTER DATABASE {db} SET work_mem = '1MB'",
+    "ALTER SYSTEM SET work_mem = '1MB'",
+    "ALTER TABLE p DETACH PARTITION p1 CONCURRENTLY",
+    "ALTER TABLE p DETACH PARTITION p1",
+    "CREATE TABLESPACE nowhere LOCATION '/nonexistent'",
+    "ALTER TYPE mood ADD VALUE 'meh'",
+]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("template", IN_TRANSACTION_CASES)
+def test_the_server_agrees_on_what_cannot_run_in_a_transaction(target_db, template):
+    """Each statement is tried inside a transaction block on a real server: it is refused with
+    SQLSTATE 25001 exactly when the parser's facts say it cannot run in one."""
+    target_db.execute(
+        "CREATE TABLE t (c int); CREATE INDEX i ON t (c); CREATE TYPE mood AS ENUM ('ok');"
+        " CREATE TABLE p (k int) PARTITION BY RANGE (k);"
+        " CREATE TABLE p1 PARTITION OF p FOR VALUES FROM (0) TO (10)"
+    )
+    statement = template.format(db=target_db.name)
+    conn = target_db.connect()
+    conn.execute("BEGIN")
+    try:
+        conn.execute(statement)
+        refused = False
+    except psycopg.errors.ActiveSqlTransaction:
+        refused = True
+    except psycopg.Error:
+        refused = False  # refused for another reason, after the transaction-block check
+    finally:
+        conn.execute("ROLLBACK")
+    assert parse_statements(statement)[0].no_transaction is refused

@@ -221,6 +221,9 @@ _ALWAYS_OUTSIDE_TRANSACTION = frozenset(
         "CreateSubscriptionStmt",
     }
 )
+_REINDEX_WHOLE = frozenset(
+    {"REINDEX_OBJECT_SCHEMA", "REINDEX_OBJECT_DATABASE", "REINDEX_OBJECT_SYSTEM"}
+)
 #: The functions a migration may not call: they release every advisory lock of the session,
 #: the run's own included, so that another run could start while this one goes on.
 _UNLOCKING_FUNCTIONS = frozenset({"pg_advisory_unlock_all"})
@@ -294,12 +297,18 @@ def _calls_unlocking(call: dict[str, Any]) -> bool:
     return bool(names) and names[-1] in _UNLOCKING_FUNCTIONS and names[:-1] in ((), ("pg_catalog",))
 
 
+def _option(option: dict[str, Any]) -> str | None:
+    return option.get("DefElem", {}).get("defname")
+
+
 def cannot_run_in_transaction(kind: str, body: dict[str, Any]) -> bool:
     """Whether PostgreSQL raises ``25001 cannot run inside a transaction block`` for the
     statement whose JSON parse tree is ``{kind: body}``.
 
-    Covers CONCURRENTLY index builds, drops and reindexes, VACUUM (ANALYZE is fine), database,
-    tablespace and subscription DDL, ALTER SYSTEM, and DETACH PARTITION CONCURRENTLY.
+    Covers CONCURRENTLY index builds, drops and reindexes, REINDEX of a schema, a database or
+    the system catalogs, VACUUM (ANALYZE is fine), CLUSTER of every table, database and
+    tablespace DDL (ALTER DATABASE ... SET TABLESPACE too), CREATE SUBSCRIPTION, ALTER SYSTEM,
+    and DETACH PARTITION CONCURRENTLY.
     """
     if kind in _ALWAYS_OUTSIDE_TRANSACTION:
         return True
@@ -307,10 +316,13 @@ def cannot_run_in_transaction(kind: str, body: dict[str, Any]) -> bool:
         return bool(body.get("is_vacuumcmd"))
     if kind in ("IndexStmt", "DropStmt"):
         return bool(body.get("concurrent"))
+    if kind == "ClusterStmt":
+        return "relation" not in body
+    if kind == "AlterDatabaseStmt":
+        return any(_option(option) == "tablespace" for option in body.get("options", ()))
     if kind == "ReindexStmt":
-        return any(
-            option.get("DefElem", {}).get("defname") == "concurrently"
-            for option in body.get("params", ())
+        return body.get("kind") in _REINDEX_WHOLE or any(
+            _option(option) == "concurrently" for option in body.get("params", ())
         )
     if kind == "AlterTableStmt":
         return any(

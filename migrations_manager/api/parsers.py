@@ -22,10 +22,24 @@ def body_limit() -> int:
     return int(app_settings.MAX_BODY_BYTES)
 
 
+#: Methods whose request may carry a body.
+BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
 def check_declared_length(request: HttpRequest) -> None:
     """Raise ``RequestTooLarge`` when the request announces a body over the limit, and
-    ``LengthRequired`` when it announces one of no length (WSGI reads it as empty)."""
-    if request.META.get("HTTP_TRANSFER_ENCODING") and not request.META.get("CONTENT_LENGTH"):
+    ``LengthRequired`` when it sends one this server cannot read, which a WSGI server hands
+    over as empty: one with a ``Transfer-Encoding`` (chunked, whatever ``Content-Length`` also
+    says), or an HTTP/1.0 request without ``Content-Length`` (which HTTP/1.0 requires).
+
+    An HTTP/1.1 request with neither header has no body (RFC 9112, 6.3): that empty body is
+    the seed's ``curl -X POST .../run``.
+    """
+    meta = request.META
+    if request.method in BODY_METHODS and (
+        meta.get("HTTP_TRANSFER_ENCODING")
+        or (meta.get("SERVER_PROTOCOL") == "HTTP/1.0" and not meta.get("CONTENT_LENGTH"))
+    ):
         raise LengthRequired()
     try:
         declared = int(request.META.get("CONTENT_LENGTH") or 0)

@@ -18,7 +18,7 @@ the up / down sections of a ``.sql`` file. Each rule is node-pg-migrate's, from 
 from __future__ import annotations
 
 import unicodedata
-from datetime import UTC, datetime
+from datetime import date
 
 from ..types import Section
 
@@ -31,47 +31,70 @@ JS_SPACES = frozenset(
 JS_LINE_ENDS = frozenset("\n\r\u2028\u2029")
 EXTENSIONS = (".sql", ".js", ".cjs", ".mjs", ".ts", ".cts", ".mts")
 UTC_DIGITS = 17
+ASCII_DIGITS = "0123456789"
+EPOCH = date(1970, 1, 1)
+SYMBOL, NUMBER, LETTER = 1, 2, 3  # ICU's order of the groups (punctuation is ignored)
+#: ICU's order of the ASCII symbols: modifiers, then mathematical ones, then currency.
+SYMBOL_ORDER = {char: rank for rank, char in enumerate("`^+<=>|~$")}
 
 
 def order_key(file_name: str) -> tuple:
     """Sorts file names as node-pg-migrate does: numeric prefix, then a numeric collation that
     ignores punctuation (names without a prefix, which node-pg-migrate refuses, come last)."""
     prefix = _numeric_prefix(file_name)
-    number = float("inf") if prefix is None else prefix
-    return (number, _collation_key(file_name), file_name)
+    return (float("inf") if prefix is None else prefix, *_collation_key(file_name), file_name)
 
 
 def _numeric_prefix(file_name: str) -> float | None:
-    digits = file_name[: len(file_name) - len(file_name.lstrip("0123456789"))]
+    """The number node-pg-migrate reads at the start of a name (a JavaScript Number: a double);
+    17 digits as a UTC time in milliseconds, with JavaScript's ``Date`` rolling over what it
+    accepts (``20230229...`` is March 1st, hour 24 the next day). None: no number (or a date
+    ``Date`` refuses: the comparison then decides nothing in node-pg-migrate either)."""
+    digits = file_name[: len(file_name) - len(file_name.lstrip(ASCII_DIGITS))]
     if not digits:
         return None
     if len(digits) == UTC_DIGITS:
-        try:
-            moment = datetime.strptime(digits[:14], "%Y%m%d%H%M%S").replace(tzinfo=UTC)
-        except ValueError:
-            return float(digits)
-        return moment.timestamp() * 1000 + int(digits[14:])
-    return float(digits)  # a JavaScript Number: a double
+        return _utc_milliseconds(digits)
+    return float(digits)
 
 
-def _collation_key(file_name: str) -> tuple:
-    """Digit runs by value, letters without case first, punctuation and spaces ignored; then
-    lower case before upper case, as ICU's default collation orders them."""
-    runs: list[tuple[int, int | str]] = []
+def _utc_milliseconds(digits: str) -> float | None:
+    parts = (digits[0:4], digits[4:6], digits[6:8], digits[8:10], digits[10:12], digits[12:14])
+    year, month, day, hour, minute, second = (int(part) for part in parts)
+    millisecond = int(digits[14:])
+    valid = 1 <= month <= 12 and 1 <= day <= 31 and minute <= 59 and second <= 59 and year >= 1
+    if not valid or hour > 24 or (hour == 24 and (minute or second or millisecond)):
+        return None
+    days = (date(year, month, 1) - EPOCH).days + day - 1
+    return float((((days * 24 + hour) * 60 + minute) * 60 + second) * 1000 + millisecond)
+
+
+def _collation_key(file_name: str) -> tuple[tuple, tuple, tuple]:
+    """ICU's default collation with numeric ordering and ignored punctuation, as far as file
+    names need it: primary (symbols, then numbers by value, then letters without accent or
+    case), then accents, then case (lower first)."""
+    primary: list[tuple[int, int | str]] = []  # (group, value)
+    accents: list[str] = []
     cases: list[int] = []
     digits = ""
     for char in file_name + "\0":
-        if char.isdigit() and char != "\0":
+        if char in ASCII_DIGITS:
             digits += char
             continue
         if digits:
-            runs.append((0, int(digits)))
+            primary.append((NUMBER, int(digits)))
             digits = ""
         if char == "\0" or _ignorable(char):
             continue
-        runs.append((1, char.casefold()))
-        cases.append(0 if char == char.lower() else 1)
-    return (tuple(runs), tuple(cases))
+        decomposed = unicodedata.normalize("NFD", char)
+        base = decomposed[0]
+        if unicodedata.category(base).startswith("L"):
+            primary.append((LETTER, base.casefold()))
+            accents.append(decomposed[1:])
+            cases.append(0 if char == char.lower() else 1)
+        else:
+            primary.append((SYMBOL, SYMBOL_ORDER.get(char, len(SYMBOL_ORDER) + ord(char))))
+    return tuple(primary), tuple(accents), tuple(cases)
 
 
 def _ignorable(char: str) -> bool:

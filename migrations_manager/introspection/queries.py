@@ -27,9 +27,11 @@ SYSTEM_IDENTIFIER = sql.SQL("SELECT system_identifier::text FROM pg_catalog.pg_c
 ADVISORY_TRY_LOCK = sql.SQL("SELECT pg_catalog.pg_try_advisory_lock(%s::bigint)")
 ADVISORY_UNLOCK = sql.SQL("SELECT pg_catalog.pg_advisory_unlock(%s::bigint)")
 # Whether this session still holds the advisory lock {key} (a literal: it is part of the
-# command stream a dry run prints).
+# command stream a dry run prints). Two statements of one message, so one transaction: the
+# first lifts, for that transaction only, a statement_timeout a migration may have set.
 ADVISORY_LOCK_HELD = sql.SQL(
-    "SELECT EXISTS (SELECT FROM pg_catalog.pg_locks WHERE locktype = 'advisory' AND granted"
+    "SELECT pg_catalog.set_config('statement_timeout', '0', true);"
+    " SELECT EXISTS (SELECT FROM pg_catalog.pg_locks WHERE locktype = 'advisory' AND granted"
     " AND pid = pg_catalog.pg_backend_pid() AND classid = ({key}::bigint >> 32)::oid"
     " AND objid = ({key}::bigint & 4294967295)::oid AND objsubid = 1)"
 )

@@ -11,7 +11,7 @@ import psycopg
 from .. import audit, db
 from ..analysis.statements import Statement
 from ..exceptions import ConfigurationError
-from ..executor import Executor, Progress
+from ..executor import Executor, Progress, RunInterrupted
 from ..models import MigrationRun
 from ..types import Direction, Failure, Migration, Plan, RunReport, SegmentMode, StepAction
 from .check import explain_lock_timeout
@@ -58,7 +58,15 @@ def execute_audited(
     executor = Executor(
         current.conn, settings=current.settings, lock_key=current.lock_key, progress=progress
     )
-    report = executor.execute(plan)
+    try:
+        report = executor.execute(plan)
+    except RunInterrupted as interrupted:
+        # What committed before the interruption is recorded (a resume point included), then
+        # the interruption goes on as it came.
+        audit.finish(
+            run, interrupted.report, summarize(interrupted.report), target_key=current.target_key
+        )
+        raise interrupted.original from None
     failure = report.failure
     if failure is not None and failure.sqlstate == LOCK_NOT_AVAILABLE:
         report = replace(report, failure=explain_lock_timeout(current.conn, failure))

@@ -87,6 +87,9 @@ def session(
             own = tracking.adapter.own_lock(tracking.table, info.database)
             if own is not None:
                 held.enter_context(_framework_lock(conn, own, tracking))
+            # Runs first on the way out: locks are released outside any transaction an
+            # interruption left open (a release inside an aborted one would be lost).
+            held.callback(_end_transaction, conn)
         yield Session(conn, info, tracking, key, _target_key(conn, info, tracking))
 
 
@@ -161,6 +164,11 @@ def _lock_row(conn: psycopg.Connection, lock: FrameworkLock) -> Iterator[None]:
     finally:
         if not conn.closed and not conn.broken:
             catalog.release_lock_row(conn, lock.release)
+
+
+def _end_transaction(conn: psycopg.Connection) -> None:
+    if not conn.closed and not conn.broken:
+        conn.rollback()  # sends nothing when no transaction is open
 
 
 def _unlock(conn: psycopg.Connection, key: int) -> None:

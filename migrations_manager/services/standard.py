@@ -95,9 +95,19 @@ def _standard_plan(
     report = status_of(current.conn, tracking)
     _check_standard_history(report)
     adapter = tracking.adapter
+    selected = select(report, adapter)
+    reverted = {m.name for m, direction in selected if direction is Direction.DOWN}
     steps = [
-        build_step(adapter, tracking, migration, direction, resume=resume, describe=describe)
-        for migration, direction in select(report, adapter)
+        build_step(
+            adapter,
+            tracking,
+            migration,
+            direction,
+            # A file this plan reverts first (redo) runs up from its first statement.
+            resume=no_resume if migration.name in reverted else resume,
+            describe=describe,
+        )
+        for migration, direction in selected
     ]
     return make_plan(
         steps, adapter, tracking.table, grouping=Grouping.EACH, table_exists=tracking.exists

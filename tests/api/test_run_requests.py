@@ -45,18 +45,29 @@ def test_a_query_parameter_of_a_read_is_refused_too(api, seed):
     }
 
 
-def test_a_chunked_body_is_a_411_and_runs_nothing(api, seed):
-    """A WSGI server hands a chunked body over as empty, which would mean "run everything"."""
-    response = api.generic(
-        "POST",
-        RUN,
-        b"",
-        content_type="application/json",
-        HTTP_TRANSFER_ENCODING="chunked",
-    )
+@pytest.mark.parametrize(
+    "meta",
+    [
+        {"HTTP_TRANSFER_ENCODING": "chunked"},
+        {"HTTP_TRANSFER_ENCODING": "chunked", "CONTENT_LENGTH": "0"},
+        {"HTTP_TRANSFER_ENCODING": "gzip, chunked", "CONTENT_LENGTH": "0"},
+        {"SERVER_PROTOCOL": "HTTP/1.0"},
+    ],
+    ids=["chunked", "chunked-with-length-0", "gzip-chunked", "http-1.0-without-length"],
+)
+def test_a_body_the_server_cannot_read_is_a_411_and_runs_nothing(api, seed, meta):
+    """A WSGI server hands these bodies over as empty, which would mean "run everything"."""
+    response = api.generic("POST", RUN, b"", content_type="application/json", **meta)
     assert response.status_code == 411
     assert "Content-Length" in response.json()["error"]
     assert not seed.exists("users") and not MigrationRun.objects.exists()
+
+
+def test_no_body_at_all_runs_everything_as_the_seed_says(api, seed):
+    """``curl -X POST .../run``: HTTP/1.1 without a length nor a transfer encoding has no
+    body (RFC 9112): every pending migration runs."""
+    response = api.generic("POST", RUN, b"", content_type="")
+    assert response.status_code == 200 and seed.exists("roles")
 
 
 def test_expect_binds_the_run_to_the_files_confirmed(api, seed):

@@ -10,7 +10,10 @@ from __future__ import annotations
 
 import http.client
 import json
+import os
 import shutil
+import signal
+import subprocess
 import threading
 import uuid
 from pathlib import Path
@@ -21,6 +24,7 @@ from migrations_manager import services
 from migrations_manager.audit import Actor
 from migrations_manager.exceptions import LedgerUnreadable, PlanRefused, UnsupportedMigration
 from migrations_manager.models import MigrationRun
+from tests.realfw.conftest import require_tool
 from tests.reliability.conftest import PGMIGRATIONS_DDL
 from tests.utils import fresh_database, wait_until
 
@@ -220,6 +224,7 @@ def test_a_migration_that_releases_the_runs_lock_is_stopped(target_db, no_transa
     )
     report = services.run_pending(actor=ACTOR)
     assert "advisory lock was released" in report.failure.explanation
+    assert report.failure.completed_statements == (2 if no_transaction else None)
     assert target_db.exists("before_unlock") is no_transaction
     assert not target_db.exists("after_unlock")
     assert recorded(target_db) == []
@@ -348,3 +353,123 @@ def test_a_chunked_request_through_a_real_server_is_411_and_runs_nothing(live_ap
         connection.close()
     assert response.status == 411 and "Content-Length" in body["error"]
     assert not target_db.exists("a") and not target_db.exists("b")
+
+
+# ---- found by review: redo after a failed down, interruptions, unreadable bodies ----------------
+
+
+def test_redo_after_a_failed_down_starts_the_up_from_its_first_statement(target_db):
+    """A failed down leaves a resume point of its own kind: it is never taken for the up."""
+    target_db.execute("CREATE SCHEMA app")
+    target_db.write(
+        "001_f.sql",
+        raw="-- truss:no-transaction\n-- Up Migration\nSET search_path = app;\n"
+        "CREATE TABLE t2 (x int);\nCREATE INDEX CONCURRENTLY t2i ON t2 (x);\n"
+        "-- Down Migration\nSET search_path = app;\nDROP INDEX CONCURRENTLY t2i;\nDROP TABLE t2;\n",
+    )
+    assert services.migrate_up(actor=ACTOR).ok
+    target_db.execute("DROP INDEX app.t2i")
+    down = services.migrate_down(actor=ACTOR)
+    assert down.failure.completed_statements == 1
+    assert "still recorded as applied" in down.failure.explanation
+    assert "resumes" not in down.failure.explanation
+    target_db.execute("CREATE INDEX t2i ON app.t2 (x)")
+    assert services.redo(actor=ACTOR, dry_run=True).plan.steps[1].resumed_from == 0
+    assert services.redo(actor=ACTOR).ok
+    assert target_db.exists("app.t2") and target_db.exists("app.t2i")
+    assert not target_db.exists("public.t2")
+
+
+def interrupt_when(target, condition: str) -> threading.Thread:
+    """A thread that sends this process SIGINT (a Ctrl-C) once ``condition`` (a query) holds."""
+
+    def interrupt() -> None:
+        wait_until(lambda: bool(target.scalar(condition)), condition)
+        os.kill(os.getpid(), signal.SIGINT)
+
+    thread = threading.Thread(target=interrupt)
+    thread.start()
+    return thread
+
+
+RUN_WAITS = (
+    "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'truss-migrations:run'"
+    " AND wait_event_type IS NOT NULL AND state = 'active'"
+)
+
+
+def test_ctrl_c_in_a_no_transaction_file_records_where_it_stopped(target_db):
+    """Interrupted while its CREATE INDEX CONCURRENTLY waits: the INSERT before it stays and is
+    recorded as completed, the INVALID index the build left is named (it cannot be dropped
+    while the old snapshot it waited for lives), and the next run resumes after the INSERT (it
+    never runs twice)."""
+    target_db.execute("CREATE TABLE events (n int); CREATE TABLE big (x int)")
+    target_db.write(
+        "001_a.sql",
+        raw="-- truss:no-transaction\nINSERT INTO events VALUES (1);\n"
+        "CREATE INDEX CONCURRENTLY big_x ON big (x);\n",
+    )
+    snapshot = target_db.connect()
+    snapshot.execute("BEGIN ISOLATION LEVEL REPEATABLE READ")
+    snapshot.execute("SELECT count(*) FROM big")  # an old snapshot: the build waits for it
+    interrupter = interrupt_when(target_db, RUN_WAITS)
+    with pytest.raises(KeyboardInterrupt):
+        services.run_pending(actor=ACTOR)
+    interrupter.join(10)
+    snapshot.execute("ROLLBACK")
+    run = MigrationRun.objects.get()
+    assert run.outcome == "failed" and run.failure["completed_statements"] == 1
+    assert "KeyboardInterrupt" in run.failure["error"]
+    assert '"public"."big_x"' in run.failure["cleanup"]
+    target_db.execute("DROP INDEX IF EXISTS big_x")  # as the cleanup sentence asks
+    assert services.plan_run().plan.steps[0].resumed_from == 1
+    assert services.run_pending(actor=ACTOR).ok
+    assert target_db.scalar("SELECT count(*) FROM events") == 1 and target_db.exists("big_x")
+
+
+def test_ctrl_c_in_an_atomic_segment_releases_every_lock(target_db):
+    """Interrupted mid-transaction: nothing of the segment stays, and the locks (ours and the
+    framework's lock row) are released, not left to block the next run."""
+    from tests.reliability.test_framework_ledgers import lay_out
+
+    lay_out(target_db, "liquibase")
+    target_db.execute("CREATE TABLE busy (id int)")
+    holder = target_db.connect()
+    holder.execute("BEGIN")
+    holder.execute("LOCK TABLE busy IN ACCESS EXCLUSIVE MODE")
+    first = target_db.directory / "001_conf_one.sql"
+    first.write_text(first.read_text() + "SELECT * FROM busy;\n")
+    interrupter = interrupt_when(target_db, RUN_WAITS)
+    with pytest.raises(KeyboardInterrupt):
+        services.run_pending(actor=ACTOR)
+    interrupter.join(10)
+    holder.execute("ROLLBACK")
+    assert not target_db.exists("conf_one")
+    assert target_db.query("SELECT locked, lockedby FROM databasechangeloglock") == [(False, None)]
+    assert target_db.scalar("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'") == 0
+    assert services.run_pending(actor=ACTOR).ok
+
+
+def test_the_dry_run_is_the_script_the_run_sends(target_db, pg_admin_url, tmp_path):
+    """The rendered command stream, run by psql on another database, leaves what the run
+    leaves: same tables, same tracking rows (a statement ending in a comment included)."""
+    psql = require_tool("psql", "psql (Debian package postgresql-client)")
+    for example in EXAMPLES.iterdir():
+        shutil.copy(example, target_db.directory)
+    target_db.write("005_commented.sql", "CREATE TABLE commented (id int) -- the last one")
+    script = tmp_path / "plan.sql"
+    script.write_text(services.plan_run().sql_text)
+    with fresh_database(pg_admin_url, target_db.directory) as other:
+        subprocess.run(
+            [psql, "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", other.url, "-f", str(script)],
+            check=True,
+            capture_output=True,
+        )
+        assert services.run_pending(actor=ACTOR).ok
+        assert tables(other) == tables(target_db)
+        assert recorded(other) == recorded(target_db)
+
+
+def tables(target) -> list[str]:
+    rows = target.query("SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY 1")
+    return [name for (name,) in rows]

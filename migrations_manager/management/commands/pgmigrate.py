@@ -111,6 +111,8 @@ class Command(BaseCommand):
             self.stdout.flush()
         elif event == "done":
             self.stdout.write(self.style.SUCCESS(f" OK ({detail['duration']:.3f}s)"))
+        elif event == "rolled back":  # it ran, but its segment's transaction did not commit
+            self.stdout.write(self.style.WARNING(f"  Rolled back {step.name} with its segment"))
         else:
             self.stdout.write(self.style.ERROR(f" FAILED ({detail['duration']:.3f}s)"))
 
