@@ -25,6 +25,7 @@ from django.utils import timezone
 from .analysis.statements import Statement, texts_hash
 from .exceptions import (
     AuditUnavailable,
+    GateRefused,
     IrreversibleMigration,
     LedgerUnreadable,
     LockNotAcquired,
@@ -50,6 +51,7 @@ REFUSALS = (
     IrreversibleMigration,
     PlanRefused,
     LedgerUnreadable,
+    GateRefused,
 )
 MAX_STORED_NAME = 255  # a name longer than any file name is cut (it was refused anyway)
 
@@ -85,6 +87,7 @@ def start(
     tracking_table: str,
     files: Sequence[str],
     reason: str = "",
+    overridden: Sequence[dict[str, Any]] = (),
 ) -> MigrationRun:
     return MigrationRun.objects.create(
         user=actor.user if getattr(actor.user, "pk", None) else None,
@@ -97,6 +100,7 @@ def start(
         tracking_table=tracking_table[:255],
         files=[storable(name)[:MAX_STORED_NAME] for name in files],
         reason=storable(reason),
+        overridden=_storable_json(list(overridden)),
     )
 
 
@@ -117,6 +121,8 @@ class Attempt:
     reason: str = ""
     framework: str = ""
     tracking_table: str = ""
+    #: The safety gate's findings this attempt goes ahead despite (a reason, or warn mode).
+    overridden: Sequence[dict[str, Any]] = ()
     run: MigrationRun | None = field(default=None, repr=False)
 
     def begin(
@@ -156,17 +162,59 @@ class Attempt:
             tracking_table=self.tracking_table,
             files=self.files,
             reason=self.reason,
+            overridden=self.overridden,
         )
 
 
-def finish(run: MigrationRun, report: RunReport, summary: str, *, target_key: str) -> None:
+def finish(
+    run: MigrationRun,
+    report: RunReport,
+    summary: str,
+    *,
+    target_key: str,
+    cancelled: bool = False,
+) -> None:
     """Close ``run`` with the report of its plan: one event per migration that ran or failed,
     keyed by ``target_key`` (server, database, tracking table) for resume points."""
     with _kept_going(run, "finish"):
         _write_events(run, report, target_key)
-        run.outcome = MigrationRun.Outcome.SUCCEEDED if report.ok else MigrationRun.Outcome.FAILED
+        if cancelled:
+            run.outcome = MigrationRun.Outcome.CANCELLED
+        else:
+            succeeded = MigrationRun.Outcome.SUCCEEDED
+            run.outcome = succeeded if report.ok else MigrationRun.Outcome.FAILED
         run.failure = _storable_json(report.failure.as_dict()) if report.failure else None
+        run.progress = {}
         _close(run, summary)
+
+
+def running(run: MigrationRun, backend_pid: int) -> None:
+    """The run's session on the target, for whoever wants to follow or cancel it."""
+    with _kept_going(run, "pid"):
+        MigrationRun.objects.filter(pk=run.pk).update(backend_pid=backend_pid)
+
+
+def at_migration(run: MigrationRun, name: str) -> None:
+    """The migration the run is on now (its page and ``GET runs/{id}`` show it)."""
+    with _kept_going(run, "progress"):
+        progress = {"file": storable(name)[:MAX_STORED_NAME], "since": timezone.now().isoformat()}
+        MigrationRun.objects.filter(pk=run.pk).update(progress=progress)
+
+
+def cancel_requested(run: MigrationRun) -> bool:
+    return MigrationRun.objects.filter(pk=run.pk, cancel_requested=True).exists()
+
+
+def note_cancel(run: MigrationRun, actor: Actor) -> None:
+    """Who cancelled the run (an event of it; the run ends ``cancelled``)."""
+    with _kept_going(run, "cancel"):
+        MigrationEvent.objects.create(
+            run=run,
+            name=storable((run.progress or {}).get("file", ""))[:MAX_STORED_NAME],
+            direction="cancel",
+            ok=False,
+            error=storable(f"cancelled by {actor.name} ({actor.source})"),
+        )
 
 
 def _write_events(run: MigrationRun, report: RunReport, target_key: str) -> None:
@@ -200,6 +248,20 @@ def _write_events(run: MigrationRun, report: RunReport, target_key: str) -> None
             )
         )
     MigrationEvent.objects.bulk_create(events)
+
+
+def failed_attempt(run: MigrationRun, failure: Any, attempt: int, *, target_key: str) -> None:
+    """One event for an attempt a lock timeout or a deadlock ended (it is tried again),
+    naming what it waited for."""
+    with _kept_going(run, "attempt"):
+        MigrationEvent.objects.create(
+            run=run,
+            name=storable(failure.name)[:MAX_STORED_NAME],
+            direction="retry",
+            ok=False,
+            error=storable(f"attempt {attempt}: {failure.explanation}"),
+            target_key=target_key,
+        )
 
 
 def _event_direction(step: Step) -> str:
@@ -287,4 +349,4 @@ def history(*, outcome: str | None = None, actor: str | None = None) -> QuerySet
 def _close(run: MigrationRun, summary: str) -> None:
     run.summary = storable(summary)
     run.finished_at = timezone.now()
-    run.save(update_fields=["outcome", "failure", "summary", "finished_at"])
+    run.save(update_fields=["outcome", "failure", "summary", "finished_at", "progress"])

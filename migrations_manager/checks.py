@@ -13,6 +13,7 @@ class Messages:
     NO_TARGET = "No target database is configured for the migrations manager."
     UNREACHABLE = "The target database does not answer: {reason}"
     NO_DIRECTORY = "The migrations directory {path} does not exist."
+    BAD_GATE = "MIGRATIONS_MANAGER['GATE'] is {value!r}: the safety gate cannot work with it."
 
 
 class Hints:
@@ -21,6 +22,7 @@ class Hints:
     NO_DIRECTORY = (
         "Create it (`python manage.py pgmigrate create NAME` does), or set TRUSS_MIGRATIONS_DIR."
     )
+    BAD_GATE = 'Use "enforce" (refuse a run with errors unless it gives a reason) or "warn".'
 
 
 @register(Tags.compatibility, "migrations_manager")
@@ -54,5 +56,19 @@ def check_directory(app_configs: Any = None, **kwargs: Any) -> list:
             Messages.NO_DIRECTORY.format(path=path),
             hint=Hints.NO_DIRECTORY,
             id="migrations_manager.W002",
+        )
+    ]
+
+
+@register("migrations_manager")
+def check_gate(app_configs: Any = None, **kwargs: Any) -> list:
+    from .services.gate import MODES
+
+    value = app_settings.GATE
+    if value in MODES:
+        return []
+    return [
+        Error(
+            Messages.BAD_GATE.format(value=value), hint=Hints.BAD_GATE, id="migrations_manager.E002"
         )
     ]

@@ -29,11 +29,18 @@ DEFAULTS: dict[str, Any] = {
     "CONNECT_TIMEOUT": 5,
     # DDL waiting for a lock longer than this gives up instead of queueing the app's traffic.
     "LOCK_TIMEOUT": "5s",
+    # A segment a lock timeout (or a deadlock) stops is tried again this many times, after
+    # LOCK_RETRY_BACKOFF seconds doubling each time (jittered, at most 10 s).
+    "LOCK_RETRIES": 3,
+    "LOCK_RETRY_BACKOFF": 0.5,
     "STATEMENT_TIMEOUT": None,
     # How long a run polls for the advisory lock another run holds before refusing.
     "LOCK_WAIT": 0.0,
     "ADVISORY_LOCK_KEY": 7241865325823964,  # node-pg-migrate's key: the two exclude each other
     "ACTIVE_TX_THRESHOLD": 3,
+    # The safety gate: "enforce" refuses a run, up, down, redo or mark-applied whose fresh check
+    # has errors unless a reason is given; "warn" runs and records what it would have refused.
+    "GATE": "enforce",
     # Pin the framework / tracking table instead of detecting them ("flyway", "app.history").
     "FRAMEWORK": None,
     "TRACKING_TABLE": None,

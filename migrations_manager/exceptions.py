@@ -6,6 +6,7 @@ admin, the REST API and the ``pgmigrate`` command each map them to their own way
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from typing import Any
 
@@ -49,19 +50,24 @@ class UsageError(MigrationsManagerError):
     """The request itself is wrong: bad count, unknown or repeated names, not pending..."""
 
 
-class UnsafeRun(UsageError):
-    """The safety check of the files to run is not safe, and no reason was given to run anyway;
-    ``check`` is the check's report (``types.CheckReport``)."""
+class GateRefused(MigrationsManagerError):
+    """The safety gate refused the run before anything ran: its fresh check, inside the run's
+    lock, found errors, and no reason was given to run anyway. ``errors`` are those findings
+    (``types.GateFinding``)."""
 
-    def __init__(self, check: Any) -> None:
+    def __init__(self, errors: Sequence[Any]) -> None:
+        first = errors[0]
+        where = f"{first.file}, line {first.line}: " if first.file and first.line else ""
+        more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
         super().__init__(
-            "The safety check says NOT SAFE. To run anyway, say why: the reason goes to the "
-            "audit log."
+            f"The safety gate refuses this run: {where}{first.message}{more} To run anyway, "
+            "give a reason: it goes to the audit log with what it overrode."
         )
-        self.check = check
+        self.errors = tuple(errors)
 
     def as_dict(self) -> dict[str, Any]:
-        return {**super().as_dict(), "warnings": list(self.check.warnings)}
+        errors = [dataclasses.asdict(error) for error in self.errors]
+        return {**super().as_dict(), "gate": {"refused": True, "errors": errors}}
 
 
 class InvalidMigrationName(UsageError, ValueError):

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import enum
 import os
+import random
 import shlex
 import subprocess
 import time
@@ -53,8 +54,9 @@ from .types import (
 )
 
 #: ``progress(event, step, detail)``: ``start``; ``done`` (its statements ran; in an atomic
-#: segment, they commit with the segment); ``failed`` (``detail["error"]``); ``rolled back`` (a
-#: step that was done, undone with its segment's transaction).
+#: segment, they commit with the segment); ``failed`` (``detail["error"]``); ``retry``
+#: (``detail["attempt"]`` failed on a lock, the next one after ``detail["wait"]`` seconds);
+#: ``rolled back`` (a step that was done, undone with its segment's transaction).
 Progress = Callable[[str, Step, dict[str, Any]], None]
 
 EXCERPT_CONTEXT_LINES = 2
@@ -122,8 +124,11 @@ def commands(plan: Plan, settings: SessionSettings, lock_key: int | None) -> Ite
     """The exact command stream of ``plan``."""
     for index, segment in enumerate(plan.segments):
         setup = plan.setup if index == 0 else ()
-        part = _Part(index, segment, setup, settings, lock_key)
-        yield from _SEGMENT_COMMANDS[segment.mode](part)
+        yield from segment_commands(_Part(index, segment, setup, settings, lock_key))
+
+
+def segment_commands(part: _Part) -> Iterator[Command]:
+    return _SEGMENT_COMMANDS[part.segment.mode](part)
 
 
 def _atomic(part: _Part) -> Iterator[Command]:
@@ -330,6 +335,29 @@ class RunInterrupted(BaseException):
         self.original = original
 
 
+#: SQLSTATEs after which a segment is tried again: lock_not_available (lock_timeout ran out)
+#: and deadlock_detected. Nothing of the failed attempt stays (its transaction rolled back, or
+#: the statement never completed).
+RETRYABLE = frozenset({"55P03", "40P01"})
+MAX_BACKOFF = 10.0
+
+
+@dataclass(frozen=True)
+class Retries:
+    """How many times a segment stopped by a lock timeout or a deadlock is tried again, after
+    ``backoff`` seconds doubling each time (jittered, capped at 10 s). ``explain`` adds to each
+    failed attempt what it waited for, ``record`` keeps it (the audit log)."""
+
+    count: int = 0
+    backoff: float = 0.5
+    explain: Callable[[Failure], Failure] = lambda failure: failure
+    record: Callable[[Failure, int], None] = lambda failure, attempt: None
+
+    def wait(self, attempt: int) -> float:
+        """Seconds to wait before attempt ``attempt + 1`` (``attempt`` counts from 1)."""
+        return min(MAX_BACKOFF, self.backoff * 2 ** (attempt - 1)) * random.uniform(0.75, 1.0)
+
+
 class Executor:
     """Executes command streams on one autocommit connection that holds the run's lock."""
 
@@ -340,11 +368,13 @@ class Executor:
         settings: SessionSettings,
         lock_key: int | None,
         progress: Progress | None = None,
+        retries: Retries | None = None,
     ) -> None:
         self.conn = conn
         self.settings = settings
         self.lock_key = lock_key
         self.progress = progress or _ignore_progress
+        self.retries = retries or Retries()
         self._current: Step | None = None  # the step being executed
         self._running: Statement | None = None  # the statement being executed, if any
         self._done = 0  # statements of the current step completed (resumed ones included)
@@ -358,12 +388,13 @@ class Executor:
                 report of what had committed, and the interruption.
         """
         completed: list[StepResult] = []
-        stream = list(commands(plan, self.settings, self.lock_key))
         for index, segment in enumerate(plan.segments):
-            own = [command for command in stream if command.segment == index]
+            part = _Part(
+                index, segment, plan.setup if index == 0 else (), self.settings, self.lock_key
+            )
             ran: list[StepResult] = []
             try:
-                self._segment(segment, own, ran)
+                self._attempts(part, ran)
             except _Stop as stop:
                 return self._stopped(plan, completed, index, ran, stop.failure)
             except BaseException as interruption:
@@ -372,6 +403,50 @@ class Executor:
                 raise RunInterrupted(report, interruption) from interruption
             completed.extend(ran)
         return RunReport(plan, tuple(completed))
+
+    def _attempts(self, part: _Part, ran: list[StepResult]) -> None:
+        """Run a segment, again after a lock timeout or a deadlock while retries are left: the
+        whole segment when atomic, the statement that stopped when no-transaction."""
+        attempts: list[Failure] = []
+        while True:
+            try:
+                self._segment(part.segment, list(segment_commands(part)), ran)
+                return
+            except _Stop as stop:
+                failure = stop.failure
+                if not self._retryable(part.segment, failure, len(attempts)):
+                    if attempts:
+                        failure = replace(failure, attempts=tuple(attempts))
+                    raise _Stop(failure) from stop
+            failure = self.retries.explain(failure)
+            attempts.append(failure)
+            self.retries.record(failure, len(attempts))
+            pause = self.retries.wait(len(attempts))
+            step = self._current or part.segment.steps[0]
+            self.progress(
+                "retry", step, {"error": failure, "attempt": len(attempts), "wait": pause}
+            )
+            time.sleep(pause)
+            for result in ran if part.segment.mode is SegmentMode.ATOMIC else ():
+                self.progress("rolled back", _step_named(part.segment, result.name), {})
+            ran.clear()
+            part = self._again(part, step)
+
+    def _retryable(self, segment: Segment, failure: Failure, tried: int) -> bool:
+        return (
+            failure.sqlstate in RETRYABLE
+            and tried < self.retries.count
+            and segment.mode is not SegmentMode.EXTERNAL
+            and not self.conn.broken
+        )
+
+    def _again(self, part: _Part, step: Step) -> _Part:
+        """The part to send for the next attempt: a no-transaction step resumes at the
+        statement that stopped (the ones before it committed), without the set-up it did."""
+        if part.segment.mode is not SegmentMode.NO_TRANSACTION:
+            return part
+        again = replace(step, resumed_from=self._done)
+        return replace(part, segment=replace(part.segment, steps=(again,)), setup=())
 
     def _stopped(
         self,
@@ -415,7 +490,7 @@ class Executor:
             if command.kind is Kind.START:
                 self._current, self._done = step, step.resumed_from
                 started[step.name] = time.perf_counter()
-                self.progress("start", step, {})
+                self.progress("start", step, {"pid": self.conn.info.backend_pid})
             elif command.kind is Kind.END:
                 duration = time.perf_counter() - started[step.name]
                 executor = step.external.executor if step.external else None

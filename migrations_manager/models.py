@@ -14,6 +14,7 @@ from django.utils import timezone
 VIEW_PERMISSION = "view_migration"  # Django's default "view" permission of ``Migration``
 RUN_PERMISSION = "run_migrations"
 MARK_PERMISSION = "mark_migrations"
+TERMINATE_PERMISSION = "terminate_sessions"
 
 
 class Migration(models.Model):
@@ -26,6 +27,7 @@ class Migration(models.Model):
         permissions = [
             (RUN_PERMISSION, "Can run migrations"),
             (MARK_PERMISSION, "Can mark migrations as applied"),
+            (TERMINATE_PERMISSION, "Can end sessions that block migrations"),
         ]
         verbose_name = "migration"
         verbose_name_plural = "migrations"
@@ -47,6 +49,7 @@ class MigrationRun(models.Model):
         SUCCEEDED = "succeeded", "succeeded"
         FAILED = "failed", "failed"
         REFUSED = "refused", "refused"
+        CANCELLED = "cancelled", "cancelled"
 
     class Source(models.TextChoices):
         CLI = "cli", "command line"
@@ -76,6 +79,19 @@ class MigrationRun(models.Model):
     summary = models.TextField(blank=True)
     failure = models.JSONField(null=True, blank=True)
     reason = models.TextField(blank=True, help_text="Why an unsafe run was confirmed anyway.")
+    backend_pid = models.IntegerField(
+        null=True, blank=True, help_text="The run's session on the target (to cancel it)."
+    )
+    progress = models.JSONField(
+        default=dict, blank=True, help_text="The migration running now, while the run lasts."
+    )
+    cancel_requested = models.BooleanField(default=False)
+    overridden = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="What the safety gate found and the reason overrode (or, with the gate in "
+        "warn mode, would have refused).",
+    )
 
     class Meta:
         ordering = ["-started_at", "-id"]

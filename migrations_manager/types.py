@@ -189,6 +189,7 @@ class Step:
     external: ExternalCommand | None = None
     resumed_from: int = 0
     absorbed: tuple[int, ...] = ()
+    first_line: int = 1  # of the section the statements come from
 
     @property
     def name(self) -> str:
@@ -274,6 +275,8 @@ class Failure:
     completed_hash: str | None = None
     cleanup: str | None = None
     blockers: tuple[dict, ...] = ()
+    #: The attempts before this one that a lock timeout or a deadlock ended (retried).
+    attempts: tuple[Failure, ...] = ()
     failed_statement: object | None = field(default=None, compare=False, repr=False)
 
     @property
@@ -309,6 +312,11 @@ class Failure:
             body["cleanup"] = self.cleanup
         if self.blockers:
             body["blockers"] = list(self.blockers)
+        if self.attempts:
+            body["attempts"] = [
+                {"error": attempt.explanation, "sqlstate": attempt.sqlstate, "line": attempt.line}
+                for attempt in self.attempts
+            ]
         return body
 
 
@@ -399,6 +407,21 @@ class Blocker:
 
 
 @dataclass(frozen=True)
+class GateFinding:
+    """A reason the safety gate refuses a run: ``kind`` is ``lint`` (an error-level finding,
+    ``rule`` its id), ``will-fail`` (a statement sure to fail against the live schema),
+    ``blocker`` (a live session holding or awaiting a lock the plan needs) or ``ledger`` (the
+    framework records a failed or dirty migration); ``hint`` says what to do."""
+
+    kind: str
+    message: str
+    file: str | None = None
+    line: int | None = None
+    rule: str | None = None
+    hint: str = ""
+
+
+@dataclass(frozen=True)
 class CheckReport:
     """The safety check: the seed's fields, then server version, lint findings and blockers.
 
@@ -416,6 +439,8 @@ class CheckReport:
     server_version: str
     lint: tuple[LintFinding, ...] = ()
     blockers: tuple[Blocker, ...] = ()
+    #: What the safety gate would refuse a run of these files for (also among the warnings).
+    errors: tuple[GateFinding, ...] = ()
 
 
 @dataclass(frozen=True)

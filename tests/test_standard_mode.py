@@ -10,6 +10,7 @@ import pytest
 from migrations_manager import services
 from migrations_manager.audit import Actor
 from migrations_manager.exceptions import (
+    GateRefused,
     IrreversibleMigration,
     LockNotAcquired,
     SQLSyntaxError,
@@ -320,7 +321,9 @@ def test_lock_timeout_applies_to_migration_statements(target_db, settings):
     blocker.execute("BEGIN")
     blocker.execute("SELECT * FROM t")
     target_db.write("002_alter.sql", "ALTER TABLE t ADD COLUMN d int;")
-    report = services.migrate_up(actor=ACTOR)
+    with pytest.raises(GateRefused, match="ALTER TABLE t will wait for pid"):
+        services.migrate_up(actor=ACTOR)  # the gate sees the blocker first
+    report = services.migrate_up(actor=ACTOR, reason="testing lock_timeout")
     assert not report.ok and report.failure.sqlstate == "55P03"
     blocker.execute("ROLLBACK")
     assert (

@@ -5,6 +5,7 @@ TRUSS_DATABASE_URL      the PostgreSQL being migrated (unset: the embedded serve
 TRUSS_MIGRATIONS_DIR    the migrations directory (default: db/migrations)
 TRUSS_FRAMEWORK, TRUSS_TRACKING_TABLE   pin the tracking table instead of detecting it
 TRUSS_LOCK_TIMEOUT      lock_timeout for migration statements (default 5s)
+TRUSS_GATE              the safety gate: enforce (default) or warn
 TRUSS_TRUSTED_PROXY_COUNT  reverse proxies in front of the app whose X-Forwarded-For entries the
                         audit log believes (default 0: the client address is REMOTE_ADDR)
 DATABASE_URL            Django's own database (default: SQLite in var/truss.sqlite3)
@@ -128,6 +129,7 @@ MIGRATIONS_MANAGER = {
     "FRAMEWORK": os.environ.get("TRUSS_FRAMEWORK") or None,
     "TRACKING_TABLE": os.environ.get("TRUSS_TRACKING_TABLE") or None,
     "LOCK_TIMEOUT": os.environ.get("TRUSS_LOCK_TIMEOUT", "5s"),
+    "GATE": os.environ.get("TRUSS_GATE", "enforce"),
     "TRUSTED_PROXY_COUNT": int(os.environ.get("TRUSS_TRUSTED_PROXY_COUNT", "0")),
 }
 

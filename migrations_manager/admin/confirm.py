@@ -4,9 +4,11 @@ Both follow Django's delete view: a GET (or a POST without ``post=yes``) shows e
 will happen, or why it cannot; a POST with ``post=yes`` checks the permission again, acts
 through ``services``, reports with a message and redirects (post/redirect/get).
 
-A run's page shows the safety check of its files, made then; its POST checks again. When the
-check is not safe, running takes a second, explicit confirmation: a reason, which the audit log
-keeps. The mark-as-applied page first shows what schema detection finds of the file's objects.
+A run's page shows the safety check of its files, made then; its POST runs through the safety
+gate, which checks again. When the gate would refuse (errors: a lint error, a statement sure to
+fail, a live blocker, a failed ledger), running takes a second, explicit confirmation: a
+reason, which the audit log keeps with what it overrode. The mark-as-applied page first shows
+what schema detection finds of the file's objects.
 """
 
 from __future__ import annotations
@@ -19,9 +21,9 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, QueryDi
 from django.urls import reverse
 
 from .. import services
-from ..exceptions import MigrationsManagerError, UnsafeRun
+from ..exceptions import GateRefused, MigrationsManagerError
 from ..models import MigrationRun
-from ..types import CheckReport, MigrationStatus, Plan, SegmentMode, State
+from ..types import MigrationStatus, Plan, SegmentMode, State
 from ..web import actor_of
 from .detection import schema_context
 from .listing import framework_query
@@ -51,28 +53,31 @@ def _run_confirmation(
     names: Sequence[str] | None,
     framework: str | None,
     *,
-    check: CheckReport | None = None,
-    reason_error: str | None = None,
+    refused: GateRefused | None = None,
 ) -> HttpResponse:
-    """Step one: the plan, its exact SQL and the safety check of its files, fresh (or the one
-    ``check`` the POST just made); an unsafe check asks for a reason."""
+    """Step one: the plan, its exact SQL and the safety check of its files, fresh; a check the
+    gate would refuse (or the gate's refusal of the POST, ``refused``) asks for a reason."""
     context: dict[str, Any] = {
         "title": "Run migrations",
         "framework": framework,
         "reason": request.POST.get("reason", ""),
-        "reason_error": reason_error,
+        "reason_error": refused.message if refused else None,
+        "gate_mode": services.gate_mode(),
     }
     try:
         preview = services.plan_run(names, framework=framework)
         # The POST names exactly the files shown: a file added meanwhile never sneaks in.
         shown = [step.migration.name for step in preview.plan.steps]
-        if shown and check is None:
-            check = services.check(shown, framework=framework)
+        check = services.check(shown, framework=framework) if shown else None
     except MigrationsManagerError as error:
         context["problem"] = error.message
         return model_admin.render(request, "run_confirmation.html", context)
     if check is not None:
         context.update(safety_context(model_admin, check, framework))
+        errors = refused.errors if refused else check.errors
+        context.update(
+            gate_errors=errors, needs_reason=bool(errors) and context["gate_mode"] == "enforce"
+        )
     context.update(
         plan=preview.plan,
         sql_text=preview.sql_text,
@@ -100,13 +105,10 @@ def _run(
             actor=actor_of(request, source=ADMIN),
             framework=framework,
             reason=reason,
-            unsafe_needs_reason=True,
             expect=confirmed_files(request.POST.getlist("expect")),
         )
-    except UnsafeRun as unsafe:
-        return _run_confirmation(
-            model_admin, request, names, framework, check=unsafe.check, reason_error=unsafe.message
-        )
+    except GateRefused as refused:
+        return _run_confirmation(model_admin, request, names, framework, refused=refused)
     except MigrationsManagerError as error:
         # Refused before anything ran (another run holds the lock, no longer pending...).
         model_admin.message_user(request, error.message, messages.ERROR)
@@ -176,7 +178,26 @@ def mark_view(model_admin: MigrationAdmin, request: HttpRequest, name: str) -> H
     framework = _params(request).get("framework") or None
     if _confirmed(request):
         return _mark(model_admin, request, name, framework)
-    context: dict[str, Any] = {"title": "Mark as applied", "name": name, "framework": framework}
+    return _mark_confirmation(model_admin, request, name, framework)
+
+
+def _mark_confirmation(
+    model_admin: MigrationAdmin,
+    request: HttpRequest,
+    name: str,
+    framework: str | None,
+    refused: GateRefused | None = None,
+) -> HttpResponse:
+    """Step one of mark-as-applied, or again with the gate's refusal, which asks a reason."""
+    context: dict[str, Any] = {
+        "title": "Mark as applied",
+        "name": name,
+        "framework": framework,
+        "gate_errors": refused.errors if refused else (),
+        "needs_reason": refused is not None,
+        "reason_error": refused.message if refused else None,
+        "reason": request.POST.get("reason", ""),
+    }
     try:
         report = services.status(framework=framework)
     except MigrationsManagerError as error:
@@ -203,7 +224,10 @@ def _mark(
 ) -> HttpResponse:
     try:
         actor = actor_of(request, source=ADMIN)
-        result = services.mark_applied(name, actor=actor, framework=framework)
+        reason = request.POST.get("reason", "").strip()
+        result = services.mark_applied(name, actor=actor, framework=framework, reason=reason)
+    except GateRefused as refused:
+        return _mark_confirmation(model_admin, request, name, framework, refused)
     except MigrationsManagerError as error:
         model_admin.message_user(request, error.message, messages.ERROR)
     else:

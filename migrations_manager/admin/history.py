@@ -9,13 +9,16 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin
-from django.http import HttpRequest, HttpResponse
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
+from django.urls import URLPattern, path
 from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.text import Truncator
 from django.utils.timezone import localtime
 
 from ..models import MigrationEvent, MigrationRun
+from . import control
 
 REASON_EXCERPT = 80  # characters of a run's reason in the list; its page shows all of it
 
@@ -96,6 +99,35 @@ class MigrationRunAdmin(AuditLogPermissions, admin.ModelAdmin):
         return super().changelist_view(
             request, {"title": self.changelist_title, **(extra_context or {})}
         )
+
+    def get_urls(self) -> list[URLPattern]:
+        info = f"{self.opts.app_label}_{self.opts.model_name}"
+        cancel = path(
+            "<int:run_id>/cancel/",
+            self.admin_site.admin_view(self.cancel_view),
+            name=f"{info}_cancel",
+        )
+        return [cancel, *super().get_urls()]
+
+    def change_view(
+        self,
+        request: HttpRequest,
+        object_id: str,
+        form_url: str = "",
+        extra_context: dict[str, Any] | None = None,
+    ) -> HttpResponse:
+        """A run's page; while the run lasts, where it is (refreshed) and a cancel button."""
+        run = MigrationRun.objects.filter(pk=object_id).first() if object_id.isdigit() else None
+        live = control.run_page_context(request, run) if run is not None else {}
+        return super().change_view(request, object_id, form_url, {**live, **(extra_context or {})})
+
+    def cancel_view(self, request: HttpRequest, run_id: int) -> HttpResponse:
+        """POST: cancel the running run (needs ``run_migrations``)."""
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        if not request.user.has_perm(f"{self.opts.app_label}.run_migrations"):
+            raise PermissionDenied
+        return control.cancel_view(request, run_id, message_user=self.message_user)
 
     @admin.display(description="started at", ordering="started_at")
     def started(self, run: MigrationRun) -> str:

@@ -14,7 +14,7 @@ from django.urls import URLPattern, path, reverse
 
 from .. import highlight
 from ..models import Migration
-from . import confirm, detection, listing, preflight
+from . import confirm, control, detection, listing, preflight
 
 
 @admin.register(Migration)
@@ -60,6 +60,9 @@ class MigrationAdmin(admin.ModelAdmin):
     def has_mark_permission(self, request: HttpRequest) -> bool:
         return self._has_perm_and_view(request, "mark_migrations")
 
+    def has_terminate_permission(self, request: HttpRequest) -> bool:
+        return self._has_perm_and_view(request, "terminate_sessions")
+
     def _has_perm_and_view(self, request: HttpRequest, codename: str) -> bool:
         perm = f"{self.opts.app_label}.{codename}"
         return self.has_view_permission(request) and request.user.has_perm(perm)
@@ -81,6 +84,7 @@ class MigrationAdmin(admin.ModelAdmin):
             ("run/", partial(confirm.run_view, self), "run"),
             ("<str:name>/preview/", partial(preflight.preview_view, self), "preview"),
             ("<str:name>/mark-applied/", partial(confirm.mark_view, self), "mark_applied"),
+            ("sessions/<int:pid>/terminate/", partial(control.terminate_view, self), "terminate"),
         ]
         return [
             path(route, self._admin_view(view), name=f"{prefix}_{page}")
@@ -117,6 +121,7 @@ class MigrationAdmin(admin.ModelAdmin):
             "opts": self.opts,
             "media": self.media,
             "has_run_permission": self.has_run_permission(request),
+            "has_terminate_permission": self.has_terminate_permission(request),
             "changelist_url": self.url("changelist"),
             **context,
         }

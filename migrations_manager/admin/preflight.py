@@ -43,6 +43,7 @@ class BlockerRow:
 
     blocker: Blocker
     statement_url: str
+    terminate_url: str
 
     @property
     def idle_in_transaction(self) -> bool:
@@ -108,7 +109,8 @@ def _blocked_tables(
     tables: dict[str, list[BlockerRow]] = {}
     for blocker in blockers:
         url = line_url(model_admin, blocker.file, blocker.line, framework)
-        tables.setdefault(blocker.relation, []).append(BlockerRow(blocker, url))
+        end = model_admin.url("terminate", str(blocker.pid), query=framework_query(framework))
+        tables.setdefault(blocker.relation, []).append(BlockerRow(blocker, url, end))
     return [BlockedTable(relation, rows) for relation, rows in tables.items()]
 
 

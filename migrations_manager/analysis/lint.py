@@ -21,7 +21,7 @@ from typing import Any
 
 from .names import target_name
 from .rules import REGISTRY, Hit, Rule, Severity
-from .rules.context import SMALL_TABLE_ROWS, LintContext, TableSizes
+from .rules.context import SMALL_TABLE_ROWS, LintContext, NewObjects, TableSizes
 from .statements import Statement, comments, parse_statements
 
 __all__ = ["RULES", "SMALL_TABLE_ROWS", "Finding", "Rule", "Severity", "lint", "lint_source"]
@@ -64,6 +64,7 @@ def lint(
     table_sizes: TableSizes | None = None,
     source: str | None = None,
     first_line: int = 1,
+    created: NewObjects | None = None,
 ) -> list[Finding]:
     """Lint ``statements`` (one migration, or one section of it), in order.
 
@@ -73,9 +74,14 @@ def lint(
         table_sizes: estimated rows by ``(schema or None, table)``; None values mean unknown.
         source / first_line: the text the statements were parsed from, so that suppression
             comments between statements are seen; without it only comments inside statements are.
+        created: the tables and indexes the migrations before this one in the same plan create
+            (new ones here too: empty, nobody uses them); this lint adds its own to it.
     """
     context = LintContext(
-        in_transaction=in_transaction, server_version=server_version, table_sizes=table_sizes
+        in_transaction=in_transaction,
+        server_version=server_version,
+        table_sizes=table_sizes,
+        created=created,
     )
     ignored = _ignored_by_line(source, first_line, statements)
     findings = []

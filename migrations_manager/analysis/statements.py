@@ -49,6 +49,11 @@ class Statement:
         return type(self.node).__name__
 
     @property
+    def source(self) -> str:
+        """The whole text the statement was parsed from (its file's section)."""
+        return self.tree.source
+
+    @property
     def facts(self) -> StatementFacts:
         """What the run path must know of the statement (read from the parser's JSON tree)."""
         return self.tree.facts[self.index]
@@ -70,6 +75,10 @@ class _Tree:
 
     def __init__(self, source: str) -> None:
         self._source = source
+
+    @property
+    def source(self) -> str:
+        return self._source
 
     @property
     def nodes(self) -> tuple[ast.Node, ...]:

@@ -12,7 +12,13 @@ from typing import Any, ClassVar
 from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 
-from ..models import MARK_PERMISSION, RUN_PERMISSION, VIEW_PERMISSION, Migration
+from ..models import (
+    MARK_PERMISSION,
+    RUN_PERMISSION,
+    TERMINATE_PERMISSION,
+    VIEW_PERMISSION,
+    Migration,
+)
 
 
 class MigrationPermission(BasePermission):
@@ -61,3 +67,8 @@ class CanRunMigrations(MigrationPermission):
 class CanMarkMigrations(MigrationPermission):
     codenames = (MARK_PERMISSION,)
     doing = "Marking migrations as applied"
+
+
+class CanTerminateSessions(MigrationPermission):
+    codenames = (TERMINATE_PERMISSION,)
+    doing = "Ending a session that blocks migrations"

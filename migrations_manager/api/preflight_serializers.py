@@ -13,6 +13,7 @@ from typing import Any, ClassVar
 
 from rest_framework import serializers
 
+from .. import services
 from ..analysis.objects import ObjectType
 from ..analysis.rules.base import Severity
 from ..services.schema import EITHER_SQL_OR_MIGRATION
@@ -106,6 +107,17 @@ class BlockerSerializer(serializers.Serializer):
     )
 
 
+class GateFindingSerializer(serializers.Serializer):
+    """A reason the safety gate refuses a run."""
+
+    kind = serializers.ChoiceField(choices=["lint", "will-fail", "blocker", "ledger"])
+    message = serializers.CharField()
+    file = serializers.CharField(allow_null=True)
+    line = serializers.IntegerField(allow_null=True)
+    rule = serializers.CharField(allow_null=True, help_text="The lint rule, for kind lint.")
+    hint = serializers.CharField()
+
+
 class CheckReportSerializer(serializers.Serializer):
     """Body of ``POST check`` (and ``pgmigrate check --json``): the seed's eight fields, then
     the server version, the lint findings and the blockers."""
@@ -136,6 +148,21 @@ class CheckReportSerializer(serializers.Serializer):
     blockers = BlockerSerializer(
         many=True, help_text=ext("Sessions the pending statements would wait for.")
     )
+    errors = GateFindingSerializer(
+        many=True,
+        help_text=ext(
+            "What the safety gate would refuse a run of these files for (each also a warning)."
+        ),
+    )
+    gateMode = serializers.SerializerMethodField(
+        help_text=ext(
+            'The safety gate in force (MIGRATIONS_MANAGER["GATE"]): enforce refuses a run with '
+            "errors unless it gives a reason; warn runs and records them."
+        )
+    )
+
+    def get_gateMode(self, report: Any) -> str:  # noqa: N802 (the contract's camelCase)
+        return services.gate_mode()
 
 
 class PreviewSerializer(OmitEmptySerializer):
@@ -195,3 +222,57 @@ class LintReportSerializer(serializers.Serializer):
     files = serializers.ListField(child=serializers.CharField())
     findings = LintFindingSerializer(many=True)
     errors = serializers.IntegerField()
+
+
+# ---- live control ------------------------------------------------------------------------------
+
+
+class TerminateRequestSerializer(StrictSerializer):
+    """Body of ``POST sessions/{pid}/terminate``."""
+
+    reason = ExactTextField(
+        max_length=2000, help_text="Why end it: kept in the audit log with the session's facts."
+    )
+    framework = serializers.CharField(required=False, allow_blank=True)
+
+
+class TerminationSerializer(serializers.Serializer):
+    """A session ended because the safety check listed it as blocking the pending migrations."""
+
+    pid = serializers.IntegerField()
+    terminated = serializers.BooleanField(help_text="False: the session was already gone.")
+    message = serializers.CharField()
+    blocker = BlockerSerializer()
+
+
+class SessionProgressSerializer(serializers.Serializer):
+    """What the run's session does now, read from the server."""
+
+    pid = serializers.IntegerField()
+    state = serializers.CharField(allow_null=True)
+    waitEvent = serializers.SerializerMethodField()
+    querySeconds = serializers.FloatField(source="query_seconds", allow_null=True)
+    query = serializers.CharField(allow_null=True, help_text="The statement it runs now.")
+    phase = serializers.CharField(allow_null=True, help_text="A CREATE INDEX's phase.")
+    blocksTotal = serializers.IntegerField(source="blocks_total", allow_null=True)
+    blocksDone = serializers.IntegerField(source="blocks_done", allow_null=True)
+    tuplesTotal = serializers.IntegerField(source="tuples_total", allow_null=True)
+    tuplesDone = serializers.IntegerField(source="tuples_done", allow_null=True)
+
+    def get_waitEvent(self, progress: Any) -> str | None:  # noqa: N802 (camelCase, as the check)
+        if progress.wait_event_type is None:
+            return None
+        return f"{progress.wait_event_type}: {progress.wait_event}"
+
+
+class RunProgressSerializer(serializers.Serializer):
+    """Body of ``GET runs/{id}`` and ``POST runs/{id}/cancel``."""
+
+    id = serializers.IntegerField(source="run_id")
+    command = serializers.CharField()
+    outcome = serializers.CharField(help_text="running, succeeded, failed, refused, cancelled.")
+    files = serializers.ListField(child=serializers.CharField())
+    current = serializers.CharField(allow_null=True, help_text="The migration it is on.")
+    startedAt = serializers.DateTimeField(source="started_at")
+    summary = serializers.CharField()
+    live = SessionProgressSerializer(allow_null=True)

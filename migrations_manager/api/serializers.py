@@ -94,7 +94,19 @@ class StrictSerializer(serializers.Serializer):
                 raise serializers.ValidationError(
                     {name: ["Unknown parameter: not read by this endpoint."] for name in unknown}
                 )
+            empty = sorted(
+                name
+                for name in data.keys() & self.fields
+                if _empty_where_banned(self.fields[name], data.get(name))
+            )
+            if empty:  # ``?page_size=`` is no default page size: it says nothing readable
+                raise serializers.ValidationError({name: ["Must not be empty."] for name in empty})
         return super().to_internal_value(data)
+
+
+def _empty_where_banned(field: serializers.Field, value: Any) -> bool:
+    """An empty string given for a field that is not text allowed to be blank."""
+    return value == "" and not getattr(field, "allow_blank", False)
 
 
 class FrameworkQuerySerializer(StrictSerializer):
@@ -126,6 +138,24 @@ class RunRequestSerializer(StrictSerializer):
         default=False,
         help_text=ext("Refuse the run unless it commits as ONE transaction (one segment)."),
     )
+    reason = ExactTextField(
+        required=False,
+        allow_blank=True,
+        max_length=2000,
+        help_text=ext(
+            "Why to run although the safety gate refuses (lint errors, statements sure to fail, "
+            "live blockers, a failed ledger): kept in the audit log with what it overrode."
+        ),
+    )
+    lock_retries = serializers.IntegerField(
+        required=False,
+        min_value=0,
+        max_value=100,
+        help_text=ext(
+            "Times a segment stopped by a lock timeout or a deadlock is tried again "
+            "(default: the LOCK_RETRIES setting, 3)."
+        ),
+    )
     expect = serializers.DictField(
         child=Sha256Field(),
         required=False,
@@ -141,6 +171,12 @@ class MarkRequestSerializer(StrictSerializer):
     """Body of ``POST idempotent/mark-applied``."""
 
     migration = MigrationNameField(help_text="File name of the migration to record as applied.")
+    reason = ExactTextField(
+        required=False,
+        allow_blank=True,
+        max_length=2000,
+        help_text=ext("Why to record it although the safety gate refuses (a failed ledger)."),
+    )
 
 
 class HistoryQuerySerializer(StrictSerializer):
@@ -390,6 +426,10 @@ class MigrationRunSerializer(serializers.Serializer):
     summary = serializers.CharField()
     failure = serializers.DictField(allow_null=True)
     reason = serializers.CharField()
+    overridden = serializers.ListField(
+        child=serializers.DictField(),
+        help_text=ext("What the safety gate found and the run went past (a reason, or warn)."),
+    )
     events = MigrationEventSerializer(source="events.all", many=True)
 
 
@@ -415,6 +455,10 @@ class LockRefusedSerializer(serializers.Serializer):
     ok = serializers.BooleanField()
     error = serializers.CharField()
     holder = LockHolderSerializer(required=False)
+    gate = serializers.JSONField(
+        required=False,
+        help_text=ext('The safety gate\'s refusal: {"refused": true, "errors": [findings]}.'),
+    )
     refused = serializers.ChoiceField(
         choices=["ledger", "changed", "atomic"], required=False, help_text=ext("Why.")
     )

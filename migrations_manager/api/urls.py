@@ -10,13 +10,21 @@ from __future__ import annotations
 
 from rest_framework.routers import SimpleRouter
 
-from .viewsets import HistoryViewSet, IdempotentViewSet, MigrationsViewSet
+from .viewsets import (
+    HistoryViewSet,
+    IdempotentViewSet,
+    MigrationsViewSet,
+    RunsViewSet,
+    SessionsViewSet,
+)
 
 app_name = "migrations_manager_api"
 
 router = SimpleRouter(trailing_slash=False)
 router.register("idempotent", IdempotentViewSet, basename="idempotent")
 router.register("history", HistoryViewSet, basename="history")
+router.register("runs", RunsViewSet, basename="runs")
+router.register("sessions", SessionsViewSet, basename="sessions")
 # check and preview/{filename} sit at the root of api/migrations/.
 router.register("", MigrationsViewSet, basename="migrations")
 

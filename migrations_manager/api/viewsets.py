@@ -26,6 +26,7 @@ from .parsers import LimitedJSONParser, check_declared_length
 from .permissions import (
     CanMarkMigrations,
     CanRunMigrations,
+    CanTerminateSessions,
     CanViewHistory,
     CanViewMigrations,
 )
@@ -34,7 +35,10 @@ from .preflight_serializers import (
     DetectSchemaRequestSerializer,
     PreviewQuerySerializer,
     PreviewSerializer,
+    RunProgressSerializer,
     SchemaReportSerializer,
+    TerminateRequestSerializer,
+    TerminationSerializer,
 )
 from .serializers import (
     HISTORY_MAX_PAGE_SIZE,
@@ -65,6 +69,7 @@ COMMON_ERRORS: dict[int, Any] = {
 
 
 NO_SUCH_FILE = OpenApiResponse(ErrorSerializer, "No migration file of that name.")
+NO_SUCH_RUN = OpenApiResponse(ErrorSerializer, "No run of that id.")
 
 
 def responses(own: dict[int, Any]) -> dict[int, Any]:
@@ -165,9 +170,9 @@ class IdempotentViewSet(ApiDefaults, viewsets.ViewSet):
                 200: IdempotentRunSerializer,
                 409: OpenApiResponse(
                     LockRefusedSerializer,
-                    "Another run is in progress, the ledger is failed or locked by its "
-                    "framework, the files changed since `expect`, or `atomic` and several "
-                    "segments: nothing ran.",
+                    "Nothing ran: the safety gate refuses (`gate.errors`; give a `reason` to "
+                    "run anyway), another run (or the framework) holds the lock, the files "
+                    "changed since `expect`, or `atomic` and several segments.",
                 ),
                 411: OpenApiResponse(ErrorSerializer, "A body without a length (chunked)."),
                 422: OpenApiResponse(
@@ -188,6 +193,8 @@ class IdempotentViewSet(ApiDefaults, viewsets.ViewSet):
             actor=self.actor(),
             atomic=body["atomic"],
             expect=body.get("expect"),
+            reason=body.get("reason", ""),
+            lock_retries=body.get("lock_retries"),
             **query,
         )
         return Response(IdempotentRunSerializer(report).data, status=200 if report.ok else 422)
@@ -215,7 +222,9 @@ class IdempotentViewSet(ApiDefaults, viewsets.ViewSet):
         """Writes the framework-native row without running anything; once only."""
         query = self.parsed(FrameworkQuerySerializer, request.query_params)
         body = self.parsed(MarkRequestSerializer, request.data)
-        result = services.mark_applied(body["migration"], actor=self.actor(), **query)
+        result = services.mark_applied(
+            body["migration"], actor=self.actor(), reason=body.get("reason", ""), **query
+        )
         return Response(MarkResultSerializer(result).data)
 
     @extend_schema(
@@ -269,3 +278,67 @@ class HistoryViewSet(ApiDefaults, mixins.ListModelMixin, viewsets.GenericViewSet
     def get_queryset(self) -> QuerySet[MigrationRun]:
         query = self.parsed(HistoryQuerySerializer, self.request.query_params)
         return audit.history(outcome=query.get("outcome"), actor=query.get("user"))
+
+
+@extend_schema(tags=["live control"])
+class RunsViewSet(ApiDefaults, viewsets.ViewSet):
+    """``runs/{id}``: a run's progress, live; ``runs/{id}/cancel``: cancel it."""
+
+    permission_classes = [CanViewHistory]
+    lookup_value_regex = r"[0-9]+"
+
+    @extend_schema(
+        summary="A run: its outcome and, while it runs, its migration and live statement",
+        responses=responses({200: RunProgressSerializer, 404: NO_SUCH_RUN}),
+    )
+    def retrieve(self, request: Request, pk: str) -> Response:
+        return Response(RunProgressSerializer(services.run_progress(int(pk))).data)
+
+    @extend_schema(
+        summary="Cancel a running run: its statement is cancelled, its segment rolled back",
+        request=None,
+        responses=responses(
+            {
+                200: RunProgressSerializer,
+                400: OpenApiResponse(ErrorSerializer, "The run is not running."),
+                404: NO_SUCH_RUN,
+            }
+        ),
+    )
+    @action(detail=True, methods=["post"], permission_classes=[CanRunMigrations])
+    def cancel(self, request: Request, pk: str) -> Response:
+        """``pg_cancel_backend`` of the run's session; the run's log ends ``cancelled``."""
+        progress = services.cancel_run(int(pk), actor=self.actor())
+        return Response(RunProgressSerializer(progress).data)
+
+
+@extend_schema(tags=["live control"])
+class SessionsViewSet(ApiDefaults, viewsets.ViewSet):
+    """``sessions/{pid}/terminate``: end a session the safety check lists as a blocker."""
+
+    permission_classes = [CanTerminateSessions]
+    lookup_value_regex = r"[0-9]+"
+
+    @extend_schema(
+        summary="End a session that blocks the pending migrations (pg_terminate_backend)",
+        request=TerminateRequestSerializer,
+        responses=responses(
+            {
+                200: TerminationSerializer,
+                400: OpenApiResponse(
+                    ErrorSerializer, "No reason, or the session blocks no pending migration."
+                ),
+            }
+        ),
+    )
+    @action(detail=True, methods=["post"])
+    def terminate(self, request: Request, pk: str) -> Response:
+        """Only a session the check, made now, lists as blocking; with a reason (audited)."""
+        body = self.parsed(TerminateRequestSerializer, request.data)
+        result = services.terminate_session(
+            int(pk),
+            actor=self.actor(),
+            reason=body["reason"],
+            framework=body.get("framework") or None,
+        )
+        return Response(TerminationSerializer(result).data)

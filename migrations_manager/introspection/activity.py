@@ -60,3 +60,39 @@ def relation_locks(
     query = queries.RELATION_LOCKS.format(wait_start=wait_start)
     with conn.cursor(row_factory=class_row(RelationLock)) as cur:
         return cur.execute(query, (QUERY_EXCERPT_LENGTH, wanted)).fetchall()
+
+
+@dataclass(frozen=True)
+class SessionProgress:
+    """What a session does now: its state and query, and, while it builds an index, the phase
+    and the blocks and tuples done (``pg_stat_progress_create_index``)."""
+
+    pid: int
+    state: str | None
+    wait_event_type: str | None
+    wait_event: str | None
+    application_name: str | None
+    query_seconds: float | None
+    query: str | None
+    phase: str | None
+    blocks_total: int | None
+    blocks_done: int | None
+    tuples_total: int | None
+    tuples_done: int | None
+
+
+def session_progress(conn: psycopg.Connection, pid: int) -> SessionProgress | None:
+    with conn.cursor(row_factory=class_row(SessionProgress)) as cur:
+        return cur.execute(queries.SESSION_PROGRESS, (QUERY_EXCERPT_LENGTH, pid)).fetchone()
+
+
+def cancel_backend(conn: psycopg.Connection, pid: int) -> bool:
+    """Cancel the statement session ``pid`` runs (``pg_cancel_backend``)."""
+    row = conn.execute(queries.CANCEL_BACKEND, (pid,)).fetchone()
+    return bool(row and row[0])
+
+
+def terminate_backend(conn: psycopg.Connection, pid: int) -> bool:
+    """End session ``pid`` (``pg_terminate_backend``): its transaction rolls back."""
+    row = conn.execute(queries.TERMINATE_BACKEND, (pid,)).fetchone()
+    return bool(row and row[0])

@@ -26,6 +26,18 @@ SERVER_INFO = sql.SQL(
 SYSTEM_IDENTIFIER = sql.SQL("SELECT system_identifier::text FROM pg_catalog.pg_control_system()")
 ADVISORY_TRY_LOCK = sql.SQL("SELECT pg_catalog.pg_try_advisory_lock(%s::bigint)")
 ADVISORY_UNLOCK = sql.SQL("SELECT pg_catalog.pg_advisory_unlock(%s::bigint)")
+# What a session is doing now, and where a CREATE INDEX of it is (PostgreSQL 12+).
+SESSION_PROGRESS = sql.SQL(
+    "SELECT a.pid, a.state, a.wait_event_type, a.wait_event, a.application_name,"
+    " extract(epoch FROM pg_catalog.now() - a.query_start)::float8 AS query_seconds,"
+    " left(a.query, %s) AS query, p.phase, p.blocks_total, p.blocks_done,"
+    " p.tuples_total, p.tuples_done"
+    " FROM pg_catalog.pg_stat_activity a"
+    " LEFT JOIN pg_catalog.pg_stat_progress_create_index p ON p.pid = a.pid"
+    " WHERE a.pid = %s"
+)
+CANCEL_BACKEND = sql.SQL("SELECT pg_catalog.pg_cancel_backend(%s)")
+TERMINATE_BACKEND = sql.SQL("SELECT pg_catalog.pg_terminate_backend(%s)")
 # Whether this session still holds the advisory lock {key} (a literal: it is part of the
 # command stream a dry run prints). Two statements of one message, so one transaction: the
 # first lifts, for that transaction only, a statement_timeout a migration may have set.

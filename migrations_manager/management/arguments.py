@@ -17,6 +17,22 @@ FRAMEWORK: Argument = (
     ("--framework",),
     {"help": "use this framework's tracking table when several are detected"},
 )
+REASON: Argument = (
+    ("--reason",),
+    {
+        "default": "",
+        "metavar": "TEXT",
+        "help": "run even though the safety gate refuses (recorded in the audit log)",
+    },
+)
+LOCK_RETRIES: Argument = (
+    ("--lock-retries",),
+    {
+        "type": int,
+        "metavar": "N",
+        "help": "try a segment stopped by a lock timeout again N times (default: LOCK_RETRIES)",
+    },
+)
 COUNT: Argument = (
     ("count",),
     {"nargs": "?", "type": int, "default": 1, "help": "how many (default 1)"},
@@ -35,10 +51,18 @@ SUBCOMMANDS: dict[str, tuple[str, list[Argument]]] = {
         [
             (("target",), {"nargs": "?", "help": "how many to apply, or the last one to apply"}),
             DRY_RUN,
+            REASON,
+            LOCK_RETRIES,
         ],
     ),
-    "down": ("roll back the last applied migration(s) with their down sections", [COUNT, DRY_RUN]),
-    "redo": ("roll back the last applied migration(s), then apply them again", [COUNT, DRY_RUN]),
+    "down": (
+        "roll back the last applied migration(s) with their down sections",
+        [COUNT, DRY_RUN, REASON, LOCK_RETRIES],
+    ),
+    "redo": (
+        "roll back the last applied migration(s), then apply them again",
+        [COUNT, DRY_RUN, REASON, LOCK_RETRIES],
+    ),
     "status": ("every migration's state against the tracking table in use", [FRAMEWORK]),
     "run": (
         "run pending migrations segment after segment (files that can share a transaction "
@@ -53,12 +77,14 @@ SUBCOMMANDS: dict[str, tuple[str, list[Argument]]] = {
                 },
             ),
             DRY_RUN,
+            REASON,
+            LOCK_RETRIES,
             FRAMEWORK,
         ],
     ),
     "mark-applied": (
         "record a migration as applied without running it",
-        [(("file",), {"metavar": "FILE"}), DRY_RUN, FRAMEWORK],
+        [(("file",), {"metavar": "FILE"}), DRY_RUN, REASON, FRAMEWORK],
     ),
     "check": (
         "safety check: pending files, waiting locks, busy transactions, blocking sessions, lint",

@@ -15,7 +15,16 @@ front-end maps them. The modules of this package group the use-cases; import fro
 from .check import check
 from .cjs import cjs_sql, cjs_warning
 from .common import migrations_directory
+from .control import (
+    RunProgress,
+    Termination,
+    cancel_run,
+    live_session,
+    run_progress,
+    terminate_session,
+)
 from .execution import summarize
+from .gate import mode as gate_mode
 from .idempotent import MarkResult, mark_applied, plan_run, run_pending
 from .preview import lint, preview
 from .schema import detect_schema
@@ -24,11 +33,18 @@ from .status import status
 
 __all__ = [
     "MarkResult",
+    "RunProgress",
+    "Termination",
+    "cancel_run",
+    "live_session",
+    "run_progress",
+    "terminate_session",
     "check",
     "cjs_sql",
     "cjs_warning",
     "create_migration",
     "detect_schema",
+    "gate_mode",
     "lint",
     "mark_applied",
     "plan_run",

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 
 import psycopg
 
@@ -26,8 +27,9 @@ from ..introspection.activity import (
     activity_summary,
     relation_locks,
 )
-from ..types import Blocker, CheckReport, Failure, LintFinding
-from .common import select_pending, status_of
+from ..types import Blocker, CheckReport, Failure, GateFinding, LintFinding
+from .common import ledger_findings, select_pending, status_of
+from .conflicts import schema_conflicts
 from .inspection import (
     Analysed,
     analyse_file,
@@ -64,16 +66,14 @@ def check_on(
 ) -> CheckReport:
     """``check`` on a session already open: a run checks on its own connection, inside its
     lock, so that what it checked is what it runs."""
-    pending = [status.migration for status in select_pending(status_of(conn, tracking), names)]
+    report = status_of(conn, tracking)
+    pending = [status.migration for status in select_pending(report, names)]
     found = [analyse_file(tracking.adapter, m.path, m) for m in pending]
     analysed = [item for item in found if item is not None]
-    relations = relation_names(analysed)
     activity = activity_summary(conn)
-    sizes = table_sizes(conn, relations)
-    locks = relation_locks(conn, relations, server_version=info.server_version_num)
-    lint = lint_findings(analysed, table_sizes=sizes, server_version=info.server_version_num)
-    blockers = find_blockers(analysed, locks)
-    warnings = _warnings(activity, len(pending), blockers, lint)
+    reviewed = review(conn, info, analysed)
+    errors = (*ledger_findings(tracking.adapter, report), *reviewed.errors)
+    warnings = _warnings(activity, len(pending), errors)
     return CheckReport(
         database=info.database,
         user=info.user,
@@ -84,8 +84,56 @@ def check_on(
         warnings=tuple(warnings),
         safe=not warnings,
         server_version=info.server_version,
-        lint=tuple(lint),
-        blockers=tuple(blockers),
+        lint=reviewed.lint,
+        blockers=reviewed.blockers,
+        errors=errors,
+    )
+
+
+@dataclass(frozen=True)
+class Review:
+    """What the files of a plan meet on the target: lint findings (table sizes from the
+    catalog, the plan taken as a whole), sessions in the way, statements sure to fail."""
+
+    lint: tuple[LintFinding, ...]
+    blockers: tuple[Blocker, ...]
+    conflicts: tuple[GateFinding, ...]
+
+    @property
+    def errors(self) -> tuple[GateFinding, ...]:
+        """What the safety gate refuses a run for: error-level lint findings (not silenced),
+        statements sure to fail, live blockers."""
+        lint = (
+            GateFinding("lint", f.message, f.file, f.line, f.rule, f.hint)
+            for f in self.lint
+            if f.severity == "error"
+        )
+        blockers = (
+            GateFinding("blocker", blocker_sentence(b), b.file, b.line, hint=BLOCKER_HINT)
+            for b in self.blockers
+        )
+        return (*lint, *self.conflicts, *blockers)
+
+
+BLOCKER_HINT = (
+    "Wait until that session ends its transaction, or end the session (its owner, or "
+    "pg_terminate_backend) before running."
+)
+
+
+def review(
+    conn: psycopg.Connection, info: catalog.ServerInfo, analysed: Sequence[Analysed]
+) -> Review:
+    """The review of ``analysed`` (in plan order): a handful of queries, whatever their number."""
+    relations = relation_names(analysed)
+    sizes = table_sizes(conn, relations)
+    locks = relation_locks(conn, relations, server_version=info.server_version_num)
+    lint = lint_findings(analysed, table_sizes=sizes, server_version=info.server_version_num)
+    parsed = [item for item in analysed if item.syntax_error is None]
+    return Review(
+        tuple(lint),
+        tuple(find_blockers(analysed, locks)),
+        tuple(schema_conflicts(conn, info, parsed)),
     )
 
 
@@ -130,12 +178,7 @@ def _rounded(seconds: float | None) -> float | None:
 # ---- warnings: one sentence per condition ----------------------------------------------------
 
 
-def _warnings(
-    activity: ActivitySummary,
-    pending: int,
-    blockers: Sequence[Blocker],
-    lint: Sequence[LintFinding],
-) -> list[str]:
+def _warnings(activity: ActivitySummary, pending: int, errors: Sequence[GateFinding]) -> list[str]:
     warnings = []
     if activity.lock_count:
         warnings.append(
@@ -150,13 +193,17 @@ def _warnings(
         )
     if not pending:
         warnings.append("No pending migrations: nothing to do.")
-    warnings.extend(blocker_sentence(blocker) for blocker in blockers)
-    warnings.extend(
-        f"{finding.file}, line {finding.line}: {finding.message} [{finding.rule}]"
-        for finding in lint
-        if finding.severity == "error"
-    )
+    warnings.extend(error_sentence(error) for error in errors)
     return warnings
+
+
+def error_sentence(error: GateFinding) -> str:
+    """A gate error as one warning of the check: where it is, what, and the rule if any."""
+    if error.kind == "blocker":
+        return error.message
+    where = f"{error.file}, line {error.line}: " if error.file and error.line else ""
+    rule = f" [{error.rule}]" if error.rule else ""
+    return f"{where}{error.message}{rule}"
 
 
 def blocker_sentence(blocker: Blocker, *, waits: str = "will wait for") -> str:

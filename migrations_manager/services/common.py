@@ -9,7 +9,7 @@ import psycopg
 
 from ..analysis.statements import Statement, parse_statements
 from ..conf import app_settings
-from ..exceptions import IrreversibleMigration, PlanRefused, UsageError
+from ..exceptions import IrreversibleMigration, UsageError
 from ..frameworks import detection
 from ..frameworks.base import TrackingAdapter
 from ..frameworks.detection import DEFAULT_FRAMEWORK, Tracking
@@ -18,6 +18,7 @@ from ..planning import shape
 from ..sources import MigrationsDirectory, validate_name
 from ..types import (
     Direction,
+    GateFinding,
     Migration,
     MigrationStatus,
     Section,
@@ -65,25 +66,25 @@ def status_of(conn: psycopg.Connection, tracking: Tracking) -> StatusReport:
     )
 
 
-def refuse_blocking_failures(adapter: TrackingAdapter, report: StatusReport) -> None:
-    """Refuse to write past what the framework records as failed or dirty, as it would itself.
-
-    Raises:
-        PlanRefused: a migration is recorded as failed and the framework blocks on that.
-    """
-    failed = [status for status in report.migrations if status.state is State.FAILED]
-    if failed and adapter.failure_blocks:
-        first = failed[0]
-        detail = f" ({first.detail})" if first.detail else ""
-        repair = f"`{adapter.repair_command}`" if adapter.repair_command else "its own tools"
-        raise PlanRefused(
-            f"{adapter.label} records {first.name} as failed{detail}: {adapter.label} itself "
-            "refuses to run until it is repaired, and so does this tool. Repair the database "
-            f"by hand, then the tracking table {report.tracking_table} with "
-            f"{repair}, and run again.",
-            kind="ledger",
-            details={"failed": [status.name for status in failed]},
+def ledger_findings(adapter: TrackingAdapter, report: StatusReport) -> list[GateFinding]:
+    """What the framework records as failed or dirty, where it refuses to run past that itself
+    (the safety gate refuses too)."""
+    if not adapter.failure_blocks:
+        return []
+    repair = f"`{adapter.repair_command}`" if adapter.repair_command else "its own tools"
+    return [
+        GateFinding(
+            "ledger",
+            f"{adapter.label} records {status.name} as failed"
+            + (f" ({status.detail})" if status.detail else "")
+            + f": {adapter.label} itself refuses to run until it is repaired.",
+            status.name,
+            hint=f"Repair the database by hand, then the tracking table {report.tracking_table} "
+            f"with {repair}, and run again.",
         )
+        for status in report.migrations
+        if status.state is State.FAILED
+    ]
 
 
 def select_pending(report: StatusReport, names: Sequence[str] | None) -> list[MigrationStatus]:
@@ -157,6 +158,7 @@ def build_step(
         transactional=transactional,
         resumed_from=resumed,
         absorbed=shaped.absorbed,
+        first_line=section.first_line,
     )
 
 

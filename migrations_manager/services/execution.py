@@ -2,23 +2,39 @@
 
 from __future__ import annotations
 
+import dataclasses
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
+from typing import Any
 
 import psycopg
 
 from .. import audit, db
 from ..analysis.statements import Statement
+from ..conf import app_settings
 from ..exceptions import ConfigurationError
-from ..executor import Executor, Progress, RunInterrupted
+from ..executor import Executor, Progress, Retries, RunInterrupted
 from ..models import MigrationRun
-from ..types import Direction, Failure, Migration, Plan, RunReport, SegmentMode, StepAction
+from ..types import (
+    Direction,
+    Failure,
+    GateFinding,
+    Migration,
+    Plan,
+    RunReport,
+    SegmentMode,
+    Step,
+    StepAction,
+)
 from .check import explain_lock_timeout
 from .common import ResumeLookup
 from .session import Session
 
 LOCK_NOT_AVAILABLE = "55P03"  # lock_timeout ran out
+CANCELED = "57014"  # query_canceled: pg_cancel_backend, or statement_timeout
+PROGRESS_INTERVAL = 1.0  # seconds between two updates of a run's current migration
 
 
 @contextmanager
@@ -51,12 +67,30 @@ def _configured_target() -> str:
 
 
 def execute_audited(
-    current: Session, plan: Plan, attempt: audit.Attempt, progress: Progress | None = None
+    current: Session,
+    plan: Plan,
+    attempt: audit.Attempt,
+    progress: Progress | None = None,
+    *,
+    overridden: Sequence[GateFinding] = (),
+    lock_retries: int | None = None,
 ) -> RunReport:
-    """Execute ``plan`` on the session's connection, its audit row opened before, closed after."""
+    """Execute ``plan`` on the session's connection, its audit row opened before (with what
+    the safety gate found and a reason overrode), closed after.
+
+    Args:
+        lock_retries: how many times a lock timeout or a deadlock is retried (default: the
+            ``LOCK_RETRIES`` setting); each failed attempt is an event of the run's log.
+    """
+    attempt.overridden = [dataclasses.asdict(finding) for finding in overridden]
     run = begin_audited(current, attempt, [step.name for step in plan.steps])
+    audit.running(run, current.conn.info.backend_pid)
     executor = Executor(
-        current.conn, settings=current.settings, lock_key=current.lock_key, progress=progress
+        current.conn,
+        settings=current.settings,
+        lock_key=current.lock_key,
+        progress=_followed(run, progress),
+        retries=_retries(current, run, lock_retries),
     )
     try:
         report = executor.execute(plan)
@@ -70,9 +104,44 @@ def execute_audited(
     failure = report.failure
     if failure is not None and failure.sqlstate == LOCK_NOT_AVAILABLE:
         report = replace(report, failure=explain_lock_timeout(current.conn, failure))
+    cancelled = failure is not None and failure.sqlstate == CANCELED and audit.cancel_requested(run)
+    if cancelled:
+        report = replace(report, failure=report.failure.explained("The run was cancelled."))
     report = replace(report, run_id=run.pk)
-    audit.finish(run, report, summarize(report), target_key=current.target_key)
+    audit.finish(run, report, summarize(report), target_key=current.target_key, cancelled=cancelled)
     return report
+
+
+def _followed(run: MigrationRun, progress: Progress | None) -> Progress:
+    """``progress``, and the run's log row told which migration it is on (at most once a
+    second: a batch of a thousand quick files writes a handful of rows, not a thousand)."""
+    last = [0.0]
+
+    def follow(event: str, step: Step, detail: dict[str, Any]) -> None:
+        if event == "start" and time.monotonic() - last[0] >= PROGRESS_INTERVAL:
+            last[0] = time.monotonic()
+            audit.at_migration(run, step.name)
+        if progress is not None:
+            progress(event, step, detail)
+
+    return follow
+
+
+def _retries(current: Session, run: MigrationRun, count: int | None) -> Retries:
+    def explain(failure: Failure) -> Failure:
+        if failure.sqlstate != LOCK_NOT_AVAILABLE:
+            return failure
+        return explain_lock_timeout(current.conn, failure)
+
+    def record(failure: Failure, attempt: int) -> None:
+        audit.failed_attempt(run, failure, attempt, target_key=current.target_key)
+
+    return Retries(
+        count=int(app_settings.LOCK_RETRIES if count is None else count),
+        backoff=float(app_settings.LOCK_RETRY_BACKOFF),
+        explain=explain,
+        record=record,
+    )
 
 
 def begin_audited(current: Session, attempt: audit.Attempt, files: Sequence[str]) -> MigrationRun:

@@ -13,22 +13,22 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 
 from .. import audit
-from ..exceptions import MigrationFailed, MigrationNotFound, PlanRefused, UnsafeRun, UsageError
+from ..exceptions import MigrationFailed, MigrationNotFound, PlanRefused, UsageError
 from ..executor import Progress, render
 from ..planning import Grouping, make_plan
 from ..sources import validate_name
-from ..types import Direction, MigrationStatus, Plan, RunReport, State, StatusReport
-from .check import check_on
+from ..types import Direction, GateFinding, MigrationStatus, Plan, RunReport, State, StatusReport
 from .common import (
     ResumeLookup,
     build_step,
+    ledger_findings,
     no_resume,
     record_step,
-    refuse_blocking_failures,
     select_pending,
     status_of,
 )
 from .execution import audited, begin_audited, execute_audited, resume_lookup
+from .gate import gate
 from .session import Session, session
 
 RECORDED = (State.APPLIED, State.MODIFIED)
@@ -52,7 +52,7 @@ class MarkResult:
 def plan_run(names: Sequence[str] | None = None, *, framework: str | None = None) -> RunReport:
     """What ``run_pending`` would do, without doing it: the same plan, rendered."""
     with session(framework=framework, suffix=":plan", lock=False) as current:
-        plan = _run_plan(current, names, describe=True, resume=resume_lookup(current))
+        plan, _ = _run_plan(current, names, describe=True, resume=resume_lookup(current))
         return _dry_run(current, plan)
 
 
@@ -63,41 +63,49 @@ def run_pending(
     framework: str | None = None,
     reason: str = "",
     progress: Progress | None = None,
-    unsafe_needs_reason: bool = False,
     atomic: bool = False,
     expect: Mapping[str, str] | None = None,
+    lock_retries: int | None = None,
 ) -> RunReport:
     """Run the pending migrations (all, or ``names``), segment after segment.
 
     A failure rolls back its atomic segment and is reported in ``RunReport.failure``, saying
     what earlier segments left applied.
 
+    The safety gate checks the plan first, on the run's connection and inside its lock
+    (``services.gate``): with errors, it runs only with a ``reason``, which the audit log keeps
+    with what it overrode.
+
     Args:
-        unsafe_needs_reason: check the files' safety first, on the run's connection and inside
-            its lock; when it is not safe, run only with a ``reason``, which the audit log keeps.
         atomic: refuse a plan of more than one segment (the "entire batch" promise).
         expect: file name -> SHA-256 of exactly the files to run (what a confirmation showed):
             any difference refuses the run.
+        lock_retries: how many times a segment a lock timeout stops is tried again (default:
+            the ``LOCK_RETRIES`` setting).
 
     Raises:
-        UnsafeRun: ``unsafe_needs_reason``, no reason, and the check is not safe (nothing ran).
-        PlanRefused: the ledger is failed or dirty, the files changed since ``expect``, or an
-            ``atomic`` run needs several segments (nothing ran).
+        GateRefused: the gate found errors and no reason was given (nothing ran).
+        PlanRefused: the files changed since ``expect``, or an ``atomic`` run needs several
+            segments (nothing ran).
         LockNotAcquired: another run (ours or the framework's) holds the lock (nothing ran).
         UsageError: names unknown, not pending, repeated, or not expressible by the framework.
         UnsupportedMigration / SQLSyntaxError: a file cannot run; found before anything ran.
     """
     with audited(actor, "run", files=names or (), reason=reason, framework=framework) as attempt:
         with session(framework=framework, suffix=":run") as current:
-            if unsafe_needs_reason and not reason.strip():
-                report = check_on(current.conn, current.info, current.tracking, names)
-                if not report.safe:
-                    raise UnsafeRun(report)
-            plan = _run_plan(current, names, resume=resume_lookup(current))
+            plan, ledger = _run_plan(current, names, resume=resume_lookup(current))
             refuse_unconfirmed(plan, expect)
             if atomic:
                 refuse_segments(plan)
-            return execute_audited(current, plan, attempt, progress)
+            overridden = gate(current, plan, ledger, reason=reason)
+            return execute_audited(
+                current,
+                plan,
+                attempt,
+                progress,
+                overridden=overridden,
+                lock_retries=lock_retries,
+            )
 
 
 def _run_plan(
@@ -106,20 +114,21 @@ def _run_plan(
     *,
     describe: bool = False,
     resume: ResumeLookup = no_resume,
-) -> Plan:
+) -> tuple[Plan, list[GateFinding]]:
+    """The plan of the run, and what the ledger says the framework would refuse it for."""
     tracking = current.tracking
     adapter = tracking.adapter
     report = status_of(current.conn, tracking)
-    refuse_blocking_failures(adapter, report)
     migrations = [status.migration for status in select_pending(report, names)]
     adapter.check_record(report.migrations, migrations)
     steps = [
         build_step(adapter, tracking, m, Direction.UP, resume=resume, describe=describe)
         for m in migrations
     ]
-    return make_plan(
+    plan = make_plan(
         steps, adapter, tracking.table, grouping=Grouping.BATCH, table_exists=tracking.exists
     )
+    return plan, ledger_findings(adapter, report)
 
 
 def _dry_run(current: Session, plan: Plan) -> RunReport:
@@ -171,18 +180,24 @@ def refuse_segments(plan: Plan) -> None:
 
 
 def mark_applied(
-    name: str, *, actor: audit.Actor, framework: str | None = None, dry_run: bool = False
+    name: str,
+    *,
+    actor: audit.Actor,
+    framework: str | None = None,
+    dry_run: bool = False,
+    reason: str = "",
 ) -> MarkResult:
     """Record ``name`` as applied in the framework's own format, without running it: a plan
     of one record-only step, through the executor.
 
-    Already recorded: a success that writes nothing. Recorded as failed, a ledger the framework
-    would refuse, or a record the framework cannot express (out of order where it keeps one
-    current version): refused.
+    Already recorded: a success that writes nothing. Recorded as failed, or a record the
+    framework cannot express (out of order where it keeps one current version): refused. The
+    safety gate refuses it too while the framework records another migration as failed, unless
+    a ``reason`` is given.
 
     Raises:
         InvalidMigrationName / MigrationNotFound: the name is malformed / has no file.
-        PlanRefused / UsageError: see above. MigrationFailed: writing the row failed.
+        GateRefused / UsageError: see above. MigrationFailed: writing the row failed.
     """
     if dry_run:
         validate_name(name, extensions=())
@@ -193,15 +208,21 @@ def mark_applied(
             plan = _mark_plan(current, status)
             text = render(plan, current.settings, current.lock_key, current.conn)
             return replace(_mark_result(current, name, written=False), dry_run=True, sql_text=text)
-    with audited(actor, "mark-applied", files=[name], framework=framework) as attempt:
+    with audited(
+        actor, "mark-applied", files=[name], framework=framework, reason=reason
+    ) as attempt:
         validate_name(name, extensions=())
         with session(framework=framework, suffix=":mark") as current:
-            status = _status_named(status_of(current.conn, current.tracking), name)
+            ledger = status_of(current.conn, current.tracking)
+            status = _status_named(ledger, name)
             if status.state in RECORDED:
                 result = _mark_result(current, name, written=False)
                 audit.unchanged(begin_audited(current, attempt, attempt.files), result.message)
                 return result
-            report = execute_audited(current, _mark_plan(current, status), attempt)
+            plan = _mark_plan(current, status)
+            findings = ledger_findings(current.tracking.adapter, ledger)
+            overridden = gate(current, plan, findings, reason=reason)
+            report = execute_audited(current, plan, attempt, overridden=overridden)
             if report.failure is not None:
                 raise MigrationFailed(report.failure)
             return _mark_result(current, name, written=True)
@@ -211,7 +232,11 @@ def _mark_plan(current: Session, status: MigrationStatus) -> Plan:
     tracking = current.tracking
     adapter = tracking.adapter
     report = status_of(current.conn, tracking)
-    refuse_blocking_failures(adapter, report)
+    if status.state is State.FAILED:
+        raise UsageError(
+            f"{status.name} is recorded as failed; repair the tracking table with the "
+            "framework's own tool before marking it applied."
+        )
     if status.state is not State.PENDING:
         raise UsageError(f"{status.name} is {status.state}: only a pending one can be marked.")
     adapter.check_record(report.migrations, [status.migration])

@@ -18,6 +18,7 @@ from .. import db
 from ..analysis.lint import lint
 from ..analysis.locks import LockRequirement, lock_requirements
 from ..analysis.names import Target
+from ..analysis.rules.context import NewObjects
 from ..analysis.statements import Statement, parse_statements
 from ..conf import app_settings
 from ..exceptions import ConfigurationError, SQLSyntaxError, TargetUnavailable, UnsupportedMigration
@@ -49,11 +50,21 @@ class Analysed:
 
 
 def analyse(name: str, section: Section, *, in_transaction: bool) -> Analysed:
+    """The section parsed; a file holding a statement PostgreSQL refuses in a transaction runs
+    outside one, as the planner makes it run."""
     try:
         statements = parse_statements(section.text, first_line=section.first_line, name=name)
     except SQLSyntaxError as error:
         return Analysed(name, section.text, section.first_line, in_transaction, (), error)
+    wrapped = _wraps_itself(statements)
+    if in_transaction and not wrapped and any(s.no_transaction for s in statements):
+        in_transaction = False
     return Analysed(name, section.text, section.first_line, in_transaction, tuple(statements))
+
+
+def _wraps_itself(statements: list[Statement]) -> bool:
+    """A file in its own BEGIN … COMMIT: a CONCURRENTLY inside it fails in that transaction."""
+    return bool(statements) and statements[0].facts.transaction_control in ("begin", "start")
 
 
 def analyse_file(
@@ -158,8 +169,13 @@ def lint_findings(
     table_sizes: Mapping[Target, int | None] | None = None,
     server_version: int | None = None,
 ) -> list[LintFinding]:
-    """The findings of every file, in file order then line order; MM000 for a syntax error."""
+    """The findings of every file, in file order then line order; MM000 for a syntax error.
+
+    The files are one plan: what an earlier file creates is new for the later ones (an index on
+    a table the plan creates locks nobody out).
+    """
     found: list[LintFinding] = []
+    created: NewObjects = {}
     for item in analysed:
         if item.syntax_error is not None:
             found.append(_syntax_finding(item.name, item.syntax_error))
@@ -171,6 +187,7 @@ def lint_findings(
             table_sizes=table_sizes,
             source=item.source,
             first_line=item.first_line,
+            created=created,
         )
         found.extend(
             LintFinding(item.name, f.line, f.rule, str(f.severity), f.message, f.hint, f.statement)

@@ -147,19 +147,20 @@ def _framework_lock(
 
 @contextmanager
 def _lock_row(conn: psycopg.Connection, lock: FrameworkLock) -> Iterator[None]:
+    """Hold a framework's lock row. The release runs whatever happens from the moment the take
+    is sent (an interruption may come after the server committed it); it only clears a row this
+    run holds (``lockedby`` is ours)."""
     assert lock.take is not None and lock.release is not None and lock.holder is not None
-    if not catalog.take_lock_row(conn, lock.take):
-        holder = catalog.lock_row_holder(conn, lock.holder)
-        if holder is not None:
-            raise LockNotAcquired(
-                f"{lock.label}'s lock is taken ({holder}): a {lock.label} run is in progress, "
-                f"or one died holding it (then release it with {lock.label}'s own command, "
-                "e.g. `liquibase release-locks`)."
-            )
-        # No lock row at all: the framework writes it on its next run; nothing to hold.
-        yield
-        return
     try:
+        if not catalog.take_lock_row(conn, lock.take):
+            holder = catalog.lock_row_holder(conn, lock.holder)
+            if holder is not None:
+                raise LockNotAcquired(
+                    f"{lock.label}'s lock is taken ({holder}): a {lock.label} run is in "
+                    f"progress, or one died holding it (then release it with {lock.label}'s "
+                    "own command, e.g. `liquibase release-locks`)."
+                )
+            # No lock row at all: the framework writes it on its next run; nothing to hold.
         yield
     finally:
         if not conn.closed and not conn.broken:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from .. import audit
@@ -14,6 +15,7 @@ from ..planning import Grouping, make_plan
 from ..types import Direction, Migration, Plan, RunReport, State, StatusReport
 from .common import ResumeLookup, build_step, migrations_directory, no_resume, status_of
 from .execution import audited, execute_audited, resume_lookup
+from .gate import gate
 from .session import Session, session
 
 # ---- create -----------------------------------------------------------------------------------
@@ -33,28 +35,41 @@ def migrate_up(
     actor: audit.Actor,
     dry_run: bool = False,
     progress: Progress | None = None,
+    reason: str = "",
+    lock_retries: int | None = None,
 ) -> RunReport:
-    """Apply pending migrations in name order, each in its own transaction with its row.
+    """Apply pending migrations in node-pg-migrate's order, each in its own transaction with
+    its row. The safety gate checks the plan first (``reason`` overrides its refusal).
 
     Args:
         target: ``None`` for all pending, a count, or the name of the last one to apply.
     """
-    return _standard_run(
-        "up", actor, dry_run, progress, lambda report, adapter: _up_selection(report, target)
-    )
+    options = _Options("up", actor, dry_run, progress, reason, lock_retries)
+    return _standard_run(options, lambda report, adapter: _up_selection(report, target))
 
 
 def migrate_down(
-    count: int = 1, *, actor: audit.Actor, dry_run: bool = False, progress: Progress | None = None
+    count: int = 1,
+    *,
+    actor: audit.Actor,
+    dry_run: bool = False,
+    progress: Progress | None = None,
+    reason: str = "",
+    lock_retries: int | None = None,
 ) -> RunReport:
     """Roll back the last ``count`` applied migrations with their down sections."""
-    return _standard_run(
-        "down", actor, dry_run, progress, lambda report, adapter: _down_selection(report, count)
-    )
+    options = _Options("down", actor, dry_run, progress, reason, lock_retries)
+    return _standard_run(options, lambda report, adapter: _down_selection(report, count))
 
 
 def redo(
-    count: int = 1, *, actor: audit.Actor, dry_run: bool = False, progress: Progress | None = None
+    count: int = 1,
+    *,
+    actor: audit.Actor,
+    dry_run: bool = False,
+    progress: Progress | None = None,
+    reason: str = "",
+    lock_retries: int | None = None,
 ) -> RunReport:
     """Roll back the last ``count`` applied migrations, then apply them again."""
 
@@ -62,26 +77,43 @@ def redo(
         downs = _down_selection(report, count)
         return downs + [(migration, Direction.UP) for migration, _ in reversed(downs)]
 
-    return _standard_run("redo", actor, dry_run, progress, select)
+    return _standard_run(_Options("redo", actor, dry_run, progress, reason, lock_retries), select)
 
 
 Selection = Callable[[StatusReport, TrackingAdapter], list[tuple[Migration, Direction]]]
 
 
-def _standard_run(
-    command: str, actor: audit.Actor, dry_run: bool, progress: Progress | None, select: Selection
-) -> RunReport:
-    if dry_run:
-        with session(standard=True, suffix=f":{command}", lock=False) as current:
+@dataclass(frozen=True)
+class _Options:
+    command: str
+    actor: audit.Actor
+    dry_run: bool
+    progress: Progress | None
+    reason: str
+    lock_retries: int | None
+
+
+def _standard_run(options: _Options, select: Selection) -> RunReport:
+    suffix = f":{options.command}"
+    if options.dry_run:
+        with session(standard=True, suffix=suffix, lock=False) as current:
             plan = _standard_plan(current, select, describe=True, resume=resume_lookup(current))
             text = render(plan, current.settings, current.lock_key, current.conn)
             return RunReport(plan, (), dry_run=True, sql_text=text)
     with (
-        audited(actor, command) as attempt,
-        session(standard=True, suffix=f":{command}") as current,
+        audited(options.actor, options.command, reason=options.reason) as attempt,
+        session(standard=True, suffix=suffix) as current,
     ):
         plan = _standard_plan(current, select, resume=resume_lookup(current))
-        return execute_audited(current, plan, attempt, progress)
+        overridden = gate(current, plan, (), reason=options.reason)
+        return execute_audited(
+            current,
+            plan,
+            attempt,
+            options.progress,
+            overridden=overridden,
+            lock_retries=options.lock_retries,
+        )
 
 
 def _standard_plan(

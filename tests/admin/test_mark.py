@@ -78,13 +78,20 @@ def test_the_chosen_framework_is_kept(marker, five_states):
     page = marker.get(url, {"framework": "flyway"})
     assert "public.flyway_schema_history" in page.content.decode()
     response = marker.post(url, {**CONFIRM, "framework": "flyway"})
-    assert response["Location"] == f"{LIST_URL}?framework=flyway"
-    [(level, text)] = messages_of(response)
-    assert level == "error" and text.startswith("Flyway records V3__three.sql as failed")
-    assert "`flyway repair`" in text
+    assert response.status_code == 200 and response.context["needs_reason"]
+    [error] = response.context["gate_errors"]
+    assert error.message.startswith("Flyway records V3__three.sql as failed")
+    assert "`flyway repair`" in error.hint
     assert not five_states.scalar(
         "SELECT count(*) FROM flyway_schema_history WHERE script = 'V4__four.sql'"
     )
+    reason = "V3 repaired by hand"
+    response = marker.post(url, {**CONFIRM, "framework": "flyway", "reason": reason})
+    assert response["Location"] == f"{LIST_URL}?framework=flyway"
+    assert five_states.scalar(
+        "SELECT success FROM flyway_schema_history WHERE script = 'V4__four.sql'"
+    )
+    assert MigrationRun.objects.get(outcome="succeeded").reason == reason
 
 
 # ---- schema detection first -------------------------------------------------------------------

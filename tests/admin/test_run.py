@@ -223,12 +223,13 @@ def test_unsafe_without_a_reason_shows_the_page_again_and_runs_nothing(runner, b
     target, _ = blocked
     response = runner.post(RUN_URL, confirmed(target.directory, "001_add-name.sql", reason="  "))
     assert response.status_code == 200
-    assert texts(response, "mm-reason-error") == [
-        "The safety check says NOT SAFE. To run anyway, say why: the reason goes to the audit log."
-    ]
-    refused = MigrationRun.objects.get()  # the attempt is recorded, refused, with the warnings
+    [sentence] = texts(response, "mm-reason-error")
+    assert sentence.startswith("The safety gate refuses this run: 001_add-name.sql, line 3:")
+    assert "ALTER TABLE users will wait for pid" in sentence
+    refused = MigrationRun.objects.get()  # the attempt is recorded, refused, with the findings
     assert (refused.outcome, refused.files) == ("refused", ["001_add-name.sql"])
-    assert refused.failure["warnings"] and not refused.events.exists()
+    assert refused.failure["gate"]["errors"][0]["kind"] == "blocker"
+    assert not refused.events.exists()
     assert not target.exists("pgmigrations")
     assert "name" not in dict(target.query(_COLUMNS_OF_USERS))
 

@@ -133,8 +133,13 @@ class Gate:
 @pytest.fixture
 def gate(target_db, settings) -> Callable[[str], Gate]:
     """``gate("t")``: a gate on table ``t`` (created when missing). The lock_timeout is long,
-    so that only the test ends a wait there."""
-    settings.MIGRATIONS_MANAGER = {**settings.MIGRATIONS_MANAGER, "LOCK_TIMEOUT": "60s"}
+    so that only the test ends a wait there. These suites study runs that wait at a lock: the
+    safety gate, which refuses a plan a live session is in the way of, warns instead."""
+    settings.MIGRATIONS_MANAGER = {
+        **settings.MIGRATIONS_MANAGER,
+        "LOCK_TIMEOUT": "60s",
+        "GATE": "warn",
+    }
 
     def make(table: str) -> Gate:
         statement = sql.SQL("CREATE TABLE IF NOT EXISTS {} (x int)").format(sql.Identifier(table))

@@ -16,7 +16,7 @@ import pytest
 
 from migrations_manager import services
 from migrations_manager.audit import Actor
-from migrations_manager.exceptions import LockNotAcquired, PlanRefused
+from migrations_manager.exceptions import GateRefused, LockNotAcquired
 from migrations_manager.frameworks.lock_keys import (
     PRISMA_KEY,
     SQITCH_KEY,
@@ -44,10 +44,11 @@ def lay_out(target, framework: str, *rows: str) -> None:
 
 def test_a_dirty_golang_migrate_version_refuses_run_and_mark(target_db):
     lay_out(target_db, "golang-migrate", "INSERT INTO {schema}.{table} VALUES (2, true)")
-    with pytest.raises(PlanRefused, match=r"golang-migrate records 002_conf_two\.up\.sql as fail"):
+    with pytest.raises(GateRefused, match=r"golang-migrate records 002_conf_two\.up\.sql as fail"):
         services.run_pending(actor=ACTOR)
-    with pytest.raises(PlanRefused, match="migrate -path ... -database ... force VERSION"):
+    with pytest.raises(GateRefused) as refused:
         services.mark_applied("003_conf_three.up.sql", actor=ACTOR)
+    assert "migrate -path ... -database ... force VERSION" in refused.value.errors[0].hint
     assert target_db.query("SELECT version, dirty FROM schema_migrations") == [(2, True)]
     assert not target_db.exists("conf_three")
     outcomes = set(MigrationRun.objects.values_list("outcome", flat=True))
@@ -61,9 +62,11 @@ def test_a_failed_flyway_row_refuses_the_run(target_db):
         " 'SQL', 'V1__create_conf_one.sql', NULL, 'postgres', 4, false)"
     )
     lay_out(target_db, "flyway", row)
-    with pytest.raises(PlanRefused, match="`flyway repair`") as refused:
+    with pytest.raises(GateRefused) as refused:
         services.run_pending(actor=ACTOR)
-    assert refused.value.details == {"failed": ["V1__create_conf_one.sql"]}
+    [error] = refused.value.errors
+    assert (error.kind, error.file) == ("ledger", "V1__create_conf_one.sql")
+    assert "`flyway repair`" in error.hint
     assert target_db.scalar("SELECT count(*) FROM flyway_schema_history") == 1
     assert not target_db.exists("conf_two")
 

@@ -184,7 +184,8 @@ def test_a_migrations_session_settings_never_reach_the_next_one(
     holder = target_db.connect(options="-c idle_in_transaction_session_timeout=20s")
     holder.execute("BEGIN")
     holder.execute("SELECT * FROM busy")
-    report = services.run_pending(actor=ACTOR)
+    # The gate sees the holder; told to go on, the run meets it at 002.
+    report = services.run_pending(actor=ACTOR, reason="the lock_timeout is what is tested")
     assert report.failure is not None and report.failure.name == "002_alter.sql"
     assert report.failure.sqlstate == "55P03"  # lock_timeout, not a wait that never ends
 
@@ -241,7 +242,8 @@ def test_a_resume_point_never_crosses_to_another_database(target_db, pg_admin_ur
         raw="-- truss:no-transaction\nCREATE TABLE first (id int);\n"
         "CREATE INDEX CONCURRENTLY t_c ON t (c);\n",
     )
-    assert services.run_pending(actor=ACTOR).failure.completed_statements == 1
+    failed = services.run_pending(actor=ACTOR, reason="t is created later, by hand")
+    assert failed.failure.completed_statements == 1
     with fresh_database(pg_admin_url, target_db.directory) as other:
         other.execute("CREATE TABLE t (c int)")
         settings.MIGRATIONS_MANAGER = {**settings.MIGRATIONS_MANAGER, "DATABASE_URL": other.url}
@@ -369,7 +371,7 @@ def test_redo_after_a_failed_down_starts_the_up_from_its_first_statement(target_
     )
     assert services.migrate_up(actor=ACTOR).ok
     target_db.execute("DROP INDEX app.t2i")
-    down = services.migrate_down(actor=ACTOR)
+    down = services.migrate_down(actor=ACTOR, reason="the failure is what is tested")
     assert down.failure.completed_statements == 1
     assert "still recorded as applied" in down.failure.explanation
     assert "resumes" not in down.failure.explanation
@@ -392,9 +394,9 @@ def interrupt_when(target, condition: str) -> threading.Thread:
     return thread
 
 
-RUN_WAITS = (
+RUN_WAITS = (  # the run's session queued for a lock (at the statement the test blocks)
     "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'truss-migrations:run'"
-    " AND wait_event_type IS NOT NULL AND state = 'active'"
+    " AND wait_event_type IN ('Lock', 'Timeout') AND state = 'active'"
 )
 
 

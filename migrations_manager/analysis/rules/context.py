@@ -22,6 +22,8 @@ SMALL_TABLE_ROWS = 10_000
 """Below this estimated row count, rewriting or scanning a table is a matter of milliseconds."""
 
 TableSizes = Mapping[tuple[str | None, str], int | None]
+#: (type, name) -> the schemas it was created in (None: unqualified), for is_new().
+NewObjects = dict[tuple[ObjectType, str], set[str | None]]
 
 
 def same_table(a: Target, b: Target) -> bool:
@@ -46,12 +48,12 @@ class LintContext:
         in_transaction: bool = True,
         server_version: int | None = None,
         table_sizes: TableSizes | None = None,
+        created: NewObjects | None = None,
     ) -> None:
         self.in_transaction = in_transaction
         self.server_version = server_version
         self._sizes = dict(table_sizes or {})
-        # (type, name) -> the schemas it was created in (None: unqualified), for is_new().
-        self._created: dict[tuple[ObjectType, str], set[str | None]] = {}
+        self._created: NewObjects = {} if created is None else created
         self._column_types: list[tuple[Target, str, ast.TypeName]] = []
         self._checks: list[_NotNullCheck] = []
         self._not_valid: list[tuple[Target, str]] = []

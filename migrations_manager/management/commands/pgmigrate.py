@@ -1,7 +1,7 @@
 """``python manage.py pgmigrate SUBCOMMAND``: parse arguments, call ``services``, render.
 
-Exit codes: 0 success, 1 a failed migration or another error, 2 bad usage; ``check --strict``
-exits 3 when the check is not safe.
+Exit codes: 0 success, 1 a failed migration or another error, 2 bad usage, 3 refused by the
+safety gate (and ``check --strict`` when the check is not safe).
 """
 
 from __future__ import annotations
@@ -27,10 +27,11 @@ from ...api.serializers import (
     StatusReportSerializer,
 )
 from ...audit import Actor
-from ...exceptions import MigrationsManagerError, UsageError
+from ...exceptions import GateRefused, MigrationsManagerError, UsageError
 from ...types import RunReport, Step, StepAction
 from ..arguments import add_subcommands
 from ..text import check_lines, lint_lines, schema_lines
+from ..watch import StatementWatch
 
 NOT_SAFE_EXIT = 3
 
@@ -47,12 +48,25 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         handler: Handler = getattr(self, f"_{options['subcommand'].replace('-', '_')}")
         self.as_json = options.get("json", False)
+        self._watch: StatementWatch | None = None
         try:
             handler(options)
+        except GateRefused as refused:
+            if not self.as_json:
+                self._write_gate_errors(refused)
+            self._fail(refused, returncode=NOT_SAFE_EXIT)
         except UsageError as error:
             self._fail(error, returncode=2)
         except MigrationsManagerError as error:
             self._fail(error, returncode=1)
+        finally:
+            if self._watch is not None:
+                self._watch.stop()
+
+    def _write_gate_errors(self, refused: GateRefused) -> None:
+        for error in refused.errors:
+            where = f"{error.file}, line {error.line}: " if error.file and error.line else ""
+            self.stderr.write(f"  [{error.kind}] {where}{error.message}")
 
     def _fail(self, error: MigrationsManagerError, *, returncode: int) -> None:
         if self.as_json:
@@ -91,6 +105,8 @@ class Command(BaseCommand):
             actor=Actor.command_line(),
             dry_run=options["dry_run"],
             progress=None if self.as_json else self._progress,
+            reason=options["reason"],
+            lock_retries=options["lock_retries"],
         )
         self._report(report, payloads.run_report(report))
 
@@ -109,12 +125,25 @@ class Command(BaseCommand):
         if event == "start":
             self.stdout.write(f"  {_verb(step)} {step.migration.name}...", ending="")
             self.stdout.flush()
+            if detail.get("pid") and self._watch is None:  # one watch for the whole run
+                self._watch = StatementWatch(detail["pid"], self._say_progress).start()
         elif event == "done":
             self.stdout.write(self.style.SUCCESS(f" OK ({detail['duration']:.3f}s)"))
+        elif event == "retry":
+            self.stdout.write(
+                self.style.WARNING(
+                    f"  attempt {detail['attempt']} stopped ({detail['error'].error}); "
+                    f"trying again in {detail['wait']:.1f}s"
+                )
+            )
         elif event == "rolled back":  # it ran, but its segment's transaction did not commit
             self.stdout.write(self.style.WARNING(f"  Rolled back {step.name} with its segment"))
         else:
             self.stdout.write(self.style.ERROR(f" FAILED ({detail['duration']:.3f}s)"))
+
+    def _say_progress(self, line: str) -> None:
+        self.stdout.write(f"\n    {line}", ending="")
+        self.stdout.flush()
 
     def _render_dry_run(self, report: RunReport) -> None:
         if not report.plan.steps:
@@ -150,6 +179,8 @@ class Command(BaseCommand):
                 framework=options["framework"],
                 progress=None if self.as_json else self._progress,
                 atomic=options["atomic"],
+                reason=options["reason"],
+                lock_retries=options["lock_retries"],
             )
         serializer = RunPlanSerializer if report.dry_run else IdempotentRunSerializer
         self._report(report, serializer(report).data)
@@ -160,6 +191,7 @@ class Command(BaseCommand):
             actor=Actor.command_line(),
             framework=options["framework"],
             dry_run=options["dry_run"],
+            reason=options["reason"],
         )
         if self.as_json:
             self._emit(MarkResultSerializer(result).data)
