@@ -127,6 +127,7 @@ def bench_analysis(server, work: Path, rounds: int) -> tuple[list[Row], list[str
         env = app_env(work, db, folder)
         detect = call("detect-schema", env, "00001_big.sql", repeat=rounds + 1)
         lint = call("lint", env, "00001_big.sql", repeat=rounds + 1)
+        check = call("check", env, repeat=rounds + 1)
     label = f"analysis, {ANALYSIS_MIGRATIONS * 4} statements"
     return [
         Row(
@@ -145,7 +146,25 @@ def bench_analysis(server, work: Path, rounds: int) -> tuple[list[Row], list[str
         ),
         Row(label, "services.lint(), first call", "ours", lint.seconds[0], lint.peak_kib),
         Row(label, "services.lint(), next calls", "ours", lint.median_after_first(), lint.peak_kib),
-    ], [f"detect-schema sends {detect.statements} statement(s) for 1,000 statements"]
+        Row(
+            label,
+            "services.check() (the gate's review), first call",
+            "ours",
+            check.seconds[0],
+            check.peak_kib,
+        ),
+        Row(
+            label,
+            "services.check() (the gate's review), next calls",
+            "ours",
+            check.median_after_first(),
+            check.peak_kib,
+        ),
+    ], [
+        f"detect-schema sends {detect.statements} statement(s) for 1,000 statements",
+        f"the check (lint, blockers, statements sure to fail) sends {check.statements} "
+        "statement(s) for 1,000 pending statements",
+    ]
 
 
 def bench_check(server, work: Path, rounds: int) -> tuple[list[Row], list[str]]:

@@ -16,6 +16,7 @@ import logging
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from django.db import DatabaseError, transaction
@@ -37,7 +38,7 @@ from .exceptions import (
     UsageError,
 )
 from .models import MigrationEvent, MigrationRun
-from .types import Migration, RunReport, Step, StepAction
+from .types import Direction, Migration, RunReport, Step, StepAction
 
 logger = logging.getLogger(__name__)
 
@@ -54,6 +55,7 @@ REFUSALS = (
     GateRefused,
 )
 MAX_STORED_NAME = 255  # a name longer than any file name is cut (it was refused anyway)
+RETRY = "retry"  # the direction of an event for an attempt that is tried again
 
 
 @dataclass(frozen=True)
@@ -188,10 +190,13 @@ def finish(
         _close(run, summary)
 
 
-def running(run: MigrationRun, backend_pid: int) -> None:
-    """The run's session on the target, for whoever wants to follow or cancel it."""
+def running(run: MigrationRun, backend_pid: int, backend_start: datetime | None) -> None:
+    """The run's session on the target (its pid, and when it started: the pid alone may be
+    another session's later), for whoever wants to follow or cancel it."""
     with _kept_going(run, "pid"):
-        MigrationRun.objects.filter(pk=run.pk).update(backend_pid=backend_pid)
+        MigrationRun.objects.filter(pk=run.pk).update(
+            backend_pid=backend_pid, backend_start=backend_start
+        )
 
 
 def at_migration(run: MigrationRun, name: str) -> None:
@@ -250,17 +255,28 @@ def _write_events(run: MigrationRun, report: RunReport, target_key: str) -> None
     MigrationEvent.objects.bulk_create(events)
 
 
-def failed_attempt(run: MigrationRun, failure: Any, attempt: int, *, target_key: str) -> None:
+def failed_attempt(
+    run: MigrationRun, failure: Any, attempt: int, step: Step, *, target_key: str
+) -> None:
     """One event for an attempt a lock timeout or a deadlock ended (it is tried again),
-    naming what it waited for."""
+    naming what it waited for and what its cleanup did. Going up, it says which statements of
+    a no-transaction step completed: a run that dies before its next attempt resumes there."""
+    resumable = step.direction is Direction.UP and failure.completed_statements is not None
     with _kept_going(run, "attempt"):
         MigrationEvent.objects.create(
             run=run,
             name=storable(failure.name)[:MAX_STORED_NAME],
-            direction="retry",
+            direction=RETRY,
             ok=False,
-            error=storable(f"attempt {attempt}: {failure.explanation}"),
+            error=storable(
+                " ".join(
+                    filter(None, (f"attempt {attempt}:", failure.explanation, failure.cleanup))
+                )
+            ),
+            file_hash=step.migration.sha256,
             target_key=target_key,
+            completed_statements=failure.completed_statements if resumable else None,
+            completed_hash=(failure.completed_hash or "") if resumable else "",
         )
 
 
@@ -270,15 +286,18 @@ def _event_direction(step: Step) -> str:
 
 def resume_point(target_key: str, migration: Migration, statements: Sequence[Statement]) -> int:
     """How many statements of ``migration`` an earlier run on this target completed before it
-    failed: when the latest event of the migration on this target is that failure, going up
-    (a failed down resumes nothing), the file is byte for byte the one that failed, and those
-    statements still open it. 0 otherwise."""
+    failed: when the latest event of the migration on this target is that failure (or a failed
+    attempt of it), going up (a failed down resumes nothing), the file is byte for byte the one
+    that failed, and those statements still open it. 0 otherwise."""
     latest = (
         MigrationEvent.objects.filter(name=migration.name, target_key=target_key)
         .order_by("-id")
         .first()
     )
-    if latest is None or latest.ok or latest.direction != "up" or not latest.completed_statements:
+    resumable = ("up", RETRY)  # an attempt going up that a lock stopped is a failure too
+    if latest is None or latest.ok or latest.direction not in resumable:
+        return 0
+    if not latest.completed_statements:
         return 0
     done = latest.completed_statements
     if (

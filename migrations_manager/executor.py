@@ -340,18 +340,21 @@ class RunInterrupted(BaseException):
 #: the statement never completed).
 RETRYABLE = frozenset({"55P03", "40P01"})
 MAX_BACKOFF = 10.0
+CANCEL_POLL = 0.25  # seconds between two looks at a cancel request, where the run waits itself
+QUERY_CANCELED = "57014"  # what PostgreSQL says when a statement is cancelled
 
 
 @dataclass(frozen=True)
 class Retries:
     """How many times a segment stopped by a lock timeout or a deadlock is tried again, after
     ``backoff`` seconds doubling each time (jittered, capped at 10 s). ``explain`` adds to each
-    failed attempt what it waited for, ``record`` keeps it (the audit log)."""
+    failed attempt what it waited for, ``record`` keeps it (the audit log) with the step it
+    stopped in."""
 
     count: int = 0
     backoff: float = 0.5
     explain: Callable[[Failure], Failure] = lambda failure: failure
-    record: Callable[[Failure, int], None] = lambda failure, attempt: None
+    record: Callable[[Failure, int, Step], None] = lambda failure, attempt, step: None
 
     def wait(self, attempt: int) -> float:
         """Seconds to wait before attempt ``attempt + 1`` (``attempt`` counts from 1)."""
@@ -369,15 +372,21 @@ class Executor:
         lock_key: int | None,
         progress: Progress | None = None,
         retries: Retries | None = None,
+        cancelled: Callable[[], bool] = lambda: False,
     ) -> None:
+        """``cancelled`` says whether someone asked the run to stop: it is asked where a
+        ``pg_cancel_backend`` cannot reach the run (waiting to try again, a program running
+        a step on its own connection)."""
         self.conn = conn
         self.settings = settings
         self.lock_key = lock_key
         self.progress = progress or _ignore_progress
         self.retries = retries or Retries()
+        self.cancelled = cancelled
         self._current: Step | None = None  # the step being executed
         self._running: Statement | None = None  # the statement being executed, if any
         self._done = 0  # statements of the current step completed (resumed ones included)
+        self._failed_at: tuple[Step, float] | None = None  # the failing step, since when
 
     def execute(self, plan: Plan) -> RunReport:
         """Run ``plan`` segment after segment; a failure stops the run and is reported (the
@@ -417,20 +426,40 @@ class Executor:
                 if not self._retryable(part.segment, failure, len(attempts)):
                     if attempts:
                         failure = replace(failure, attempts=tuple(attempts))
+                    self._failed(failure)
                     raise _Stop(failure) from stop
             failure = self.retries.explain(failure)
             attempts.append(failure)
-            self.retries.record(failure, len(attempts))
-            pause = self.retries.wait(len(attempts))
             step = self._current or part.segment.steps[0]
+            self.retries.record(failure, len(attempts), step)
+            pause = self.retries.wait(len(attempts))
             self.progress(
                 "retry", step, {"error": failure, "attempt": len(attempts), "wait": pause}
             )
-            time.sleep(pause)
+            self._back_off(pause, failure)
             for result in ran if part.segment.mode is SegmentMode.ATOMIC else ():
                 self.progress("rolled back", _step_named(part.segment, result.name), {})
             ran.clear()
             part = self._again(part, step)
+
+    def _failed(self, failure: Failure) -> None:
+        """The ``failed`` progress event, once no attempt is left (a retried one is not)."""
+        if self._failed_at is not None:
+            step, started = self._failed_at
+            elapsed = time.perf_counter() - started
+            self.progress("failed", step, {"error": failure, "duration": elapsed})
+
+    def _back_off(self, pause: float, failure: Failure) -> None:
+        """Wait ``pause`` seconds before the next attempt, unless the run is cancelled in the
+        meantime (its session is idle: ``pg_cancel_backend`` has nothing to cancel)."""
+        deadline = time.monotonic() + pause
+        while not self.cancelled():
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return
+            time.sleep(min(left, CANCEL_POLL))
+        self._failed(failure)
+        raise _Stop(_cancelled(failure, "while it waited to try again"))
 
     def _retryable(self, segment: Segment, failure: Failure, tried: int) -> bool:
         return (
@@ -438,12 +467,29 @@ class Executor:
             and tried < self.retries.count
             and segment.mode is not SegmentMode.EXTERNAL
             and not self.conn.broken
+            and self._left_nothing(failure)
         )
+
+    def _left_nothing(self, failure: Failure) -> bool:
+        """Whether the statement that failed left nothing a new attempt would trip on: a
+        concurrent index build leaves an INVALID index, which only a named CREATE INDEX
+        CONCURRENTLY can find and drop again (an unnamed one gets a new name each time, a
+        REINDEX CONCURRENTLY its ``_ccnew`` copies)."""
+        statement = failure.failed_statement
+        node = statement.node if statement is not None else None
+        if isinstance(node, ast.ReindexStmt):
+            return not _concurrently(node.params)
+        if not (isinstance(node, ast.IndexStmt) and node.concurrent):
+            return True
+        if not node.idxname:
+            return False
+        return catalog.relation_exists(self.conn, _index_name(node).as_string(self.conn)) is False
 
     def _again(self, part: _Part, step: Step) -> _Part:
         """The part to send for the next attempt: a no-transaction step resumes at the
-        statement that stopped (the ones before it committed), without the set-up it did."""
-        if part.segment.mode is not SegmentMode.NO_TRANSACTION:
+        statement that stopped (the ones before it committed), without the set-up it did
+        (unless the set-up is what stopped, before the step started)."""
+        if part.segment.mode is not SegmentMode.NO_TRANSACTION or self._current is None:
             return part
         again = replace(step, resumed_from=self._done)
         return replace(part, segment=replace(part.segment, steps=(again,)), setup=())
@@ -507,8 +553,7 @@ class Executor:
             if not step.transactional and step.external is None:
                 failure = self._partial(failure, step)
             self._abandon()
-            elapsed = time.perf_counter() - started.get(step.name, time.perf_counter())
-            self.progress("failed", step, {"error": failure, "duration": elapsed})
+            self._failed_at = (step, started.get(step.name, time.perf_counter()))
             raise _Stop(failure) from stop
 
     def _partial(self, failure: Failure, step: Step) -> Failure:
@@ -585,7 +630,7 @@ class Executor:
     def _external(self, command: Command, step: Step) -> None:
         assert step.external is not None
         try:
-            result = run_external(step.external)
+            result = run_external(step.external, cancelled=self.cancelled)
         except OSError as error:
             raise _Stop(
                 Failure(
@@ -594,6 +639,14 @@ class Executor:
                     shlex.join(step.external.argv),
                 )
             ) from error
+        if result is None:
+            failure = Failure(step.name, "", shlex.join(step.external.argv))
+            raise _Stop(
+                _cancelled(failure, f"while {step.external.executor} ran it").explained(
+                    f"{step.external.executor} was stopped: its connection closed, so the "
+                    "server rolled back the transaction it had open."
+                )
+            )
         if result.returncode != 0:
             raise _Stop(external_failure(step.name, step.external, result))
 
@@ -662,17 +715,30 @@ def commit_failed(name: str, error: psycopg.Error, *, broken: bool) -> Failure:
     )
 
 
-def run_external(command: ExternalCommand) -> subprocess.CompletedProcess:
+def run_external(
+    command: ExternalCommand, *, cancelled: Callable[[], bool] = lambda: False
+) -> subprocess.CompletedProcess | None:
     """Run ``command`` to its end, with its own environment only (no timeout: a migration
-    takes the time it takes)."""
-    return subprocess.run(
+    takes the time it takes); None when ``cancelled`` said so first and the program was
+    stopped (its own connection closes with it)."""
+    with subprocess.Popen(
         command.argv,
         env=dict(command.env),
         cwd=command.cwd,
-        capture_output=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
         text=True,
-        check=False,
-    )
+    ) as child:
+        while True:
+            try:
+                stdout, stderr = child.communicate(timeout=CANCEL_POLL)
+            except subprocess.TimeoutExpired:
+                if cancelled():
+                    child.terminate()
+                    child.communicate()
+                    return None
+                continue
+            return subprocess.CompletedProcess(command.argv, child.returncode, stdout, stderr)
 
 
 def external_failure(
@@ -704,9 +770,7 @@ def drop_invalid_index(
             f"{node.relation.relname} (pg_index.indisvalid = false) and drop it with DROP INDEX "
             "CONCURRENTLY."
         )
-    schema = node.relation.schemaname
-    name = sql.Identifier(schema, node.idxname) if schema else sql.Identifier(node.idxname)
-    found = catalog.invalid_index(conn, name.as_string(conn))
+    found = catalog.invalid_index(conn, _index_name(node).as_string(conn))
     if found is None:
         return None
     index = sql.Identifier(*found)
@@ -718,6 +782,25 @@ def drop_invalid_index(
             f"be dropped ({primary(error)}): drop it with DROP INDEX CONCURRENTLY."
         )
     return f"The INVALID index {index.as_string(conn)} the failed build left was dropped."
+
+
+def _index_name(node: ast.IndexStmt) -> sql.Identifier:
+    """The name of the index ``node`` builds, in the table's schema (an index's own)."""
+    schema = node.relation.schemaname
+    return sql.Identifier(schema, node.idxname) if schema else sql.Identifier(node.idxname)
+
+
+def _concurrently(params: Sequence[ast.Node] | None) -> bool:
+    """Whether a REINDEX's options hold CONCURRENTLY."""
+    return any(
+        isinstance(option, ast.DefElem) and option.defname == "concurrently"
+        for option in params or ()
+    )
+
+
+def _cancelled(failure: Failure, when: str) -> Failure:
+    """A run stopped on a cancel request where no statement ran to be cancelled."""
+    return replace(failure, error=f"cancelled {when}", sqlstate=QUERY_CANCELED)
 
 
 def failure_of(name: str, statement: Statement, error: psycopg.Error) -> Failure:

@@ -82,6 +82,9 @@ class MigrationRun(models.Model):
     backend_pid = models.IntegerField(
         null=True, blank=True, help_text="The run's session on the target (to cancel it)."
     )
+    backend_start = models.DateTimeField(
+        null=True, blank=True, help_text="When that session started (a pid is reused)."
+    )
     progress = models.JSONField(
         default=dict, blank=True, help_text="The migration running now, while the run lasts."
     )

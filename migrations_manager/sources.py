@@ -46,6 +46,12 @@ exports.down = (pgm) => {};
 """
 
 
+def ascii_digits(text: str) -> bool:
+    """Whether ``text`` is a number as migration tools read one: ASCII digits only (``str.
+    isdigit`` also takes ``²`` or ``٣``, which ``int`` then refuses or reads as 3)."""
+    return text.isascii() and text.isdigit()
+
+
 def validate_name(name: object, extensions: tuple[str, ...] = STANDARD_EXTENSIONS) -> str:
     """Return ``name`` if it can designate a file directly inside the directory, else raise.
 

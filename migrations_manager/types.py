@@ -388,7 +388,9 @@ class Blocker:
     ``granted`` False means the session is itself queued for it. ``waiting_seconds`` is how long
     it has been queued (None when granted), ``xact_seconds`` how long its transaction has been
     open, ``state_seconds`` how long it has been in ``state``. ``file`` / ``line`` /
-    ``statement`` / ``required_mode`` name the pending statement that would wait.
+    ``statement`` / ``required_mode`` name the pending statement that would wait;
+    ``application_name`` says whose session it is (this tool's own runs are never ended as
+    blockers: they are cancelled).
     """
 
     pid: int
@@ -404,6 +406,7 @@ class Blocker:
     line: int
     statement: str
     required_mode: str
+    application_name: str | None = None
 
 
 @dataclass(frozen=True)

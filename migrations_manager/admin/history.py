@@ -18,6 +18,7 @@ from django.utils.text import Truncator
 from django.utils.timezone import localtime
 
 from ..models import MigrationEvent, MigrationRun
+from ..sources import ascii_digits
 from . import control
 
 REASON_EXCERPT = 80  # characters of a run's reason in the list; its page shows all of it
@@ -117,7 +118,7 @@ class MigrationRunAdmin(AuditLogPermissions, admin.ModelAdmin):
         extra_context: dict[str, Any] | None = None,
     ) -> HttpResponse:
         """A run's page; while the run lasts, where it is (refreshed) and a cancel button."""
-        run = MigrationRun.objects.filter(pk=object_id).first() if object_id.isdigit() else None
+        run = MigrationRun.objects.filter(pk=object_id).first() if ascii_digits(object_id) else None
         live = control.run_page_context(request, run) if run is not None else {}
         return super().change_view(request, object_id, form_url, {**live, **(extra_context or {})})
 

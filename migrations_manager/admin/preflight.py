@@ -43,7 +43,7 @@ class BlockerRow:
 
     blocker: Blocker
     statement_url: str
-    terminate_url: str
+    terminate_url: str  # empty: not a session to end from here
 
     @property
     def idle_in_transaction(self) -> bool:
@@ -110,6 +110,8 @@ def _blocked_tables(
     for blocker in blockers:
         url = line_url(model_admin, blocker.file, blocker.line, framework)
         end = model_admin.url("terminate", str(blocker.pid), query=framework_query(framework))
+        if services.is_own_session(blocker.application_name):
+            end = ""  # one of this tool's runs: it is cancelled from its page, not ended
         tables.setdefault(blocker.relation, []).append(BlockerRow(blocker, url, end))
     return [BlockedTable(relation, rows) for relation, rows in tables.items()]
 

@@ -105,6 +105,11 @@ class BlockerSerializer(serializers.Serializer):
     requiredMode = serializers.CharField(
         source="required_mode", help_text=ext("The lock mode the statement needs.")
     )
+    applicationName = serializers.CharField(
+        source="application_name",
+        allow_null=True,
+        help_text=ext("pg_stat_activity.application_name: whose session it is."),
+    )
 
 
 class GateFindingSerializer(serializers.Serializer):

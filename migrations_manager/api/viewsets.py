@@ -10,7 +10,12 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import QuerySet
-from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+)
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.pagination import PageNumberPagination
@@ -19,7 +24,9 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from .. import audit, services
+from ..exceptions import MigrationNotFound, UsageError
 from ..models import MigrationRun
+from ..sources import ascii_digits
 from ..web import actor_of
 from .exceptions import exception_handler
 from .parsers import LimitedJSONParser, check_declared_length
@@ -70,6 +77,22 @@ COMMON_ERRORS: dict[int, Any] = {
 
 NO_SUCH_FILE = OpenApiResponse(ErrorSerializer, "No migration file of that name.")
 NO_SUCH_RUN = OpenApiResponse(ErrorSerializer, "No run of that id.")
+# A path parameter the view reads itself: whatever it is, the answer is the API's JSON (a
+# narrower route would leave a malformed id to Django's HTML 404).
+ANY_SEGMENT = r"[^/]+"
+RUN_ID = OpenApiParameter("id", int, OpenApiParameter.PATH, description="The run's id.")
+PID = OpenApiParameter("pid", int, OpenApiParameter.PATH, description="The session's pid.")
+
+
+def _run_id(text: str) -> int:
+    """The run id a path gives.
+
+    Raises:
+        MigrationNotFound: it is no run id (no run has it).
+    """
+    if not ascii_digits(text):
+        raise MigrationNotFound(f"No migration run {text!r}.")
+    return int(text)
 
 
 def responses(own: dict[int, Any]) -> dict[int, Any]:
@@ -285,17 +308,19 @@ class RunsViewSet(ApiDefaults, viewsets.ViewSet):
     """``runs/{id}``: a run's progress, live; ``runs/{id}/cancel``: cancel it."""
 
     permission_classes = [CanViewHistory]
-    lookup_value_regex = r"[0-9]+"
+    lookup_value_regex = ANY_SEGMENT
 
     @extend_schema(
         summary="A run: its outcome and, while it runs, its migration and live statement",
+        parameters=[RUN_ID],
         responses=responses({200: RunProgressSerializer, 404: NO_SUCH_RUN}),
     )
     def retrieve(self, request: Request, pk: str) -> Response:
-        return Response(RunProgressSerializer(services.run_progress(int(pk))).data)
+        return Response(RunProgressSerializer(services.run_progress(_run_id(pk))).data)
 
     @extend_schema(
         summary="Cancel a running run: its statement is cancelled, its segment rolled back",
+        parameters=[RUN_ID],
         request=None,
         responses=responses(
             {
@@ -308,7 +333,7 @@ class RunsViewSet(ApiDefaults, viewsets.ViewSet):
     @action(detail=True, methods=["post"], permission_classes=[CanRunMigrations])
     def cancel(self, request: Request, pk: str) -> Response:
         """``pg_cancel_backend`` of the run's session; the run's log ends ``cancelled``."""
-        progress = services.cancel_run(int(pk), actor=self.actor())
+        progress = services.cancel_run(_run_id(pk), actor=self.actor())
         return Response(RunProgressSerializer(progress).data)
 
 
@@ -317,10 +342,12 @@ class SessionsViewSet(ApiDefaults, viewsets.ViewSet):
     """``sessions/{pid}/terminate``: end a session the safety check lists as a blocker."""
 
     permission_classes = [CanTerminateSessions]
-    lookup_value_regex = r"[0-9]+"
+    lookup_field = "pid"
+    lookup_value_regex = ANY_SEGMENT
 
     @extend_schema(
         summary="End a session that blocks the pending migrations (pg_terminate_backend)",
+        parameters=[PID],
         request=TerminateRequestSerializer,
         responses=responses(
             {
@@ -332,11 +359,13 @@ class SessionsViewSet(ApiDefaults, viewsets.ViewSet):
         ),
     )
     @action(detail=True, methods=["post"])
-    def terminate(self, request: Request, pk: str) -> Response:
+    def terminate(self, request: Request, pid: str) -> Response:
         """Only a session the check, made now, lists as blocking; with a reason (audited)."""
         body = self.parsed(TerminateRequestSerializer, request.data)
+        if not ascii_digits(pid):
+            raise UsageError(f"{pid!r} is not a session's pid.")
         result = services.terminate_session(
-            int(pk),
+            int(pid),
             actor=self.actor(),
             reason=body["reason"],
             framework=body.get("framework") or None,

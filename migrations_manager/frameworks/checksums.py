@@ -17,6 +17,7 @@ import unicodedata
 import zlib
 from collections.abc import Iterable, Sequence
 
+from ..sources import ascii_digits
 from .siphash import siphash13
 
 _ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
@@ -142,7 +143,7 @@ def _formatted_line_kind(line: str) -> str | int:
     own, indented = _after_dashes(line, indent=False) or "", _after_dashes(line, indent=True) or ""
     if own.startswith("ignorelines:"):
         arg = own[len("ignorelines:") :]
-        return "ignorelines:end" if arg == "start" else int(arg) if arg.isdigit() else "keep"
+        return "ignorelines:end" if arg == "start" else int(arg) if ascii_digits(arg) else "keep"
     if own.startswith(
         ("comment ", "comment: ", "validchecksum ", "validchecksum: ")
     ) or indented.startswith(("rollback ", "precondition", "property ", "property\t")):

@@ -14,7 +14,7 @@ from pathlib import Path
 import psycopg
 from psycopg import sql
 
-from ..sources import MigrationsDirectory, sha256_of
+from ..sources import MigrationsDirectory, ascii_digits, sha256_of
 from ..types import AppliedRecord, Migration, TableRef
 from .base import INTEGER_TYPES, TEXT_TYPES, TIMESTAMP_TYPES, FrameworkLock, TrackingAdapter
 from .checksums import flyway_crc32
@@ -57,7 +57,7 @@ class VersionedName:
             return None
         version, separator, description = file_name[1:-4].partition("__")
         parts = version.replace("_", ".").split(".")
-        if not separator or not all(part.isdigit() for part in parts):
+        if not separator or not all(ascii_digits(part) for part in parts):
             return None
         return cls(".".join(parts), description.replace("_", " "))
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import psycopg
 from psycopg import sql
 
-from ..sources import MigrationsDirectory, read_text, sha256_of
+from ..sources import MigrationsDirectory, ascii_digits, read_text, sha256_of
 from ..types import Migration, Section, TableRef
 from .base import INTEGER_TYPES, FrameworkLock
 from .lock_keys import golang_migrate_keys
@@ -37,7 +37,7 @@ def split_file_name(name: str) -> tuple[int, str, str] | None:
     digits, separator, rest = name.partition("_")
     stem, _, extension = rest.rpartition(".")
     title, _, direction = stem.rpartition(".")
-    if not (digits.isdigit() and separator and title and direction in ("up", "down")):
+    if not (ascii_digits(digits) and separator and title and direction in ("up", "down")):
         return None
     return int(digits), direction, extension
 

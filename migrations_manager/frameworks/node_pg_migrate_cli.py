@@ -148,6 +148,7 @@ class NodePgMigrateCli:
         )
         command = self._external(argv, read_only=True)
         result = run_external(command)
+        assert result is not None  # only a cancel request stops it, and none is given
         if result.returncode != 0:
             failure = external_failure(migration.name, command, result)
             if failure.sqlstate == READ_ONLY:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from psycopg import sql
 
-from ..sources import MigrationsDirectory, read_text, sha256_of
+from ..sources import MigrationsDirectory, ascii_digits, read_text, sha256_of
 from ..types import Migration, TableRef
 from .base import INTEGER_TYPES, TEXT_TYPES, TIMESTAMP_TYPES, numbered_names
 from .native_code import NativeCodeAdapter
@@ -51,7 +51,7 @@ class ClassFileAdapter(NativeCodeAdapter):
 def leading_digits(name: str) -> str | None:
     """``20240101120000_create_users.rb`` -> ``20240101120000``; None without ``<digits>_``."""
     digits, separator, rest = name.partition("_")
-    return digits if digits.isdigit() and separator and rest else None
+    return digits if ascii_digits(digits) and separator and rest else None
 
 
 def php_class_name(path: Path, short_name: str) -> str:

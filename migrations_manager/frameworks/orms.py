@@ -17,6 +17,7 @@ import tomllib
 
 from psycopg import sql
 
+from ..sources import ascii_digits
 from ..types import Migration, TableRef
 from .base import INTEGER_TYPES, TEXT_TYPES, TIMESTAMP_TYPES
 from .native_code import NativeCodeAdapter
@@ -108,7 +109,7 @@ class SeaOrmAdapter(NativeCodeAdapter, VersionRowAdapter):
     def parse_name(self, name: str) -> VersionedName | None:
         """Migration modules are named ``m<digits>...``; lib.rs and main.rs are not migrations."""
         stem = name.removesuffix(".rs")
-        if stem == name or not (stem[:1] == "m" and stem[1:2].isdigit()):
+        if stem == name or not (stem[:1] == "m" and ascii_digits(stem[1:2])):
             return None
         return VersionedName(stem, (stem,))
 

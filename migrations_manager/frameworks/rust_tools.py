@@ -16,7 +16,7 @@ from datetime import datetime
 import psycopg
 from psycopg import sql
 
-from ..sources import MigrationsDirectory
+from ..sources import MigrationsDirectory, ascii_digits
 from ..types import AppliedRecord, Migration, TableRef
 from .base import INTEGER_TYPES, TEXT_TYPES, TIMESTAMP_TYPES
 from .checksums import refinery_checksum, sqlx_sha384
@@ -170,7 +170,7 @@ class RefineryAdapter(VersionRowAdapter):
         prefix, rest = name[:1], name[1:]
         digits, separator, stem = rest.partition("__")
         stem, _, extension = stem.rpartition(".")
-        valid = prefix in ("U", "V") and separator and digits.isascii() and digits.isdigit()
+        valid = prefix in ("U", "V") and separator and ascii_digits(digits)
         if not (valid and stem and all(char.isalnum() or char == "_" for char in stem)):
             return None
         if "." + extension not in self.extensions:

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from psycopg import sql
 
-from ..sources import MigrationsDirectory, sha256_of
+from ..sources import MigrationsDirectory, ascii_digits, sha256_of
 from ..types import Migration, TableRef
 from .base import TrackingAdapter
 
@@ -38,7 +38,7 @@ class VersionedName:
 def split_number(name: str, separator: str = "_") -> tuple[str, str] | None:
     """``0042_add_users.sql`` -> ("0042", "add_users.sql"); None without digits + separator."""
     digits, found, rest = name.partition(separator)
-    if not (found and digits.isascii() and digits.isdigit()):
+    if not (found and ascii_digits(digits)):
         return None
     return digits, rest
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime
 
 import psycopg
 from psycopg.rows import class_row
@@ -40,6 +41,7 @@ class RelationLock:
     xact_seconds: float | None
     state_seconds: float | None
     query: str | None
+    application_name: str | None
 
 
 def activity_summary(conn: psycopg.Connection) -> ActivitySummary:
@@ -68,6 +70,7 @@ class SessionProgress:
     and the blocks and tuples done (``pg_stat_progress_create_index``)."""
 
     pid: int
+    backend_start: datetime | None
     state: str | None
     wait_event_type: str | None
     wait_event: str | None

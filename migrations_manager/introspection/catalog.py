@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime
 
 import psycopg
 from psycopg import sql
@@ -20,6 +21,8 @@ class ServerInfo:
     server_version_num: int
     current_schema: str | None
     search_path: list[str]
+    #: When this session started: with its pid, it names the session (a pid is reused).
+    backend_start: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -102,8 +105,7 @@ class RelationSize:
     VACUUM / ANALYZE on PostgreSQL 14+, 0 on older servers)."""
 
     reltuples: float
-    heap_bytes: int
-    total_bytes: int
+    heap_bytes: int | None  # None: unknown (the table is locked out, never analysed)
 
     @property
     def estimated_rows(self) -> int | None:
@@ -117,7 +119,7 @@ class RelationSize:
 def relation_sizes(conn: psycopg.Connection, names: Iterable[str]) -> dict[str, RelationSize]:
     """Sizes by name as given (``users``, ``app."Orders"``), in one query; unknown names absent."""
     rows = conn.execute(queries.RELATION_SIZES, (sorted(set(names)),)).fetchall()
-    return {name: RelationSize(reltuples, heap, total) for name, reltuples, heap, total in rows}
+    return {name: RelationSize(reltuples, heap) for name, reltuples, heap in rows}
 
 
 def invalid_index(conn: psycopg.Connection, qualified_name: str) -> tuple[str, str] | None:

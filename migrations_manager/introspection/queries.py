@@ -16,7 +16,9 @@ SERVER_INFO = sql.SQL(
     " pg_catalog.current_setting('server_version') AS server_version,"
     " pg_catalog.current_setting('server_version_num')::int AS server_version_num,"
     " pg_catalog.current_schema() AS current_schema,"
-    " pg_catalog.current_schemas(false) AS search_path"
+    " pg_catalog.current_schemas(false) AS search_path,"
+    " (SELECT backend_start FROM pg_catalog.pg_stat_activity"
+    "  WHERE pid = pg_catalog.pg_backend_pid()) AS backend_start"
 )
 
 # A bigint advisory key shows in pg_locks as classid = its high 32 bits, objid = its low 32
@@ -28,7 +30,8 @@ ADVISORY_TRY_LOCK = sql.SQL("SELECT pg_catalog.pg_try_advisory_lock(%s::bigint)"
 ADVISORY_UNLOCK = sql.SQL("SELECT pg_catalog.pg_advisory_unlock(%s::bigint)")
 # What a session is doing now, and where a CREATE INDEX of it is (PostgreSQL 12+).
 SESSION_PROGRESS = sql.SQL(
-    "SELECT a.pid, a.state, a.wait_event_type, a.wait_event, a.application_name,"
+    "SELECT a.pid, a.backend_start, a.state, a.wait_event_type, a.wait_event,"
+    " a.application_name,"
     " extract(epoch FROM pg_catalog.now() - a.query_start)::float8 AS query_seconds,"
     " left(a.query, %s) AS query, p.phase, p.blocks_total, p.blocks_done,"
     " p.tuples_total, p.tuples_done"
@@ -101,11 +104,18 @@ ACTIVITY_SUMMARY = sql.SQL(
 )
 
 # Sizes of the relations named in the array (resolved as the session would: search_path for
-# unqualified names); names that resolve to nothing give no row.
+# unqualified names); names that resolve to nothing give no row. The statistics take no lock:
+# pg_relation_size takes ACCESS SHARE, so it is asked only for a table whose statistics say
+# nothing (never vacuumed nor analysed, or empty), and never of one an ACCESS EXCLUSIVE lock
+# is held or queued for (the check would queue behind the very blocker it is to name).
+# heap_bytes NULL: unknown.
 RELATION_SIZES = sql.SQL(
     "SELECT p.name, c.reltuples::float8 AS reltuples,"
-    " pg_catalog.pg_relation_size(c.oid) AS heap_bytes,"
-    " pg_catalog.pg_total_relation_size(c.oid) AS total_bytes"
+    " CASE WHEN c.relpages > 0 OR c.reltuples > 0"
+    "   THEN c.relpages::bigint * pg_catalog.current_setting('block_size')::bigint"
+    "   WHEN NOT EXISTS (SELECT FROM pg_catalog.pg_locks l WHERE l.locktype = 'relation'"
+    "     AND l.relation = c.oid AND l.mode = 'AccessExclusiveLock')"
+    "   THEN pg_catalog.pg_relation_size(c.oid) END AS heap_bytes"
     " FROM pg_catalog.unnest(%s::text[]) AS p(name)"
     " JOIN pg_catalog.pg_class c ON c.oid = pg_catalog.to_regclass(p.name)"
 )
@@ -120,7 +130,7 @@ RELATION_LOCKS = sql.SQL(
     " EXTRACT(epoch FROM pg_catalog.now() - {wait_start})::float8 AS waiting_seconds,"
     " EXTRACT(epoch FROM pg_catalog.now() - a.xact_start)::float8 AS xact_seconds,"
     " EXTRACT(epoch FROM pg_catalog.now() - a.state_change)::float8 AS state_seconds,"
-    " pg_catalog.left(a.query, %s) AS query"
+    " pg_catalog.left(a.query, %s) AS query, a.application_name"
     " FROM pg_catalog.unnest(%s::text[]) AS p(name)"
     " JOIN pg_catalog.pg_class c ON c.oid = pg_catalog.to_regclass(p.name)"
     " JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace"

@@ -21,6 +21,11 @@ class Migration(migrations.Migration):
         ),
         migrations.AddField(
             model_name='migrationrun',
+            name='backend_start',
+            field=models.DateTimeField(blank=True, help_text='When that session started (a pid is reused).', null=True),
+        ),
+        migrations.AddField(
+            model_name='migrationrun',
             name='cancel_requested',
             field=models.BooleanField(default=False),
         ),

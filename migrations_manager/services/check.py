@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import psycopg
 
+from .. import audit
 from ..analysis.lockmodes import LockMode, conflicts
 from ..analysis.locks import LockRequirement
 from ..analysis.statements import Statement
@@ -27,7 +28,7 @@ from ..introspection.activity import (
     activity_summary,
     relation_locks,
 )
-from ..types import Blocker, CheckReport, Failure, GateFinding, LintFinding
+from ..types import Blocker, CheckReport, Failure, GateFinding, LintFinding, Migration
 from .common import ledger_findings, select_pending, status_of
 from .conflicts import schema_conflicts
 from .inspection import (
@@ -38,6 +39,7 @@ from .inspection import (
     table_sizes,
     workspace,
 )
+from .session import target_key
 
 
 def check(names: Sequence[str] | None = None, *, framework: str | None = None) -> CheckReport:
@@ -68,8 +70,8 @@ def check_on(
     lock, so that what it checked is what it runs."""
     report = status_of(conn, tracking)
     pending = [status.migration for status in select_pending(report, names)]
-    found = [analyse_file(tracking.adapter, m.path, m) for m in pending]
-    analysed = [item for item in found if item is not None]
+    key = target_key(conn, info, tracking)
+    analysed = [_to_run(tracking, migration, key) for migration in pending]
     activity = activity_summary(conn)
     reviewed = review(conn, info, analysed)
     errors = (*ledger_findings(tracking.adapter, report), *reviewed.errors)
@@ -90,14 +92,28 @@ def check_on(
     )
 
 
+def _to_run(tracking: Tracking, migration: Migration, key: str) -> Analysed:
+    """What a run of ``migration`` would execute: its statements after those a failed run
+    completed (it resumes there); a program (``.cjs``) opaque."""
+    item = analyse_file(tracking.adapter, migration.path, migration)
+    if item is None:
+        return Analysed(migration.name, "", 1, True, opaque=True)
+    done = 0 if item.in_transaction else audit.resume_point(key, migration, item.statements)
+    return replace(item, statements=item.statements[done:]) if done else item
+
+
 @dataclass(frozen=True)
 class Review:
     """What the files of a plan meet on the target: lint findings (table sizes from the
-    catalog, the plan taken as a whole), sessions in the way, statements sure to fail."""
+    catalog, the plan taken as a whole), sessions in the way, statements sure to fail
+    (``conflicts``), and statements that may fail (``doubts``, kind ``may-fail``: they would
+    fail on what the check could only guess, after a DO block, a CALL, a migration it cannot
+    read... never a reason to refuse a run)."""
 
     lint: tuple[LintFinding, ...]
     blockers: tuple[Blocker, ...]
     conflicts: tuple[GateFinding, ...]
+    doubts: tuple[GateFinding, ...] = ()
 
     @property
     def errors(self) -> tuple[GateFinding, ...]:
@@ -130,10 +146,12 @@ def review(
     locks = relation_locks(conn, relations, server_version=info.server_version_num)
     lint = lint_findings(analysed, table_sizes=sizes, server_version=info.server_version_num)
     parsed = [item for item in analysed if item.syntax_error is None]
+    conflicts = schema_conflicts(conn, info, parsed)
     return Review(
         tuple(lint),
         tuple(find_blockers(analysed, locks)),
-        tuple(schema_conflicts(conn, info, parsed)),
+        conflicts.certain,
+        conflicts.doubtful,
     )
 
 
@@ -168,6 +186,7 @@ def _blocker(lock: RelationLock, file: str, requirement: LockRequirement) -> Blo
         line=requirement.line,
         statement=requirement.description,
         required_mode=str(requirement.mode),
+        application_name=lock.application_name,
     )
 
 

@@ -30,6 +30,7 @@ from ..models import MigrationRun
 from ..types import Blocker
 from .check import blocker_sentence, check
 from .execution import audited
+from .gate import is_reason
 
 
 @dataclass(frozen=True)
@@ -69,7 +70,7 @@ def run_progress(run_id: int) -> RunProgress:
     run = _run(run_id)
     live = None
     if run.outcome == MigrationRun.Outcome.RUNNING and run.backend_pid:
-        live = live_session(run.backend_pid)
+        live = live_session(run.backend_pid, run.backend_start)
     return RunProgress(
         run.pk,
         run.command,
@@ -82,11 +83,12 @@ def run_progress(run_id: int) -> RunProgress:
     )
 
 
-def live_session(pid: int) -> SessionProgress | None:
-    """What the app's session ``pid`` does now (None once it is gone)."""
+def live_session(pid: int, started: datetime | None = None) -> SessionProgress | None:
+    """What this tool's session ``pid`` (started at ``started``, when known) does now; None
+    once it is gone."""
     with db.connection(read_only=True, application_suffix=":progress") as conn:
         found = session_progress(conn, pid)
-    return found if found is not None and _is_ours(found) else None
+    return found if _is_session(found, started) else None
 
 
 def cancel_run(run_id: int, *, actor: audit.Actor) -> RunProgress:
@@ -107,7 +109,9 @@ def cancel_run(run_id: int, *, actor: audit.Actor) -> RunProgress:
         run.save(update_fields=["cancel_requested"])
     with db.connection(application_suffix=":cancel") as conn:
         found = session_progress(conn, run.backend_pid)
-        if found is None or not _is_ours(found):
+        if not _is_session(found, run.backend_start):
+            # Not left set: a later failure of that run would read as this cancel.
+            MigrationRun.objects.filter(pk=run.pk).update(cancel_requested=False)
             raise UsageError(f"Run {run_id} has no session on the target any more.")
         cancel_backend(conn, run.backend_pid)
     audit.note_cancel(run, actor)
@@ -124,7 +128,7 @@ def terminate_session(
         UsageError: no reason, or ``pid`` blocks none of the pending migrations.
     """
     with audited(actor, "terminate", reason=reason, framework=framework) as attempt:
-        if not reason.strip():
+        if not is_reason(reason):
             raise UsageError("Ending a session takes a reason: it goes to the audit log.")
         report = check(framework=framework)
         blocker = next((b for b in report.blockers if b.pid == pid), None)
@@ -132,6 +136,12 @@ def terminate_session(
             raise UsageError(
                 f"Session {pid} blocks none of the pending migrations now: only a session the "
                 "safety check lists as a blocker can be ended from here."
+            )
+        if is_own_session(blocker.application_name):
+            raise UsageError(
+                f"Session {pid} is this tool's own ({blocker.application_name}): a run is "
+                "stopped by cancelling it (runs/{id}/cancel), which rolls back what it left "
+                "half-done, not by ending its session."
             )
         with db.connection(application_suffix=":terminate") as conn:
             run = attempt.begin(
@@ -154,6 +164,14 @@ def _run(run_id: int) -> MigrationRun:
     return run
 
 
-def _is_ours(found: SessionProgress) -> bool:
-    """The session still is one of this app's (a pid is reused once its session ends)."""
-    return (found.application_name or "").startswith(str(app_settings.APPLICATION_NAME))
+def _is_session(found: SessionProgress | None, started: datetime | None) -> bool:
+    """``found`` still is the session meant: a pid is reused once its session ends, and a run
+    whose process died stays ``running`` in the log."""
+    if found is None or (started is not None and found.backend_start != started):
+        return False
+    return is_own_session(found.application_name)
+
+
+def is_own_session(application_name: str | None) -> bool:
+    """Whether a session is one of this tool's (a run's, a check's...)."""
+    return (application_name or "").startswith(str(app_settings.APPLICATION_NAME))

@@ -84,13 +84,14 @@ def execute_audited(
     """
     attempt.overridden = [dataclasses.asdict(finding) for finding in overridden]
     run = begin_audited(current, attempt, [step.name for step in plan.steps])
-    audit.running(run, current.conn.info.backend_pid)
+    audit.running(run, current.conn.info.backend_pid, current.info.backend_start)
     executor = Executor(
         current.conn,
         settings=current.settings,
         lock_key=current.lock_key,
         progress=_followed(run, progress),
         retries=_retries(current, run, lock_retries),
+        cancelled=lambda: audit.cancel_requested(run),
     )
     try:
         report = executor.execute(plan)
@@ -133,8 +134,8 @@ def _retries(current: Session, run: MigrationRun, count: int | None) -> Retries:
             return failure
         return explain_lock_timeout(current.conn, failure)
 
-    def record(failure: Failure, attempt: int) -> None:
-        audit.failed_attempt(run, failure, attempt, target_key=current.target_key)
+    def record(failure: Failure, attempt: int, step: Step) -> None:
+        audit.failed_attempt(run, failure, attempt, step, target_key=current.target_key)
 
     return Retries(
         count=int(app_settings.LOCK_RETRIES if count is None else count),

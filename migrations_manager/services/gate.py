@@ -25,8 +25,10 @@ MODES = (ENFORCE, WARN)
 
 
 def mode() -> str:
-    """The gate's mode in force: ``enforce`` (the default) or ``warn``."""
-    return str(app_settings.GATE)
+    """The gate's mode in force: ``warn`` only when set to exactly that; anything else enforces.
+    A mistyped value fails closed: ``pgmigrate`` and WSGI servers run no system checks to
+    report it (E002 does where they run)."""
+    return WARN if app_settings.GATE == WARN else ENFORCE
 
 
 def gate(
@@ -39,20 +41,25 @@ def gate(
     """
     if not plan.steps:
         return ()
-    analysed = [analysed_step(step) for step in plan.steps if _runs_statements(step)]
+    analysed = [analysed_step(step) for step in plan.steps if step.action is not StepAction.RECORD]
     errors = (*ledger, *review(current.conn, current.info, analysed).errors)
-    if errors and mode() == ENFORCE and not reason.strip():
+    if errors and mode() == ENFORCE and not is_reason(reason):
         raise GateRefused(errors)
     return errors
 
 
-def _runs_statements(step: Step) -> bool:
-    return step.action is StepAction.APPLY and bool(step.statements)
+def is_reason(text: str) -> bool:
+    """Whether ``text`` says something: a word or a number (blanks, zero-width spaces and
+    punctuation alone are no reason for the audit log)."""
+    return any(character.isalnum() for character in text)
 
 
 def analysed_step(step: Step) -> Analysed:
-    """A step of the plan as the review reads it: the statements that will run."""
-    first = step.statements[0]
-    return Analysed(
-        step.name, first.source, step.first_line, step.transactional, tuple(step.statements)
-    )
+    """A step of the plan as the review reads it: the statements that will run (after those an
+    earlier run completed, for a resumed step). A program's step (``.cjs``) is opaque: what it
+    does shows only when it runs."""
+    if step.external is not None:
+        return Analysed(step.name, "", step.first_line, step.transactional, opaque=True)
+    statements = tuple(step.statements[step.resumed_from :])
+    source = step.statements[0].source if step.statements else ""
+    return Analysed(step.name, source, step.first_line, step.transactional, statements)

@@ -233,9 +233,12 @@ def _mark_plan(current: Session, status: MigrationStatus) -> Plan:
     adapter = tracking.adapter
     report = status_of(current.conn, tracking)
     if status.state is State.FAILED:
-        raise UsageError(
-            f"{status.name} is recorded as failed; repair the tracking table with the "
-            "framework's own tool before marking it applied."
+        # Not a gate finding a reason overrides: the framework's failed row is in the way of the
+        # applied row this would write.
+        raise PlanRefused(
+            f"{adapter.label} records {status.name} as failed; repair the tracking table with "
+            "the framework's own tool before marking it applied.",
+            kind="ledger",
         )
     if status.state is not State.PENDING:
         raise UsageError(f"{status.name} is {status.state}: only a pending one can be marked.")

@@ -35,7 +35,9 @@ SYNTAX_HINT = "PostgreSQL's parser refuses this file: nothing of it can run unti
 
 @dataclass(frozen=True)
 class Analysed:
-    """The SQL of one migration that would run (its up section), parsed."""
+    """The SQL of one migration that would run (its up section), parsed. ``opaque``: code this
+    tool cannot read before it runs (a ``.cjs`` migration): what it does to the schema is
+    unknown."""
 
     name: str
     source: str
@@ -43,6 +45,7 @@ class Analysed:
     in_transaction: bool
     statements: tuple[Statement, ...] = ()
     syntax_error: SQLSyntaxError | None = None
+    opaque: bool = False
 
     def requirements(self) -> Iterator[LockRequirement]:
         for statement in self.statements:

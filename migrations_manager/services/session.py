@@ -90,10 +90,11 @@ def session(
             # Runs first on the way out: locks are released outside any transaction an
             # interruption left open (a release inside an aborted one would be lost).
             held.callback(_end_transaction, conn)
-        yield Session(conn, info, tracking, key, _target_key(conn, info, tracking))
+        yield Session(conn, info, tracking, key, target_key(conn, info, tracking))
 
 
-def _target_key(conn: psycopg.Connection, info: catalog.ServerInfo, tracking: Tracking) -> str:
+def target_key(conn: psycopg.Connection, info: catalog.ServerInfo, tracking: Tracking) -> str:
+    """The name of a tracking table's target under which resume points are kept."""
     server = catalog.system_identifier(conn) or db.describe(conn.info.dsn)
     return f"{server}/{info.database}/{tracking.table}"
 

@@ -108,6 +108,7 @@ def test_check_names_the_blocker_and_is_not_safe(api, target_db):
         "line": 2,
         "statement": "ALTER TABLE users",
         "requiredMode": "ACCESS EXCLUSIVE",
+        "applicationName": "reader",
     }
     assert body["safe"] is False
     [warning] = body["warnings"]

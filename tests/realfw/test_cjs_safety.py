@@ -3,15 +3,19 @@ who may only read, and never with the server's secrets in its environment."""
 
 from __future__ import annotations
 
+import threading
+
 import pytest
 
 from migrations_manager import services
 from migrations_manager.audit import Actor
 from migrations_manager.exceptions import MigrationFailed
+from migrations_manager.models import MigrationRun
 from tests.api.conftest import token_client
 from tests.factories import UserFactory
 from tests.realfw.conftest import require_tool
 from tests.realfw.test_cjs_migrations import cjs
+from tests.utils import wait_until
 
 pytestmark = [pytest.mark.django_db, pytest.mark.realfw]
 
@@ -76,3 +80,43 @@ def test_a_user_who_may_only_read_never_makes_a_files_code_run(target_db, app_no
     body = runner.get("/api/migrations/preview/001_witness.cjs").json()
     assert "SELECT 1" in body["sql"] and "sql_withheld" not in body
     assert witness.exists()  # the same request with the permission does run it (read-only)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_cancelled_cjs_step_stops_its_program_and_records_nothing(target_db, app_node):
+    """node-pg-migrate runs the step on its own connection, out of pg_cancel_backend's reach
+    of the run's session: the program itself is stopped, its transaction never commits."""
+    cjs(
+        target_db,
+        "001_slow.cjs",
+        "exports.up = (pgm) => {\n"
+        "  pgm.createTable('slow', { id: 'id' });\n"
+        "  pgm.sql('SELECT pg_sleep(3)');\n"
+        "};\n",
+    )
+    reports: list = []
+    thread = threading.Thread(target=lambda: reports.append(services.run_pending(actor=ACTOR)))
+    thread.start()
+    wait_until(
+        lambda: target_db.scalar(
+            "SELECT count(*) FROM pg_stat_activity WHERE query LIKE 'SELECT pg_sleep(3)%%'"
+        ),
+        "node-pg-migrate runs the step",
+    )
+    run = MigrationRun.objects.get(outcome="running")
+    services.cancel_run(run.pk, actor=ACTOR)
+    thread.join(30)
+    [report] = reports
+    assert report.failure.sqlstate == "57014" and "cancelled" in report.failure.explanation
+    run.refresh_from_db()
+    assert run.outcome == "cancelled"
+    wait_until(
+        lambda: (
+            not target_db.scalar(
+                "SELECT count(*) FROM pg_stat_activity WHERE query LIKE 'SELECT pg_sleep(3)%%'"
+            )
+        ),
+        "the program's session ends",
+    )
+    assert not target_db.exists("slow")
+    assert target_db.scalar("SELECT count(*) FROM pgmigrations") == 0

@@ -338,3 +338,214 @@ def test_a_lock_held_too_long_fails_after_the_last_attempt(busy_table):
         "SELECT column_name FROM information_schema.columns WHERE table_name = 'busy'"
     )
     assert columns == [("id",)]
+
+
+# ---- what the gate and the retries must never do ----------------------------------------------
+
+
+@pytest.mark.parametrize("value", ["Enforce", "off", "", "warn "])
+def test_a_gate_mode_it_does_not_know_enforces(sure_to_fail, settings, value):
+    """The command line runs no system checks: a mistyped mode must fail closed, not open."""
+    settings.MIGRATIONS_MANAGER = {**settings.MIGRATIONS_MANAGER, "GATE": value}
+    with pytest.raises(CommandError) as refused:
+        call_command("pgmigrate", "run", stdout=StringIO(), stderr=StringIO())
+    assert refused.value.returncode == 3
+    assert not sure_to_fail.exists("users")
+
+
+@pytest.mark.parametrize("reason", ["   ", "\u200b", "\u200b \t", "-", "..."])
+def test_a_reason_without_a_word_is_no_reason(sure_to_fail, reason):
+    with pytest.raises(GateRefused):
+        services.run_pending(actor=ACTOR, reason=reason)
+    assert not sure_to_fail.exists("users")
+
+
+def test_a_resumed_file_is_checked_from_where_it_resumes(target_db):
+    """Its first index exists because the failed run built it: the resumed run does not build
+    it again, so the gate must not call it sure to fail."""
+    target_db.execute("CREATE TABLE t (a int, b int); INSERT INTO t VALUES (1, 1), (2, 1)")
+    target_db.write(
+        "001_indexes.sql",
+        raw="-- truss:no-transaction\nCREATE INDEX CONCURRENTLY a_i ON t (a);\n"
+        "CREATE UNIQUE INDEX CONCURRENTLY b_u ON t (b);\n",
+    )
+    assert services.run_pending(actor=ACTOR).failure.sqlstate == "23505"
+    target_db.execute("DELETE FROM t WHERE a = 2")
+    assert services.check().errors == ()
+    assert services.run_pending(actor=ACTOR).ok
+    assert target_db.exists("a_i") and target_db.exists("b_u")
+
+
+@pytest.fixture
+def fast_retries(target_db, settings):
+    settings.MIGRATIONS_MANAGER = {
+        **settings.MIGRATIONS_MANAGER,
+        "LOCK_TIMEOUT": "1s",
+        "LOCK_RETRY_BACKOFF": 0.2,
+    }
+    return target_db
+
+
+def invalid_indexes(target, table: str) -> list[str]:
+    return [
+        name
+        for (name,) in target.query(
+            "SELECT c.relname FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid"
+            " WHERE i.indrelid = %s::regclass AND NOT i.indisvalid ORDER BY 1",
+            (table,),
+        )
+    ]
+
+
+def snapshot_holder(target, release_after: float) -> threading.Thread:
+    """A REPEATABLE READ transaction: a concurrent index build waits for its snapshot."""
+    holder = target.connect(application_name="old-snapshot")
+    holder.execute("BEGIN ISOLATION LEVEL REPEATABLE READ")
+    holder.execute("SELECT 1")
+    thread = threading.Thread(target=lambda: (time.sleep(release_after), holder.rollback()))
+    thread.start()
+    return thread
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize(
+    "statement",
+    ["CREATE INDEX CONCURRENTLY ON t (a)", "REINDEX INDEX CONCURRENTLY t_i"],
+    ids=["unnamed-index", "reindex"],
+)
+def test_a_concurrent_build_that_cannot_clean_up_after_itself_is_not_retried(
+    fast_retries, statement
+):
+    """Each attempt would leave one more INVALID index (a new name each time, or another
+    ``_ccnew`` copy): one attempt, one leftover, reported."""
+    fast_retries.execute("CREATE TABLE t (a int); CREATE INDEX t_i ON t (a)")
+    fast_retries.execute("INSERT INTO t SELECT generate_series(1, 100)")
+    fast_retries.write("001_index.sql", raw=f"-- truss:no-transaction\n{statement};\n")
+    holder = snapshot_holder(fast_retries, 6)
+    try:
+        report = services.run_pending(actor=ACTOR, reason="a snapshot in the way", lock_retries=3)
+    finally:
+        holder.join(10)
+    assert report.failure.sqlstate == "55P03" and report.failure.attempts == ()
+    assert len(invalid_indexes(fast_retries, "t")) == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_named_concurrent_index_is_retried_once_its_leftover_is_dropped(fast_retries):
+    fast_retries.execute("CREATE TABLE t (a int); INSERT INTO t SELECT generate_series(1, 100)")
+    fast_retries.write(
+        "001_index.sql", raw="-- truss:no-transaction\nCREATE INDEX CONCURRENTLY t_a ON t (a);\n"
+    )
+    holder = snapshot_holder(fast_retries, 2)
+    try:
+        report = services.run_pending(actor=ACTOR, reason="a snapshot in the way", lock_retries=5)
+    finally:
+        holder.join(10)
+    assert report.ok, report.failure
+    assert invalid_indexes(fast_retries, "t") == [] and fast_retries.exists("t_a")
+    retries = MigrationRun.objects.get(outcome="succeeded").events.filter(direction="retry")
+    assert retries and all("t_a" in event.error for event in retries)  # what its cleanup did
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_run_dying_between_attempts_keeps_its_resume_point(fast_retries):
+    """Statement 1 ran in an earlier run; this one resumes at 2 and a lock stops it. Whenever
+    the process dies from then on, the next run must still resume at 2."""
+    fast_retries.execute(
+        "CREATE TABLE counters (n int); INSERT INTO counters VALUES (0);"
+        " CREATE TABLE t (a int); INSERT INTO t VALUES (1), (1)"
+    )
+    fast_retries.write(
+        "001_count.sql",
+        raw="-- truss:no-transaction\nUPDATE counters SET n = n + 1;\n"
+        "CREATE UNIQUE INDEX CONCURRENTLY t_u ON t (a);\n",
+    )
+    assert services.run_pending(actor=ACTOR, reason="duplicates").failure.sqlstate == "23505"
+    fast_retries.execute("DELETE FROM t WHERE ctid = (SELECT max(ctid) FROM t)")
+    locker = fast_retries.connect(application_name="locker")
+    locker.execute("BEGIN")
+    locker.execute("LOCK TABLE t IN SHARE UPDATE EXCLUSIVE MODE")
+    seen: list[int] = []
+
+    def between_attempts(event: str, step, detail: dict) -> None:
+        if event == "retry":  # what a run started now, after a kill, would resume at
+            seen.append(services.plan_run().plan.steps[0].resumed_from)
+
+    report = services.run_pending(
+        actor=ACTOR, reason="a lock in the way", progress=between_attempts, lock_retries=1
+    )
+    locker.execute("ROLLBACK")
+    assert report.failure.sqlstate == "55P03" and seen == [1]
+    assert services.run_pending(actor=ACTOR).ok
+    assert fast_retries.query("SELECT n FROM counters") == [(1,)]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_set_up_stopped_by_a_lock_is_retried_with_it(fast_retries):
+    """The tracking table does not exist yet and another session is creating one: the set-up
+    waits, times out, and the next attempt must create it again before the file runs."""
+    fast_retries.execute("CREATE TABLE t (a int)")
+    fast_retries.write(
+        "001_index.sql", raw="-- truss:no-transaction\nCREATE INDEX CONCURRENTLY t_a ON t (a);\n"
+    )
+    creator = fast_retries.connect(application_name="creator")
+    creator.execute("BEGIN")
+    creator.execute("CREATE TABLE pgmigrations (x int)")
+    release = threading.Timer(1.5, creator.rollback)
+    release.start()
+    try:
+        report = services.run_pending(actor=ACTOR, reason="a table in the way", lock_retries=3)
+    finally:
+        release.join(10)
+    assert report.ok, report.failure
+    assert fast_retries.query("SELECT name FROM pgmigrations") == [("001_index",)]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_cancel_while_the_run_waits_to_try_again_stops_it(fast_retries, settings):
+    settings.MIGRATIONS_MANAGER = {**settings.MIGRATIONS_MANAGER, "LOCK_RETRY_BACKOFF": 4.0}
+    fast_retries.execute("CREATE TABLE t (a int)")
+    fast_retries.write("001_alter.sql", "ALTER TABLE t ADD COLUMN x int;")
+    reader = fast_retries.connect(application_name="reader")
+    reader.execute("BEGIN")
+    reader.execute("SELECT * FROM t")
+    waiting = threading.Event()
+    reports: list = []
+
+    def progress(event: str, step, detail: dict) -> None:
+        if event == "retry":
+            waiting.set()
+
+    thread = threading.Thread(
+        target=lambda: reports.append(
+            services.run_pending(actor=ACTOR, reason="reader", progress=progress)
+        )
+    )
+    thread.start()
+    assert waiting.wait(30)
+    run = MigrationRun.objects.get(outcome="running")
+    services.cancel_run(run.pk, actor=ACTOR)
+    reader.execute("ROLLBACK")  # the way is free now: only the cancel may stop the run
+    thread.join(30)
+    [report] = reports
+    assert report.failure.sqlstate == "57014" and "cancelled" in report.failure.explanation
+    run.refresh_from_db()
+    assert run.outcome == "cancelled"
+    columns = fast_retries.query(
+        "SELECT column_name FROM information_schema.columns WHERE table_name = 't'"
+    )
+    assert columns == [("a",)]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_command_line_says_failed_only_once_no_attempt_is_left(busy_table):
+    holder = hold_access_share(busy_table, "busy", 2)
+    out = StringIO()
+    try:
+        call_command(
+            "pgmigrate", "up", "--reason", "retry", "--lock-retries", "5", stdout=out, stderr=out
+        )
+    finally:
+        holder.join(10)
+    printed = out.getvalue()
+    assert "attempt 1 stopped" in printed and "FAILED" not in printed

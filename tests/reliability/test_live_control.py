@@ -9,6 +9,7 @@ check lists as a blocker is ended through ``POST sessions/{pid}/terminate``, wit
 from __future__ import annotations
 
 import threading
+from datetime import timedelta
 
 import pytest
 from django.test import Client
@@ -16,6 +17,7 @@ from django.urls import reverse
 
 from migrations_manager import services
 from migrations_manager.audit import Actor
+from migrations_manager.exceptions import UsageError
 from migrations_manager.models import MigrationRun
 from tests.api.conftest import token_client
 from tests.factories import UserFactory
@@ -193,3 +195,91 @@ def test_the_check_page_offers_to_end_a_blocker(blocker, target_db):
         "the session ends",
     )
     assert MigrationRun.objects.get(command="terminate").reason == "INC-9"
+
+
+def test_a_session_holding_the_table_exclusively_is_named_and_can_be_ended(target_db):
+    """The blocker that most needs ending holds ACCESS EXCLUSIVE: the check that names it must
+    not queue behind it (sizes come from the statistics, not pg_relation_size)."""
+    target_db.execute("CREATE TABLE users (id int); INSERT INTO users VALUES (1)")
+    target_db.write("001_note.sql", "ALTER TABLE users ADD COLUMN note text;")
+    other = target_db.connect(application_name="half-done-deploy")
+    other.execute("BEGIN")
+    other.execute("ALTER TABLE users ADD COLUMN other int")
+    pid = other.info.backend_pid
+    api = token_client(UserFactory(username="dba", superuser=True))
+    refused = api.post("/api/migrations/idempotent/run", {}, format="json")
+    assert refused.status_code == 409, refused.json()
+    [error] = refused.json()["gate"]["errors"]
+    assert error["kind"] == "blocker" and str(pid) in error["message"]
+    check = Client()
+    check.force_login(UserFactory(username="admin-dba", superuser=True))
+    page = check.get(reverse("admin:migrations_manager_migration_check"))
+    assert page.status_code == 200
+    assert reverse("admin:migrations_manager_migration_terminate", args=[pid]) in (
+        page.content.decode()
+    )
+    ended = api.post(f"{SESSIONS}{pid}/terminate", {"reason": "INC-3: stuck"}, format="json")
+    assert ended.status_code == 200 and ended.json()["terminated"]
+
+
+def test_a_run_of_this_tool_is_never_ended_as_a_blocker(target_db, gate):
+    """While a run holds its table, the check lists its session in the way of the file it is
+    running: ending that session from here would kill the run; it is cancelled instead."""
+    entry = gate("entry")
+    target_db.execute("CREATE TABLE t (id int)")
+    target_db.write("001_t.sql", "ALTER TABLE t ADD COLUMN x int;\nINSERT INTO entry VALUES (1);")
+    entry.close()
+    reports: list = []
+    thread = threading.Thread(target=lambda: reports.append(services.run_pending(actor=ACTOR)))
+    thread.start()
+    try:
+        entry.wait_for("truss-migrations:run")
+        run = running_run()
+        [own] = [b for b in services.check().blockers if b.pid == run.backend_pid]
+        assert own.application_name == "truss-migrations:run"
+        with pytest.raises(UsageError, match="cancelling it"):
+            services.terminate_session(run.backend_pid, actor=ACTOR, reason="in the way")
+        client = Client()
+        client.force_login(UserFactory(username="dba", superuser=True))
+        page = client.get(reverse("admin:migrations_manager_migration_check")).content.decode()
+        url = reverse("admin:migrations_manager_migration_terminate", args=[run.backend_pid])
+        assert url not in page and "a run of this tool" in page
+    finally:
+        entry.holder.execute("ROLLBACK")
+        thread.join(30)
+    [report] = reports
+    assert report.ok
+
+
+def test_a_reused_pid_is_neither_shown_nor_cancelled(held_run):
+    """A run whose process died stays ``running`` with its session's pid; once that pid is
+    another session's, the dead run's page must not show it, nor its cancel reach it."""
+    thread, reports, entry = held_run
+    live = running_run()
+    started = live.backend_start
+    assert started is not None
+    dead = MigrationRun.objects.create(
+        command="run",
+        outcome="running",
+        target=live.target,
+        actor="killed",
+        backend_pid=live.backend_pid,
+        backend_start=started - timedelta(hours=1),
+    )
+    assert services.run_progress(dead.pk).live is None
+    with pytest.raises(UsageError, match="no session"):
+        services.cancel_run(dead.pk, actor=ACTOR)
+    dead.refresh_from_db()
+    assert not dead.cancel_requested
+    entry.holder.execute("ROLLBACK")
+    thread.join(30)
+    [report] = reports
+    assert report.ok  # the live run was not cancelled
+
+
+def test_a_run_id_in_other_digits_is_not_found(target_db):
+    client = Client()
+    client.force_login(UserFactory(username="admin", superuser=True))
+    for odd in ("%C2%B2", "%D9%A3"):  # "²" and the Arabic-Indic 3
+        page = client.get(f"/admin/migrations_manager/migrationrun/{odd}/change/")
+        assert page.status_code in (302, 404)

@@ -13,6 +13,7 @@ import pytest
 
 from migrations_manager import services
 from migrations_manager.audit import Actor
+from migrations_manager.exceptions import GateRefused
 from migrations_manager.models import MigrationEvent, MigrationRun
 from tests.reliability.conftest import KILL_POINTS, backend_pid
 from tests.utils import wait_until
@@ -93,7 +94,9 @@ def test_blocked_ddl_fails_within_lock_timeout_naming_the_blocker(target_db, set
     holder = target_db.connect(application_name="report-job")
     holder.execute("BEGIN")
     holder.execute("SELECT * FROM users")  # idle in transaction, holding ACCESS SHARE
-    thread, outcome = run_in_background()
+    with pytest.raises(GateRefused, match="pid"):  # the gate sees the blocker first
+        services.run_pending(actor=ACTOR)
+    thread, outcome = run_in_background(reason="what the blocker does to a run, studied")
     wait_until(lambda: runner_backend(target_db, waiting_on="Lock"), "the ALTER queues")
     reader = target_db.connect()
     reader.execute("SET statement_timeout = '20s'")
@@ -135,7 +138,9 @@ def test_concurrent_index_name_taken_is_not_dropped(target_db):
     target_db.write(
         "001_index.sql", raw="-- truss:no-transaction\nCREATE INDEX CONCURRENTLY t_c ON t (c);\n"
     )
-    report = services.run_pending(actor=ACTOR)
+    with pytest.raises(GateRefused, match="t_c already exists"):
+        services.run_pending(actor=ACTOR)
+    report = services.run_pending(actor=ACTOR, reason="what the executor leaves, studied")
     assert report.failure.sqlstate == "42P07" and report.failure.cleanup is None
     assert target_db.exists("t_c")
 
@@ -151,7 +156,7 @@ def test_no_transaction_file_failing_at_statement_2_of_3_resumes_safely(target_d
         "CREATE INDEX CONCURRENTLY t_c ON t (c);\n"
         "INSERT INTO log VALUES (3);\n",
     )
-    report = services.run_pending(actor=ACTOR)
+    report = services.run_pending(actor=ACTOR, reason="the missing table, studied")
     failure = report.failure
     assert (failure.completed_statements, failure.total_statements) == (1, 3)
     assert "statement 1 of 3 completed and stay" in failure.explanation

@@ -28,6 +28,7 @@ from ...api.serializers import (
 )
 from ...audit import Actor
 from ...exceptions import GateRefused, MigrationsManagerError, UsageError
+from ...sources import ascii_digits
 from ...types import RunReport, Step, StepAction
 from ..arguments import add_subcommands
 from ..text import check_lines, lint_lines, schema_lines
@@ -87,7 +88,7 @@ class Command(BaseCommand):
 
     def _up(self, options: dict[str, Any]) -> None:
         target = options["target"]
-        if target is not None and target.isdigit():
+        if target is not None and ascii_digits(target):
             target = int(target)
         self._standard(services.migrate_up, target, options)
 
@@ -132,7 +133,7 @@ class Command(BaseCommand):
         elif event == "retry":
             self.stdout.write(
                 self.style.WARNING(
-                    f"  attempt {detail['attempt']} stopped ({detail['error'].error}); "
+                    f" attempt {detail['attempt']} stopped ({detail['error'].error}); "
                     f"trying again in {detail['wait']:.1f}s"
                 )
             )
