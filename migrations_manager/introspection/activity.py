@@ -89,9 +89,10 @@ def session_progress(conn: psycopg.Connection, pid: int) -> SessionProgress | No
         return cur.execute(queries.SESSION_PROGRESS, (QUERY_EXCERPT_LENGTH, pid)).fetchone()
 
 
-def cancel_backend(conn: psycopg.Connection, pid: int) -> bool:
-    """Cancel the statement session ``pid`` runs (``pg_cancel_backend``)."""
-    row = conn.execute(queries.CANCEL_BACKEND, (pid,)).fetchone()
+def cancel_backend(conn: psycopg.Connection, pid: int, started: datetime | None) -> bool:
+    """Cancel the statement session ``pid`` runs (``pg_cancel_backend``), if it is the session
+    that started at ``started`` (when known) and not a later one the pid went to."""
+    row = conn.execute(queries.CANCEL_BACKEND, (pid, started, started)).fetchone()
     return bool(row and row[0])
 
 

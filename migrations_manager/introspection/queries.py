@@ -39,7 +39,10 @@ SESSION_PROGRESS = sql.SQL(
     " LEFT JOIN pg_catalog.pg_stat_progress_create_index p ON p.pid = a.pid"
     " WHERE a.pid = %s"
 )
-CANCEL_BACKEND = sql.SQL("SELECT pg_catalog.pg_cancel_backend(%s)")
+CANCEL_BACKEND = sql.SQL(
+    "SELECT pg_catalog.pg_cancel_backend(a.pid) FROM pg_catalog.pg_stat_activity a"
+    " WHERE a.pid = %s AND (%s::timestamptz IS NULL OR a.backend_start = %s)"
+)
 TERMINATE_BACKEND = sql.SQL("SELECT pg_catalog.pg_terminate_backend(%s)")
 # Whether this session still holds the advisory lock {key} (a literal: it is part of the
 # command stream a dry run prints). Two statements of one message, so one transaction: the

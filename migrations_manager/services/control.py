@@ -105,15 +105,16 @@ def cancel_run(run_id: int, *, actor: audit.Actor) -> RunProgress:
             raise MigrationNotFound(f"No migration run {run_id}.")
         if run.outcome != MigrationRun.Outcome.RUNNING or not run.backend_pid:
             raise UsageError(f"Run {run_id} is not running (it is {run.outcome}).")
+        # Looked at before the request is set, the row still locked: once set, a run waiting
+        # to try again ends on its own, and its session goes with it (the run cannot close
+        # its log row before this transaction ends).
+        if live_session(run.backend_pid, run.backend_start) is None:
+            raise UsageError(f"Run {run_id} has no session on the target any more.")
         run.cancel_requested = True
         run.save(update_fields=["cancel_requested"])
     with db.connection(application_suffix=":cancel") as conn:
-        found = session_progress(conn, run.backend_pid)
-        if not _is_session(found, run.backend_start):
-            # Not left set: a later failure of that run would read as this cancel.
-            MigrationRun.objects.filter(pk=run.pk).update(cancel_requested=False)
-            raise UsageError(f"Run {run_id} has no session on the target any more.")
-        cancel_backend(conn, run.backend_pid)
+        # Only that very session: its pid may be another's once it is gone.
+        cancel_backend(conn, run.backend_pid, run.backend_start)
     audit.note_cancel(run, actor)
     return run_progress(run_id)
 

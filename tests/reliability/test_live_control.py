@@ -18,6 +18,7 @@ from django.urls import reverse
 from migrations_manager import services
 from migrations_manager.audit import Actor
 from migrations_manager.exceptions import UsageError
+from migrations_manager.introspection.activity import cancel_backend
 from migrations_manager.models import MigrationRun
 from tests.api.conftest import token_client
 from tests.factories import UserFactory
@@ -275,6 +276,19 @@ def test_a_reused_pid_is_neither_shown_nor_cancelled(held_run):
     thread.join(30)
     [report] = reports
     assert report.ok  # the live run was not cancelled
+
+
+def test_a_cancel_reaches_only_the_session_that_started_when_the_run_says(target_db):
+    """The cancel names the session by pid and start: a pid another session took since is
+    left alone even between the look at it and the cancel."""
+    other = target_db.connect(application_name="other")
+    pid = other.info.backend_pid
+    [(started,)] = target_db.query(
+        "SELECT backend_start FROM pg_stat_activity WHERE pid = %s", (pid,)
+    )
+    with target_db.connect() as conn:
+        assert not cancel_backend(conn, pid, started - timedelta(seconds=1))
+        assert cancel_backend(conn, pid, started)
 
 
 def test_a_run_id_in_other_digits_is_not_found(target_db):

@@ -443,7 +443,7 @@ def test_ctrl_c_in_an_atomic_segment_releases_every_lock(target_db):
     first.write_text(first.read_text() + "SELECT * FROM busy;\n")
     interrupter = interrupt_when(target_db, RUN_WAITS)
     with pytest.raises(KeyboardInterrupt):
-        services.run_pending(actor=ACTOR)
+        services.run_pending(actor=ACTOR, reason="the wait is what is interrupted")
     interrupter.join(10)
     holder.execute("ROLLBACK")
     assert not target_db.exists("conf_one")
