@@ -5,7 +5,9 @@
 
 Every contender applies the same generated migrations to a fresh database; contenders are
 interleaved round by round (A B C, B C A, ...) so a noisy neighbour hurts them alike; medians are
-reported with the ratio to the floor (``psql -1 -f all.sql``) and to the best peer. Results go to
+reported with the ratio to the floor (``psql -1 -f all.sql``) and to the best peer. The no-op
+benchmark (``noop.py``) times each tool's "anything to do?" call as a whole process, beside
+``psql -c``. Results go to
 bench/results/<date>.md and stdout. The server is a private embedded PostgreSQL, or the one
 BENCH_DATABASE_URL points at.
 """
@@ -34,6 +36,7 @@ import generate  # noqa: E402
 from contenders import PYTHON, ROOT, Contender, Database, available  # noqa: E402
 from inprocess import bench_analysis, bench_check, bench_status  # noqa: E402
 from measure import measure  # noqa: E402
+from noop import bench_noop  # noqa: E402
 from report import Row, render_table  # noqa: E402
 
 
@@ -131,13 +134,18 @@ def main() -> None:
     parser.add_argument("--sizes", default="100,1000")
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--status-files", type=int, default=10000)
-    parser.add_argument("--only", default="apply,status,analysis,check")
+    parser.add_argument("--noop-size", type=int, default=1000)
+    parser.add_argument("--only", default="noop,apply,status,analysis,check")
     options = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="truss-bench-") as temporary:
         work = Path(temporary)
         server = Server(work)
         prepare_django_database(work)
         rows, notes = [], []
+        if "noop" in options.only:
+            new_rows, new_notes = bench_noop(server, work, options.noop_size, options.rounds)
+            rows += new_rows
+            notes += new_notes
         if "apply" in options.only:
             for size in map(int, options.sizes.split(",")):
                 new_rows, new_notes = bench_apply(server, work, size, options.rounds)

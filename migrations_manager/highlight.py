@@ -5,15 +5,17 @@ anywhere; each line is an anchor ``#line-N`` so a lint finding can link to its l
 
 The admin highlights with CSS classes instead (``lines``), styled by the app's static
 ``highlight.css`` (``stylesheet()``), so the colours follow the admin's light and dark themes.
+
+Pygments is imported by the functions that use it: the admin's modules load this one for its
+constants at start-up, which every ``manage.py`` command pays for.
 """
 
 from __future__ import annotations
 
-import pygments
-from pygments.formatters import HtmlFormatter, TerminalFormatter
-from pygments.lexer import Lexer
-from pygments.lexers import PostgresLexer, TextLexer, get_lexer_for_filename
-from pygments.util import ClassNotFound
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from pygments.lexer import Lexer
 
 LINE_ANCHOR = "line"
 CODE_CLASS = "mm-code"  # the element holding class-highlighted code
@@ -24,6 +26,9 @@ STYLESHEET = "migrations_manager/highlight.css"  # static path of ``stylesheet()
 
 def html(text: str, filename: str) -> str:
     """``text`` as highlighted HTML with line numbers."""
+    import pygments
+    from pygments.formatters import HtmlFormatter
+
     formatter = HtmlFormatter(
         linenos="table", noclasses=True, lineanchors=LINE_ANCHOR, wrapcode=True
     )
@@ -39,6 +44,9 @@ def lines(text: str, filename: str) -> list[str]:
     """
     if not text:
         return []
+    import pygments
+    from pygments.formatters import HtmlFormatter
+
     formatter = HtmlFormatter(nowrap=True)
     rendered = pygments.highlight(text, _lexer(filename), formatter)
     return rendered.removesuffix("\n").split("\n")
@@ -47,6 +55,8 @@ def lines(text: str, filename: str) -> list[str]:
 def stylesheet() -> str:
     """The CSS of ``lines``: the light style, and the dark one under the admin's dark theme
     (chosen with the theme switch, or followed from the system when the switch says auto)."""
+    from pygments.formatters import HtmlFormatter
+
     light = HtmlFormatter(style=LIGHT_STYLE).get_token_style_defs(f".{CODE_CLASS}")
     dark_formatter = HtmlFormatter(style=DARK_STYLE)
     chosen = dark_formatter.get_token_style_defs(f'html[data-theme="dark"] .{CODE_CLASS}')
@@ -62,10 +72,16 @@ def stylesheet() -> str:
 
 def terminal(text: str, filename: str) -> str:
     """``text`` with ANSI colours, for a terminal."""
+    import pygments
+    from pygments.formatters import TerminalFormatter
+
     return pygments.highlight(text, _lexer(filename), TerminalFormatter())
 
 
 def _lexer(filename: str) -> Lexer:
+    from pygments.lexers import PostgresLexer, TextLexer, get_lexer_for_filename
+    from pygments.util import ClassNotFound
+
     # stripnl=False: leading blank lines stay, so line N of the output is line N of the file.
     if filename.lower().endswith(".sql"):
         return PostgresLexer(stripnl=False)

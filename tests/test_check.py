@@ -12,7 +12,7 @@ import pytest
 from migrations_manager import services
 from migrations_manager.audit import Actor
 from migrations_manager.exceptions import UsageError
-from migrations_manager.services.check import duration
+from migrations_manager.services.safety import duration
 from tests.utils import RoundTrips, Target, wait_until
 
 pytestmark = pytest.mark.django_db

@@ -8,7 +8,7 @@ import pytest
 
 from migrations_manager import services
 from migrations_manager.exceptions import InvalidMigrationName, MigrationNotFound
-from migrations_manager.services.preview import count_lines
+from migrations_manager.services.reading import count_lines
 
 pytestmark = pytest.mark.django_db
 

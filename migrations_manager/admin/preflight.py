@@ -17,7 +17,6 @@ from django.utils.text import Truncator
 
 from .. import services
 from ..exceptions import MigrationsManagerError
-from ..services.check import duration
 from ..types import Blocker, CheckReport, LintFinding
 from .listing import FRAMEWORK_VAR, framework_query
 from .source import highlighted, source_lines
@@ -59,11 +58,12 @@ class BlockerRow:
         """How long: in its state, with its transaction open, waiting for its lock."""
         blocker, said = self.blocker, []
         if blocker.state_seconds is not None:
-            said.append(f"{blocker.state or 'in this state'} for {duration(blocker.state_seconds)}")
+            state = blocker.state or "in this state"
+            said.append(f"{state} for {services.duration(blocker.state_seconds)}")
         if blocker.xact_seconds is not None:
-            said.append(f"transaction open for {duration(blocker.xact_seconds)}")
+            said.append(f"transaction open for {services.duration(blocker.xact_seconds)}")
         if blocker.waiting_seconds is not None:
-            said.append(f"waiting for its lock for {duration(blocker.waiting_seconds)}")
+            said.append(f"waiting for its lock for {services.duration(blocker.waiting_seconds)}")
         return said
 
 

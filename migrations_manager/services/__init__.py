@@ -5,6 +5,10 @@ below (sources, frameworks, analysis, planning, executor) and returns a dataclas
 Errors are ``exceptions.MigrationsManagerError`` subclasses, which know nothing of HTTP; each
 front-end maps them. The modules of this package group the use-cases; import from here.
 
+Each module is imported when one of its names is first used: a command that only reads the
+status never loads the check, the lint rules or the executor. No module is named as one of the
+names exported here (importing it would set the package's attribute to the module).
+
     from migrations_manager import services
     from migrations_manager.audit import Actor
 
@@ -12,50 +16,52 @@ front-end maps them. The modules of this package group the use-cases; import fro
     report.ok, [step.name for step in report.completed]
 """
 
-from .check import check
-from .cjs import cjs_sql, cjs_warning
-from .common import migrations_directory
-from .control import (
-    RunProgress,
-    Termination,
-    cancel_run,
-    is_own_session,
-    live_session,
-    run_progress,
-    terminate_session,
-)
-from .execution import summarize
-from .gate import mode as gate_mode
-from .idempotent import MarkResult, mark_applied, plan_run, run_pending
-from .preview import lint, preview
-from .schema import detect_schema
-from .standard import create_migration, migrate_down, migrate_up, redo
-from .status import status
+from __future__ import annotations
 
-__all__ = [
-    "MarkResult",
-    "RunProgress",
-    "Termination",
-    "cancel_run",
-    "is_own_session",
-    "live_session",
-    "run_progress",
-    "terminate_session",
-    "check",
-    "cjs_sql",
-    "cjs_warning",
-    "create_migration",
-    "detect_schema",
-    "gate_mode",
-    "lint",
-    "mark_applied",
-    "plan_run",
-    "preview",
-    "run_pending",
-    "migrate_down",
-    "migrate_up",
-    "migrations_directory",
-    "redo",
-    "status",
-    "summarize",
-]
+import importlib
+from typing import Any
+
+# Exported name -> (module of this package, its name there).
+_EXPORTS: dict[str, tuple[str, str]] = {
+    "check": ("safety", "check"),
+    "duration": ("safety", "duration"),
+    "cjs_sql": ("cjs", "cjs_sql"),
+    "cjs_warning": ("cjs", "cjs_warning"),
+    "migrations_directory": ("common", "migrations_directory"),
+    "RunProgress": ("control", "RunProgress"),
+    "Termination": ("control", "Termination"),
+    "cancel_run": ("control", "cancel_run"),
+    "is_own_session": ("control", "is_own_session"),
+    "live_session": ("control", "live_session"),
+    "run_progress": ("control", "run_progress"),
+    "terminate_session": ("control", "terminate_session"),
+    "summarize": ("execution", "summarize"),
+    "gate_mode": ("gate", "mode"),
+    "MarkResult": ("idempotent", "MarkResult"),
+    "mark_applied": ("idempotent", "mark_applied"),
+    "plan_run": ("idempotent", "plan_run"),
+    "run_pending": ("idempotent", "run_pending"),
+    "lint": ("reading", "lint"),
+    "preview": ("reading", "preview"),
+    "detect_schema": ("schema", "detect_schema"),
+    "create_migration": ("standard", "create_migration"),
+    "migrate_down": ("standard", "migrate_down"),
+    "migrate_up": ("standard", "migrate_up"),
+    "redo": ("standard", "redo"),
+    "status": ("overview", "status"),
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _EXPORTS:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    module, attribute = _EXPORTS[name]
+    value = getattr(importlib.import_module(f"{__name__}.{module}"), attribute)
+    globals()[name] = value  # the next lookup is a plain attribute
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_EXPORTS))

@@ -27,7 +27,6 @@ from ..types import (
     Step,
     StepAction,
 )
-from .node import node_step
 
 
 def migrations_directory() -> MigrationsDirectory:
@@ -138,6 +137,8 @@ def build_step(
     """
     if migration.extension in adapter.cli_extensions:
         earlier = _earlier_javascript(adapter, migration) if describe else None
+        from .node import node_step  # the node-pg-migrate runner: only for a .cjs file
+
         return node_step(adapter, tracking, migration, direction, describe=earlier)
     section = (
         adapter.up_section(migration) if direction is Direction.UP else _down(adapter, migration)

@@ -28,9 +28,9 @@ from ..introspection.activity import (
 )
 from ..models import MigrationRun
 from ..types import Blocker
-from .check import blocker_sentence, check
 from .execution import audited
 from .gate import is_reason
+from .safety import blocker_sentence, check
 
 
 @dataclass(frozen=True)

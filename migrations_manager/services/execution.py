@@ -28,8 +28,8 @@ from ..types import (
     Step,
     StepAction,
 )
-from .check import explain_lock_timeout
 from .common import ResumeLookup
+from .safety import explain_lock_timeout
 from .session import Session
 
 LOCK_NOT_AVAILABLE = "55P03"  # lock_timeout ran out

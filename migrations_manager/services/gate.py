@@ -15,8 +15,8 @@ from collections.abc import Sequence
 from ..conf import app_settings
 from ..exceptions import GateRefused
 from ..types import GateFinding, Plan, Step, StepAction
-from .check import review
 from .inspection import Analysed
+from .safety import review
 from .session import Session
 
 ENFORCE = "enforce"

@@ -17,9 +17,9 @@ import pytest
 
 from migrations_manager import services
 from migrations_manager.introspection import catalog
-from migrations_manager.services.check import Review, review
 from migrations_manager.services.conflicts import MAY_FAIL, WILL_FAIL
 from migrations_manager.services.inspection import Analysed, analyse
+from migrations_manager.services.safety import Review, review
 from migrations_manager.types import Section
 
 

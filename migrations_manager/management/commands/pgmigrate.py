@@ -2,6 +2,10 @@
 
 Exit codes: 0 success, 1 a failed migration or another error, 2 bad usage, 3 refused by the
 safety gate (and ``check --strict`` when the check is not safe).
+
+A deploy script calls ``pgmigrate status`` as a process: what a subcommand does not need is not
+imported (the REST API's serializers and DRF only for ``--json``, Pygments only for a coloured
+preview); ``tests/test_import_graph.py`` keeps it so.
 """
 
 from __future__ import annotations
@@ -13,19 +17,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from ... import highlight, payloads, services
-from ...api.preflight_serializers import (
-    CheckReportSerializer,
-    LintReportSerializer,
-    PreviewSerializer,
-    SchemaReportSerializer,
-)
-from ...api.serializers import (
-    IdempotentRunSerializer,
-    MarkResultSerializer,
-    RunPlanSerializer,
-    StatusReportSerializer,
-)
+from ... import services
 from ...audit import Actor
 from ...exceptions import GateRefused, MigrationsManagerError, UsageError
 from ...sources import ascii_digits
@@ -109,6 +101,8 @@ class Command(BaseCommand):
             reason=options["reason"],
             lock_retries=options["lock_retries"],
         )
+        from ... import payloads
+
         self._report(report, payloads.run_report(report))
 
     def _report(self, report: RunReport, body: dict[str, Any]) -> None:
@@ -183,6 +177,8 @@ class Command(BaseCommand):
                 reason=options["reason"],
                 lock_retries=options["lock_retries"],
             )
+        from ...api.serializers import IdempotentRunSerializer, RunPlanSerializer
+
         serializer = RunPlanSerializer if report.dry_run else IdempotentRunSerializer
         self._report(report, serializer(report).data)
 
@@ -195,6 +191,8 @@ class Command(BaseCommand):
             reason=options["reason"],
         )
         if self.as_json:
+            from ...api.serializers import MarkResultSerializer
+
             self._emit(MarkResultSerializer(result).data)
         elif result.dry_run:
             self.stdout.write("SQL:\n" + result.sql_text)
@@ -205,6 +203,8 @@ class Command(BaseCommand):
     def _status(self, options: dict[str, Any]) -> None:
         report = services.status(framework=options["framework"])
         if self.as_json:
+            from ...api.serializers import StatusReportSerializer
+
             self._emit(StatusReportSerializer(report).data)
             return
         self.stdout.write(f"Framework: {report.framework}  tracking table: {report.tracking_table}")
@@ -218,6 +218,8 @@ class Command(BaseCommand):
     def _check(self, options: dict[str, Any]) -> None:
         report = services.check(framework=options["framework"])
         if self.as_json:
+            from ...api.preflight_serializers import CheckReportSerializer
+
             self._emit(CheckReportSerializer(report).data)
         else:
             self._write_lines(check_lines(report))
@@ -234,8 +236,12 @@ class Command(BaseCommand):
         # The command line's user runs migrations already: a .cjs file's SQL is built for it.
         result = services.preview(options["file"], framework=options["framework"], run_code=True)
         if self.as_json:
+            from ...api.preflight_serializers import PreviewSerializer
+
             self._emit(PreviewSerializer(result).data)
         elif options.get("force_color") or (self.stdout.isatty() and not options.get("no_color")):
+            from ... import highlight
+
             self.stdout.write(highlight.terminal(result.content, result.filename), ending="")
         else:
             self.stdout.write(result.content, ending="")
@@ -246,6 +252,8 @@ class Command(BaseCommand):
             sql=sql, migration=options["file"], framework=options["framework"]
         )
         if self.as_json:
+            from ...api.preflight_serializers import SchemaReportSerializer
+
             self._emit(SchemaReportSerializer(report).data)
         else:
             self._write_lines(schema_lines(report))
@@ -253,6 +261,8 @@ class Command(BaseCommand):
     def _lint(self, options: dict[str, Any]) -> None:
         report = services.lint(options["files"] or None, framework=options["framework"])
         if self.as_json:
+            from ...api.preflight_serializers import LintReportSerializer
+
             self._emit(LintReportSerializer(report).data)
         else:
             self._write_lines(lint_lines(report.findings))
