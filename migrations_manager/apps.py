@@ -11,5 +11,7 @@ class MigrationsManagerConfig(AppConfig):
     def ready(self) -> None:
         from . import checks  # noqa: F401  (registers the system checks)
         from .frameworks import load_extra_frameworks
+        from .observability import receivers
 
+        receivers.connect()
         load_extra_frameworks()

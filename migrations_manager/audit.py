@@ -21,6 +21,7 @@ from typing import Any
 
 from django.db import DatabaseError, transaction
 from django.db.models import QuerySet
+from django.dispatch import Signal
 from django.utils import timezone
 
 from .analysis.statements import Statement, texts_hash
@@ -38,6 +39,7 @@ from .exceptions import (
     UsageError,
 )
 from .models import MigrationEvent, MigrationRun
+from .observability.signals import run_finished, run_started
 from .types import Direction, Migration, RunReport, Step, StepAction
 
 logger = logging.getLogger(__name__)
@@ -197,6 +199,7 @@ def running(run: MigrationRun, backend_pid: int, backend_start: datetime | None)
         MigrationRun.objects.filter(pk=run.pk).update(
             backend_pid=backend_pid, backend_start=backend_start
         )
+        _tell(run_started, run)
 
 
 def at_migration(run: MigrationRun, name: str) -> None:
@@ -369,3 +372,12 @@ def _close(run: MigrationRun, summary: str) -> None:
     run.summary = storable(summary)
     run.finished_at = timezone.now()
     run.save(update_fields=["outcome", "failure", "summary", "finished_at", "progress"])
+    _tell(run_finished, run)
+
+
+def _tell(signal: Signal, run: MigrationRun) -> None:
+    """Send ``signal`` once the row is committed (the log line, the webhooks): a receiver
+    never sees a row that a rollback then removes, and never holds the run's transaction."""
+    from .observability.receivers import send
+
+    transaction.on_commit(lambda: send(signal, run))

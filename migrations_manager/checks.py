@@ -14,6 +14,7 @@ class Messages:
     UNREACHABLE = "The target database does not answer: {reason}"
     NO_DIRECTORY = "The migrations directory {path} does not exist."
     BAD_GATE = "MIGRATIONS_MANAGER['GATE'] is {value!r}: the safety gate cannot work with it."
+    OPEN_METRICS = "/metrics answers anyone who reaches the app: no METRICS_TOKEN is set."
 
 
 class Hints:
@@ -23,6 +24,10 @@ class Hints:
         "Create it (`python manage.py pgmigrate create NAME` does), or set TRUSS_MIGRATIONS_DIR."
     )
     BAD_GATE = 'Use "enforce" (refuse a run with errors unless it gives a reason) or "warn".'
+    OPEN_METRICS = (
+        "Set TRUSS_METRICS_TOKEN (MIGRATIONS_MANAGER['METRICS_TOKEN']) and give Prometheus "
+        "that bearer token."
+    )
 
 
 @register(Tags.compatibility, "migrations_manager")
@@ -72,3 +77,12 @@ def check_gate(app_configs: Any = None, **kwargs: Any) -> list:
             Messages.BAD_GATE.format(value=value), hint=Hints.BAD_GATE, id="migrations_manager.E002"
         )
     ]
+
+
+@register("migrations_manager")
+def check_metrics(app_configs: Any = None, **kwargs: Any) -> list:
+    from django.conf import settings
+
+    if app_settings.METRICS_TOKEN or settings.DEBUG:
+        return []
+    return [Warning(Messages.OPEN_METRICS, hint=Hints.OPEN_METRICS, id="migrations_manager.W003")]

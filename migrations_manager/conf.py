@@ -53,6 +53,19 @@ DEFAULTS: dict[str, Any] = {
     # install (var/node/node_modules/.bin, by `make`), else node-pg-migrate on PATH.
     "NODE_PG_MIGRATE": None,
     "EXTRA_FRAMEWORKS": [],
+    # GET /metrics asks for "Authorization: Bearer <token>" when this is set (else it is open).
+    "METRICS_TOKEN": None,
+    # A scrape reads the target at most this often (seconds), each statement within the budget.
+    "METRICS_CACHE_SECONDS": 5.0,
+    "METRICS_BUDGET": "2s",
+    # Webhook deliveries: seconds per try, tries (on a 5xx, a 429, a timeout, no connection),
+    # and the first wait between tries (doubling).
+    "WEBHOOK_TIMEOUT": 5.0,
+    "WEBHOOK_TRIES": 3,
+    "WEBHOOK_BACKOFF": 0.5,
+    # The dotted path of the project's Celery app ("truss.celery.app"): deliveries become its
+    # tasks. None: one background thread of the app's process sends them.
+    "CELERY_APP": None,
 }
 
 

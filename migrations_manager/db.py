@@ -74,7 +74,11 @@ def as_url(url: str, **query: str) -> str:
 
 
 def connect(
-    url: str | None = None, *, read_only: bool = False, application_suffix: str = ""
+    url: str | None = None,
+    *,
+    read_only: bool = False,
+    application_suffix: str = "",
+    budget: str | None = None,
 ) -> psycopg.Connection:
     """Open an autocommit connection with the app's name and timeouts set.
 
@@ -83,6 +87,8 @@ def connect(
         read_only: make every transaction of this session read-only (introspection sessions).
         application_suffix: appended to ``application_name`` so a run is recognisable in
             ``pg_stat_activity`` (e.g. ``truss-migrations:run``).
+        budget: the longest any statement (or lock wait) of this session may take, e.g.
+            ``"2s"``: a read that must never queue behind a run (a metrics scrape).
 
     Raises:
         TargetUnavailable: the server does not answer or refuses the connection.
@@ -100,7 +106,7 @@ def connect(
         raise TargetUnavailable(f"The target {describe(url)} is unreachable: {reason}") from None
     except psycopg.ProgrammingError as error:
         raise ConfigurationError(f"The target database URL is invalid: {error}") from None
-    _apply_session_settings(conn, read_only=read_only)
+    _apply_session_settings(conn, read_only=read_only, budget=budget)
     return conn
 
 
@@ -128,10 +134,12 @@ def _domain_error(conn: psycopg.Connection, error: psycopg.Error) -> MigrationsM
     return TargetError(f"The target refused a query: {reason}", sqlstate=error.sqlstate)
 
 
-def _apply_session_settings(conn: psycopg.Connection, *, read_only: bool) -> None:
+def _apply_session_settings(
+    conn: psycopg.Connection, *, read_only: bool, budget: str | None
+) -> None:
     settings = {
-        "lock_timeout": app_settings.LOCK_TIMEOUT,
-        "statement_timeout": app_settings.STATEMENT_TIMEOUT,
+        "lock_timeout": budget or app_settings.LOCK_TIMEOUT,
+        "statement_timeout": budget or app_settings.STATEMENT_TIMEOUT,
         "default_transaction_read_only": "on" if read_only else None,
     }
     for name, value in settings.items():

@@ -139,3 +139,59 @@ class MigrationEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} {self.direction} ({'ok' if self.ok else 'failed'})"
+
+
+class Webhook(models.Model):
+    """A receiver told of every run's outcome: a signed JSON POST per event.
+
+    Its URL and signing secret are kept encrypted (``sealed``): a Slack-style URL is a secret
+    of its own. The admin shows the URL's host only, and never the secret.
+    """
+
+    class Format(models.TextChoices):
+        JSON = "json", "JSON (signed)"
+        SLACK = "slack", "Slack-compatible (signed)"
+
+    name = models.CharField(max_length=100, unique=True)
+    url_sealed = models.TextField(help_text="The receiver's URL, encrypted.")
+    url_host = models.CharField(max_length=255, help_text="Where the URL points (shown).")
+    secret_sealed = models.TextField(help_text="The HMAC-SHA256 signing secret, encrypted.")
+    events = models.JSONField(default=list, help_text="The events it receives.")
+    format = models.CharField(max_length=8, choices=Format.choices, default=Format.JSON)
+    active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class WebhookDelivery(models.Model):
+    """One event sent (or being sent) to one webhook: what, how it went, each try counted."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "pending"
+        DELIVERED = "delivered", "delivered"
+        FAILED = "failed", "failed"
+
+    webhook = models.ForeignKey(Webhook, on_delete=models.CASCADE, related_name="deliveries")
+    run = models.ForeignKey(
+        MigrationRun, null=True, blank=True, on_delete=models.SET_NULL, related_name="deliveries"
+    )
+    event = models.CharField(max_length=40)
+    body = models.JSONField(help_text="The payload sent (signed as it was serialized).")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    response_status = models.PositiveSmallIntegerField(null=True, blank=True)
+    error = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name_plural = "webhook deliveries"
+
+    def __str__(self) -> str:
+        return f"{self.event} to {self.webhook} ({self.status})"

@@ -8,6 +8,7 @@ settings point at it and at a fresh migrations directory.
 
 from __future__ import annotations
 
+import logging
 import os
 import tempfile
 import warnings
@@ -37,6 +38,13 @@ def embedded_server() -> Iterator[Any]:
         yield server
     finally:
         server.cleanup()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def quiet_event_lines() -> None:
+    """The app's event lines (one per run) are for operators: tests that read them raise the
+    level with ``caplog.set_level``."""
+    logging.getLogger("migrations_manager.events").setLevel(logging.WARNING)
 
 
 @pytest.fixture(scope="session")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from migrations_manager.checks import check_directory, check_target
+from migrations_manager.checks import check_directory, check_metrics, check_target
 
 
 def ids(messages) -> list[str]:
@@ -32,3 +32,14 @@ def test_missing_directory(settings, tmp_path):
         "MIGRATIONS_DIR": str(tmp_path / "no"),
     }
     assert ids(check_directory()) == ["migrations_manager.W002"]
+
+
+def test_open_metrics_are_a_warning_unless_debugging(settings):
+    settings.DEBUG = False
+    settings.MIGRATIONS_MANAGER = {**settings.MIGRATIONS_MANAGER, "METRICS_TOKEN": None}
+    assert ids(check_metrics()) == ["migrations_manager.W003"]
+    settings.MIGRATIONS_MANAGER = {**settings.MIGRATIONS_MANAGER, "METRICS_TOKEN": "t0ken"}
+    assert check_metrics() == []
+    settings.MIGRATIONS_MANAGER = {**settings.MIGRATIONS_MANAGER, "METRICS_TOKEN": None}
+    settings.DEBUG = True
+    assert check_metrics() == []

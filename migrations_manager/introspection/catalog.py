@@ -29,6 +29,8 @@ class ServerInfo:
 class LockHolder:
     pid: int
     application_name: str | None
+    #: How long the holder's session has existed (a run opens one session per run).
+    session_seconds: float | None = None
 
 
 @dataclass(frozen=True)

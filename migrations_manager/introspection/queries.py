@@ -58,7 +58,8 @@ ADVISORY_LOCK_HELD = sql.SQL(
 # are set again right after.
 RESTORE_SESSION = sql.SQL("RESET ALL; SET SESSION AUTHORIZATION DEFAULT; RESET ROLE")
 ADVISORY_LOCK_HOLDER = sql.SQL(
-    "SELECT l.pid, a.application_name"
+    "SELECT l.pid, a.application_name,"
+    " extract(epoch FROM pg_catalog.now() - a.backend_start)::float8 AS session_seconds"
     " FROM pg_catalog.pg_locks l"
     " LEFT JOIN pg_catalog.pg_stat_activity a ON a.pid = l.pid"
     " WHERE l.locktype = 'advisory' AND l.granted"

@@ -37,6 +37,8 @@ _EXPORTS: dict[str, tuple[str, str]] = {
     "terminate_session": ("control", "terminate_session"),
     "summarize": ("execution", "summarize"),
     "gate_mode": ("gate", "mode"),
+    "TargetHealth": ("health", "TargetHealth"),
+    "target_health": ("health", "target_health"),
     "MarkResult": ("idempotent", "MarkResult"),
     "mark_applied": ("idempotent", "mark_applied"),
     "plan_run": ("idempotent", "plan_run"),

@@ -19,6 +19,13 @@ from tests.reliability.served import SERVED
 
 pytestmark = pytest.mark.django_db
 
+
+@pytest.fixture(autouse=True)
+def metrics_token(settings):
+    """/metrics is open without a token (a system check warns); with one, it is refused too."""
+    settings.MIGRATIONS_MANAGER = {**settings.MIGRATIONS_MANAGER, "METRICS_TOKEN": "t0ken"}
+
+
 PUBLIC = {"admin:login"}
 METHODS = ("get", "head", "options", "post", "put", "patch", "delete")
 WRITES = ("post", "put", "patch", "delete")

@@ -1,0 +1,16 @@
+"""Celery tasks of the app (found by ``app.autodiscover_tasks(["migrations_manager"])``)."""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+from .observability.outbox import TASK
+
+
+@shared_task(name=TASK, acks_late=True, reject_on_worker_lost=True, ignore_result=True)
+def deliver_webhook(delivery_id: int) -> str | None:
+    """Send one webhook delivery (a delivery sent already is left alone: a redelivered task)."""
+    from .observability.webhooks import deliver
+
+    delivery = deliver(delivery_id)
+    return delivery.status if delivery is not None else None

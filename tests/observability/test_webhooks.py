@@ -1,0 +1,232 @@
+"""Webhooks against a real HTTP receiver on 127.0.0.1 and a real PostgreSQL: signed bodies,
+retries on 5xx, a dead receiver that never holds a run up, nothing for a dry run, secrets
+never kept or shown in clear."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from django.test import Client
+
+from migrations_manager import services
+from migrations_manager.audit import Actor
+from migrations_manager.exceptions import GateRefused
+from migrations_manager.models import MigrationRun, Webhook, WebhookDelivery
+from migrations_manager.observability import outbox, signing
+from migrations_manager.observability.events import Event
+from migrations_manager.observability.sealing import seal, unseal
+from tests.factories import UserFactory
+
+from .receiver import closed_port, receiver
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+ACTOR = Actor(name="tester")
+SECRET = "whsec-0123456789"
+ALL_EVENTS = [event.value for event in Event]
+
+
+@pytest.fixture(autouse=True)
+def quick_tries(settings):
+    settings.MIGRATIONS_MANAGER = {
+        **settings.MIGRATIONS_MANAGER,
+        "WEBHOOK_BACKOFF": 0.01,
+        "WEBHOOK_TIMEOUT": 2.0,
+    }
+
+
+def webhook(url: str, *, events=ALL_EVENTS, format: str = "json", name: str = "ops") -> Webhook:
+    return Webhook.objects.create(
+        name=name,
+        url_sealed=seal(url),
+        url_host="127.0.0.1",
+        secret_sealed=seal(SECRET),
+        events=list(events),
+        format=format,
+    )
+
+
+def delivered() -> list[WebhookDelivery]:
+    assert outbox.drain(30)
+    return list(WebhookDelivery.objects.order_by("id"))
+
+
+def test_a_run_sends_started_and_succeeded_signed(target_db):
+    target_db.write("001_a.sql", "CREATE TABLE a (id int);")
+    with receiver() as hook:
+        webhook(hook.url)
+        report = services.run_pending(actor=ACTOR)
+        got = hook.wait_for(2)
+    assert report.ok
+    assert [json.loads(item.body)["event"] for item in got] == ["run.started", "run.succeeded"]
+    run = MigrationRun.objects.get()
+    for item in got:
+        assert signing.verify(SECRET, item.headers[signing.HEADER], item.body)
+        assert not signing.verify("another secret", item.headers[signing.HEADER], item.body)
+        body = json.loads(item.body)
+        assert body["run"]["id"] == run.pk and body["run"]["files"] == ["001_a.sql"]
+        assert item.headers["X-Truss-Event"] == body["event"]
+    finished = json.loads(got[1].body)["run"]
+    assert finished["outcome"] == "succeeded" and finished["summary"] == run.summary
+    assert [d.status for d in delivered()] == ["delivered", "delivered"]
+
+
+def test_a_tampered_or_old_body_does_not_verify():
+    body = b'{"event":"run.failed"}'
+    header = signing.sign(SECRET, body)
+    assert signing.verify(SECRET, header, body)
+    assert not signing.verify(SECRET, header, body.replace(b"failed", b"succeeded"))
+    old = signing.sign(SECRET, body, timestamp=1_000_000)
+    assert not signing.verify(SECRET, old, body)
+    assert not signing.verify(SECRET, "v1=deadbeef", body)
+
+
+def test_a_5xx_is_tried_again_until_it_is_delivered(target_db):
+    target_db.write("001_a.sql", "CREATE TABLE a (id int);")
+    with receiver(500, 503) as hook:
+        webhook(hook.url, events=["run.succeeded"])
+        services.run_pending(actor=ACTOR)
+        got = hook.wait_for(3)
+        [delivery] = delivered()
+    assert len(got) == 3 and len({item.headers["X-Truss-Delivery"] for item in got}) == 1
+    assert delivery.status == "delivered" and delivery.attempts == 3
+    assert delivery.response_status == 200
+
+
+def test_a_4xx_is_not_tried_again(target_db):
+    target_db.write("001_a.sql", "CREATE TABLE a (id int);")
+    with receiver(404) as hook:
+        webhook(hook.url, events=["run.succeeded"])
+        services.run_pending(actor=ACTOR)
+        [delivery] = delivered()
+        assert len(hook.received) == 1
+    assert delivery.status == "failed" and delivery.attempts == 1 and delivery.error == "HTTP 404"
+
+
+def test_a_dead_receiver_fails_its_deliveries_not_the_run(target_db):
+    target_db.write("001_a.sql", "CREATE TABLE a (id int);")
+    url = f"http://127.0.0.1:{closed_port()}/secret-token-in-path"
+    webhook(url)
+    report = services.run_pending(actor=ACTOR)
+    assert report.ok and target_db.exists("a")
+    deliveries = delivered()
+    assert [d.status for d in deliveries] == ["failed", "failed"]
+    assert all(d.attempts == 3 and d.response_status is None for d in deliveries)
+    assert all("secret-token-in-path" not in d.error and d.error for d in deliveries)
+
+
+def test_a_refused_run_is_an_event_too(target_db):
+    target_db.execute("CREATE TABLE a (id int)")
+    target_db.write("001_a.sql", "CREATE TABLE a (id int);")
+    with receiver() as hook:
+        webhook(hook.url, events=["run.refused"])
+        with pytest.raises(GateRefused):
+            services.run_pending(actor=ACTOR)
+        [got] = hook.wait_for(1)
+    body = json.loads(got.body)
+    assert body["event"] == "run.refused"
+    assert body["run"]["failure"]["gate"]["refused"] is True
+
+
+def test_a_failed_run_is_an_event_with_its_failure(target_db):
+    target_db.write("001_a.sql", "CREATE TABLE a (id int);\nSELECT 1/0;")
+    with receiver() as hook:
+        webhook(hook.url, events=["run.failed"])
+        report = services.run_pending(actor=ACTOR, reason="the failure is what is tested")
+        [got] = hook.wait_for(1)
+    assert not report.ok
+    body = json.loads(got.body)
+    assert body["event"] == "run.failed" and body["run"]["failure"]["sqlstate"] == "22012"
+
+
+def test_nothing_is_sent_for_a_dry_run(target_db):
+    target_db.write("001_a.sql", "CREATE TABLE a (id int);")
+    with receiver() as hook:
+        webhook(hook.url)
+        assert services.plan_run().sql_text
+        assert services.migrate_up(None, actor=ACTOR, dry_run=True).dry_run
+        services.mark_applied("001_a.sql", actor=ACTOR, dry_run=True)
+        assert delivered() == [] and hook.received == []
+    assert not target_db.exists("a")
+
+
+def test_the_slack_format_has_a_text(target_db):
+    target_db.write("001_a.sql", "CREATE TABLE a (id int);")
+    with receiver() as hook:
+        webhook(hook.url, events=["run.succeeded"], format="slack")
+        services.run_pending(actor=ACTOR)
+        [got] = hook.wait_for(1)
+    body = json.loads(got.body)
+    assert "run.succeeded" in body["text"] and "001_a.sql" in body["text"]
+    assert body["truss"]["run"]["outcome"] == "succeeded"
+    assert signing.verify(SECRET, got.headers[signing.HEADER], got.body)
+
+
+def test_an_inactive_or_unsubscribed_webhook_gets_nothing(target_db):
+    target_db.write("001_a.sql", "CREATE TABLE a (id int);")
+    with receiver() as hook:
+        webhook(hook.url, events=["run.failed"], name="failures")
+        idle = webhook(hook.url, name="idle")
+        idle.active = False
+        idle.save()
+        services.run_pending(actor=ACTOR)
+        assert delivered() == [] and hook.received == []
+
+
+def test_the_admin_keeps_url_and_secret_sealed_and_never_shows_them(target_db):
+    client = Client()
+    client.force_login(UserFactory(username="admin", superuser=True))
+    url = "https://hooks.example.com/services/T000/B000/XXXXSECRETXXXX"
+    page = client.post(
+        "/admin/migrations_manager/webhook/add/",
+        {
+            "name": "slack",
+            "url": url,
+            "secret": SECRET,
+            "events": ["run.failed", "run.refused"],
+            "format": "slack",
+            "active": "on",
+        },
+    )
+    assert page.status_code == 302, page.content.decode()[:2000]
+    stored = Webhook.objects.get(name="slack")
+    row = json.dumps(list(Webhook.objects.values().filter(pk=stored.pk)), default=str)
+    assert "XXXXSECRETXXXX" not in row and SECRET not in row
+    assert unseal(stored.url_sealed) == url and unseal(stored.secret_sealed) == SECRET
+    assert stored.url_host == "hooks.example.com"
+    change = client.get(f"/admin/migrations_manager/webhook/{stored.pk}/change/").content.decode()
+    listing = client.get("/admin/migrations_manager/webhook/").content.decode()
+    for shown in (change, listing):
+        assert "XXXXSECRETXXXX" not in shown and SECRET not in shown
+        assert "hooks.example.com" in shown
+    kept = client.post(
+        f"/admin/migrations_manager/webhook/{stored.pk}/change/",
+        {"name": "slack", "url": "", "secret": "", "events": ["run.failed"], "format": "slack"},
+    )
+    assert kept.status_code == 302
+    stored.refresh_from_db()
+    assert unseal(stored.url_sealed) == url and unseal(stored.secret_sealed) == SECRET
+    assert stored.events == ["run.failed"] and not stored.active
+
+
+def test_a_webhook_needs_its_url_and_secret_when_added(target_db):
+    client = Client()
+    client.force_login(UserFactory(username="admin", superuser=True))
+    page = client.post(
+        "/admin/migrations_manager/webhook/add/",
+        {"name": "x", "url": "", "secret": "", "events": ["run.failed"], "format": "json"},
+    )
+    assert page.status_code == 200 and not Webhook.objects.exists()
+    assert page.content.decode().count("This field is required.") >= 2
+
+
+def test_a_secret_sealed_under_another_key_fails_the_delivery_not_the_run(target_db, settings):
+    target_db.write("001_a.sql", "CREATE TABLE a (id int);")
+    with receiver() as hook:
+        webhook(hook.url, events=["run.succeeded"])
+        settings.SECRET_KEY = "another key entirely, rotated"
+        assert services.run_pending(actor=ACTOR).ok
+        [delivery] = delivered()
+        assert hook.received == []
+    assert delivery.status == "failed" and "SECRET_KEY" in delivery.error
