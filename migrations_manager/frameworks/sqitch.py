@@ -2,8 +2,10 @@
 ``projects``, ``releases``), a ``changes`` row per deployed change of a project.
 
 The migrations directory is the Sqitch project: ``sqitch.plan`` orders the changes, each
-deployed by ``deploy/<change>.sql`` and reverted by ``revert/<change>.sql``. ``script_hash`` is
-SHA-1 of the deploy script; a ``fail`` event with no ``changes`` row marks a failure. Recording a
+deployed by ``deploy/<change>.sql`` and reverted by ``revert/<change>.sql`` (an instance reworked
+later: ``<change>@<tag>.sql``, each instance a migration of its own, its rows matched by
+``change_id``). ``script_hash`` is SHA-1 of the deploy script; a ``fail`` event with no
+``changes`` row only logs a failed deploy, which Sqitch tries again: pending. Recording a
 change writes what ``sqitch deploy`` writes: the ``changes`` row, its ``dependencies`` and
 ``tags``, a ``deploy`` event (and the ``projects`` row if the project is new to the registry).
 Sqitch deploys from its last deployed change on, so changes are recorded in plan order only.

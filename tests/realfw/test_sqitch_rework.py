@@ -1,9 +1,12 @@
 """The real Sqitch on reworked changes: each plan entry (``c@v1.0``, then the reworked ``c``)
-is a migration of its own, deployed, reverted and recorded in plan order."""
+is a migration of its own, deployed, reverted and recorded in plan order. And on a failed
+deploy: Sqitch only logs a ``fail`` event and deploys the change again, so it is pending."""
 
 from __future__ import annotations
 
 import pytest
+
+from migrations_manager import services
 
 from .common import mark, run_pending, states
 from .conftest import require_tool, run_tool
@@ -122,4 +125,18 @@ def test_we_mark_the_original_and_its_rework_and_sqitch_agrees(target_db, sqitch
 
     mark("c@v1.0")
     mark("c")
+    sqitch_agrees(sqitch)
+
+
+def test_a_failed_deploy_once_fixed_is_pending_and_we_deploy_it(target_db, sqitch):
+    root = target_db.directory
+    sqitch("deploy", "--to", "b")
+    (root / "deploy" / "c.sql").write_text("BEGIN;\nCREATE TABLE c (id no_such_type);\nCOMMIT;\n")
+    assert "Deploy failed" in sqitch("deploy", check=False)  # Sqitch logs a `fail` event
+    (root / "deploy" / "c.sql").write_text("BEGIN;\nCREATE TABLE c (id int);\nCOMMIT;\n")
+    assert target_db.query("SELECT event FROM sqitch.events WHERE change = 'c'") == [("fail",)]
+    status = services.status().migrations[-1]
+    assert (status.name, status.state.value) == ("c", "pending")
+
+    assert [step.name for step in run_pending().completed] == ["c"]
     sqitch_agrees(sqitch)
