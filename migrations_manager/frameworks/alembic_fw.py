@@ -3,8 +3,9 @@
 The migrations directory is Alembic's script location: revisions are the ``versions/*.py``
 files, read with ``ast`` (``revision``, ``down_revision`` — a tuple for a merge — and
 ``depends_on``), never imported. Applied = the stored heads and all their ancestors. Recording a
-revision replaces the heads that are its parents (``down_revision``) by it, as ``alembic stamp``
-does; its other ancestors must already be applied, otherwise it is refused. (frameworks.md §2.9)
+revision replaces the heads that are its ancestors (through ``down_revision`` and ``depends_on``)
+by it, as ``alembic stamp`` does; its ancestors must already be applied, otherwise it is refused.
+(frameworks.md §2.9)
 """
 
 from __future__ import annotations
@@ -97,20 +98,30 @@ class AlembicAdapter(DependencyGraphAdapter, NativeCodeAdapter):
         return records + unknown_heads
 
     def record(self, table: TableRef, migrations: Sequence[Migration]) -> list[sql.Composable]:
+        if not migrations:
+            return []
+        requires = self._graph_of(migrations[0])
         statements: list[sql.Composable] = []
         for migration in sorted(migrations, key=lambda m: m.sort_key):
-            fields = revision_fields(migration.path, migration.sha256)
-            parents = fields[1] if fields else ()
-            if parents:
+            # `alembic stamp` replaces every head in the revision's lineage, the heads it
+            # depends on (depends_on) as well as its parents: never a head and its ancestor.
+            lineage = sorted(ancestors([migration.identifier], requires))
+            if lineage:
                 statements.append(
                     DELETE_HEADS.format(
                         table=table.identifier,
-                        parents=sql.SQL(", ").join(map(sql.Literal, parents)),
+                        parents=sql.SQL(", ").join(map(sql.Literal, lineage)),
                     )
                 )
             revision = sql.Literal(migration.identifier)
             statements.append(INSERT_HEAD.format(table=table.identifier, revision=revision))
         return statements
+
+    def _graph_of(self, migration: Migration) -> dict[str, tuple[str, ...]]:
+        """Every revision's parents and dependencies, from the script location holding
+        ``migration`` (``<location>/versions/<file>.py``)."""
+        location = MigrationsDirectory(migration.path.parent.parent)
+        return {m.identifier: m.requires for m in self.discover(location)}
 
     def create_table(self, table: TableRef) -> list[sql.Composable]:
         return [CREATE_TABLE.format(table=table.identifier, pk=sql.Identifier(f"{table.name}_pkc"))]

@@ -135,7 +135,9 @@ class TrackingAdapter:
     #: one (node-pg-migrate's checkOrder, Flyway's validate, single-version frameworks).
     in_order_only: ClassVar[bool] = False
     #: True when the framework refuses to run anything while a migration is recorded as failed
-    #: or dirty (golang-migrate's ``dirty``, Flyway's ``success = false``...).
+    #: or dirty (golang-migrate's ``dirty``, Flyway's ``success = false``...). Otherwise a
+    #: failure is only a log entry (Sqitch's ``fail`` event): the framework lists the migration
+    #: as undeployed and simply tries it again, so it is pending, with the record's detail.
     failure_blocks: ClassVar[bool] = True
     #: Column holding the applied identifier, and the one holding the applied time.
     identifier_column: ClassVar[str] = "name"
@@ -296,7 +298,8 @@ class TrackingAdapter:
     def statuses(
         self, migrations: Sequence[Migration], records: Sequence[AppliedRecord]
     ) -> list[MigrationStatus]:
-        """Each migration's state, then the orphaned records, oldest first."""
+        """Each migration's state, then the orphaned records, oldest first (a failure the
+        framework only logs recorded nothing: no orphan of it)."""
         by_identifier = {record.identifier: record for record in records}
         known = set()
         result = []
@@ -313,11 +316,13 @@ class TrackingAdapter:
                 detail=record.detail,
             )
             for record in records
-            if record.identifier not in known
+            if record.identifier not in known and (self.failure_blocks or not record.failed)
         )
         return result
 
     def _status_of(self, migration: Migration, record: AppliedRecord | None) -> MigrationStatus:
+        if record is not None and record.failed and not self.failure_blocks:
+            return self._retried(migration, record)
         if record is None:
             state = State.PENDING
         elif record.failed:
@@ -334,4 +339,11 @@ class TrackingAdapter:
             file_hash=migration.sha256,
             migration=migration,
             detail=record.detail if record else None,
+        )
+
+    def _retried(self, migration: Migration, record: AppliedRecord) -> MigrationStatus:
+        """A migration whose failure the framework only logged: pending, nothing applied."""
+        detail = f"{record.detail}; {self.label} runs it again" if record.detail else None
+        return MigrationStatus(
+            migration.name, State.PENDING, None, None, migration.sha256, migration, detail
         )

@@ -2,8 +2,10 @@
 ``projects``, ``releases``), a ``changes`` row per deployed change of a project.
 
 The migrations directory is the Sqitch project: ``sqitch.plan`` orders the changes, each
-deployed by ``deploy/<change>.sql`` and reverted by ``revert/<change>.sql``. ``script_hash`` is
-SHA-1 of the deploy script; a ``fail`` event with no ``changes`` row marks a failure. Recording a
+deployed by ``deploy/<change>.sql`` and reverted by ``revert/<change>.sql`` (an instance reworked
+later: ``<change>@<tag>.sql``, each instance a migration of its own, its rows matched by
+``change_id``). ``script_hash`` is SHA-1 of the deploy script; a ``fail`` event with no
+``changes`` row only logs a failed deploy, which Sqitch tries again: pending. Recording a
 change writes what ``sqitch deploy`` writes: the ``changes`` row, its ``dependencies`` and
 ``tags``, a ``deploy`` event (and the ``projects`` row if the project is new to the registry).
 Sqitch deploys from its last deployed change on, so changes are recorded in plan order only.
@@ -33,13 +35,14 @@ from .sqitch_plan import Plan, PlannedChange, parse_plan
 PLAN_FILE = "sqitch.plan"
 SIBLINGS = ("events", "projects", "tags", "dependencies", "releases")
 FAILED_EVENTS = sql.SQL(
-    "SELECT change FROM (SELECT DISTINCT ON (change_id) change, event, committed_at"
+    "SELECT change_id, change FROM (SELECT DISTINCT ON (change_id) change_id, change, event,"
+    " committed_at"
     " FROM {events} WHERE project = COALESCE({project}, project)"
     " ORDER BY change_id, committed_at DESC) AS latest"
     " WHERE event = 'fail' ORDER BY committed_at"
 )
 SELECT_CHANGES = sql.SQL(
-    "SELECT change, script_hash, committed_at FROM {changes}"
+    "SELECT change_id, change, script_hash, committed_at FROM {changes}"
     " WHERE project = COALESCE({project}, project)"
     " ORDER BY committed_at"
 )
@@ -56,11 +59,22 @@ INSERT_CHANGE = sql.SQL(
     " VALUES ({id}, {script_hash}, {change}, {project}, {note}, {committer}, {planned_at},"
     " {planner_name}, {planner_email}, clock_timestamp())"
 )
-# dependency_id as Sqitch resolves it: the latest deployed change of that name.
+# dependency_id as Sqitch resolves it (Engine::check_deploy_dependencies, change_id_for): a
+# change of this plan by the id of the plan entry the dependency names, once deployed; another
+# project's by name, its first deployed instance, or the last one before the named tag.
 INSERT_REQUIRE = sql.SQL(
     "INSERT INTO {dependencies} (change_id, type, dependency, dependency_id)"
-    " VALUES ({id}, 'require', {dependency}, (SELECT change_id FROM {changes}"
-    " WHERE project = {dep_project} AND change = {dep_change} ORDER BY committed_at DESC LIMIT 1))"
+    " VALUES ({id}, 'require', {dependency}, ({dependency_id}))"
+)
+DEPENDENCY_BY_ID = sql.SQL("SELECT change_id FROM {changes} WHERE change_id = {dep_id}")
+DEPENDENCY_BY_NAME = sql.SQL(
+    "SELECT change_id FROM {changes} WHERE project = {dep_project} AND change = {dep_change}"
+    " ORDER BY committed_at LIMIT 1"
+)
+DEPENDENCY_BY_TAG = sql.SQL(
+    "SELECT c.change_id FROM {changes} c JOIN {tags} t ON c.committed_at <= t.committed_at"
+    " AND c.project = t.project WHERE c.project = {dep_project} AND c.change = {dep_change}"
+    " AND t.tag = {dep_tag} ORDER BY c.committed_at DESC LIMIT 1"
 )
 INSERT_CONFLICT = sql.SQL(
     "INSERT INTO {dependencies} (change_id, type, dependency, dependency_id)"
@@ -78,6 +92,16 @@ INSERT_EVENT = sql.SQL(
     " {requires}::text[], {conflicts}::text[], {committer}, {planned_at}, {planner_name},"
     " {planner_email}, clock_timestamp())"
 )
+
+
+def script_segments(deploy_dir: Path, change: PlannedChange) -> list[str]:
+    """The path of a change's scripts under ``deploy/`` (``revert/``...), as Sqitch finds it
+    (``path_segments``): ``name.sql``, or for an instance reworked later ``name@tag.sql`` of
+    the first rework tag whose deploy script exists (else of the first one)."""
+    *folders, base = change.name.split("/")
+    candidates = [f"{base}@{tag}.sql" for tag in change.rework_tags] or [f"{base}.sql"]
+    existing = [c for c in candidates if deploy_dir.joinpath(*folders, c).is_file()]
+    return [*folders, (existing or candidates)[0]]
 
 
 @registry.register
@@ -118,13 +142,14 @@ class SqitchAdapter(TrackingAdapter):
         plan = self.plan(directory)
         found = []
         for change in plan.changes if plan else ():
-            deploy = directory.child("deploy", *f"{change.name}.sql".split("/"))
+            segments = script_segments(directory.child("deploy"), change)
+            deploy = directory.child("deploy", *segments)
             if deploy.is_file() and directory.contains(deploy):
-                revert = directory.child("revert", *f"{change.name}.sql".split("/"))
+                revert = directory.child("revert", *segments)
                 found.append(
                     Migration(
-                        name=plain_name(change.name),
-                        identifier=change.name,
+                        name=plain_name(change.identifier),
+                        identifier=change.identifier,
                         path=deploy,
                         sha256=sha256_of(deploy),
                         sort_key=(change.position,),
@@ -148,24 +173,39 @@ class SqitchAdapter(TrackingAdapter):
     def read_records(
         self, conn: psycopg.Connection, table: TableRef, migrations: Sequence[Migration]
     ) -> list[AppliedRecord]:
-        project = sql.Literal(self._project(migrations))
+        plan = self._plan_of(migrations)
+        project = sql.Literal(plan.project if plan else None)
         names = {"changes": table.identifier, "events": self._sibling(table, "events")}
         rows = conn.execute(SELECT_CHANGES.format(project=project, **names)).fetchall()
-        records = [AppliedRecord(change, at, script_hash) for change, script_hash, at in rows]
+        entry = self._entry_identifiers(plan)
+        records = [
+            AppliedRecord(entry.get(change_id, change), at, script_hash)
+            for change_id, change, script_hash, at in rows
+        ]
         deployed = {record.identifier for record in records}
         failed = conn.execute(FAILED_EVENTS.format(project=project, **names)).fetchall()
         records += [
-            AppliedRecord(change, failed=True, detail="Sqitch logged a fail event for it")
-            for (change,) in failed
-            if change not in deployed
+            AppliedRecord(
+                entry.get(change_id, change),
+                failed=True,
+                detail="Sqitch logged a fail event for it",
+            )
+            for change_id, change in failed
+            if entry.get(change_id, change) not in deployed
         ]
         return records
 
+    @staticmethod
+    def _entry_identifiers(plan: Plan | None) -> dict[str, str]:
+        """change_id -> the plan entry's identifier: a row is matched to its instance by id (a
+        row whose id the plan does not know, e.g. after its note was edited, by its name)."""
+        return {change.id: change.identifier for change in plan.changes} if plan else {}
+
     def record(self, table: TableRef, migrations: Sequence[Migration]) -> list[sql.Composable]:
-        if not migrations:
+        plan = self._plan_of(migrations)
+        if plan is None:
             return []
-        plan = parse_plan(read_text(self._plan_path(migrations[0])))
-        by_name = {change.name: change for change in plan.changes}
+        by_identifier = {change.identifier: change for change in plan.changes}
         values = {
             "changes": table.identifier,
             **{sibling: self._sibling(table, sibling) for sibling in SIBLINGS},
@@ -174,12 +214,12 @@ class SqitchAdapter(TrackingAdapter):
         }
         statements = [INSERT_PROJECT.format(uri=sql.Literal(plan.uri), **values)]
         for migration in migrations:
-            change = by_name[migration.identifier]
-            statements.extend(self._change_rows(change, migration.path, plan.project, values))
+            change = by_identifier[migration.identifier]
+            statements.extend(self._change_rows(change, migration.path, plan, values))
         return statements
 
     def _change_rows(
-        self, change: PlannedChange, deploy: Path, project: str, values: dict
+        self, change: PlannedChange, deploy: Path, plan: Plan, values: dict
     ) -> list[sql.Composable]:
         row = {**values, "id": sql.Literal(change.id), **self._planned(change.planned)}
         statements = [
@@ -189,16 +229,14 @@ class SqitchAdapter(TrackingAdapter):
                 **row,
             )
         ]
-        for dependency in change.requires:
-            dep_project, _, dep_change = dependency.rpartition(":")
-            statements.append(
-                INSERT_REQUIRE.format(
-                    dependency=sql.Literal(dependency),
-                    dep_project=sql.Literal(dep_project or project),
-                    dep_change=sql.Literal(dep_change.partition("@")[0]),
-                    **row,
-                )
+        statements += [
+            INSERT_REQUIRE.format(
+                dependency=sql.Literal(dependency),
+                dependency_id=self._dependency_id(plan, dependency, values),
+                **row,
             )
+            for dependency in change.requires
+        ]
         statements += [
             INSERT_CONFLICT.format(dependency=sql.Literal(conflict), **row)
             for conflict in change.conflicts
@@ -223,6 +261,24 @@ class SqitchAdapter(TrackingAdapter):
         return statements
 
     @staticmethod
+    def _dependency_id(plan: Plan, dependency: str, values: dict) -> sql.Composable:
+        """The query of the change_id Sqitch logs for a required change."""
+        dep_project, _, key = dependency.rpartition(":")
+        if not dep_project or dep_project == plan.project:
+            required = plan.find(key)
+            dep_id = sql.Literal(required.id if required else None)
+            return DEPENDENCY_BY_ID.format(dep_id=dep_id, changes=values["changes"])
+        dep_change, _, dep_tag = key.partition("@")
+        query = DEPENDENCY_BY_TAG if dep_tag else DEPENDENCY_BY_NAME
+        return query.format(
+            dep_project=sql.Literal(dep_project),
+            dep_change=sql.Literal(dep_change),
+            dep_tag=sql.Literal(f"@{dep_tag}"),
+            changes=values["changes"],
+            tags=values["tags"],
+        )
+
+    @staticmethod
     def _planned(planned) -> dict[str, sql.Composable]:
         return {
             "note": sql.Literal(planned.note),
@@ -243,7 +299,8 @@ class SqitchAdapter(TrackingAdapter):
                 return folder.parent / PLAN_FILE
         raise UnsupportedMigration(f"{migration.name} has no {PLAN_FILE} beside its deploy folder.")
 
-    def _project(self, migrations: Sequence[Migration]) -> str | None:
+    def _plan_of(self, migrations: Sequence[Migration]) -> Plan | None:
+        """The plan the migrations come from (``None`` for none)."""
         if not migrations:
             return None
-        return parse_plan(read_text(self._plan_path(migrations[0]))).project
+        return parse_plan(read_text(self._plan_path(migrations[0])))

@@ -8,13 +8,15 @@
     @v1.0.0-dev1 2013-12-31T00:03:42Z Marge N. O'Vera <marge@example.com> # Tag it.
 
 Each change gets the ``change_id`` Sqitch computes (its parent is the previous change of the
-plan), each tag its ``tag_id``. A reworked change (a name planned twice) keeps only its latest
-instance: the earlier ones live in ``deploy/<name>@<tag>.sql`` and are left out here.
+plan), each tag its ``tag_id``. A reworked change (a name planned twice, a tag in between) is one
+entry per instance, as Sqitch deploys each in turn: the latest is ``name``, an earlier one its
+tag-qualified name ``name@tag`` (``format_tag_qualified_name``), its scripts
+``deploy/name@tag.sql`` (``rework_tags``, ``App::Sqitch::Plan::Change``).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from .checksums import sqitch_change_id, sqitch_tag_id
 
@@ -47,6 +49,16 @@ class PlannedChange:
     conflicts: tuple[str, ...]
     tags: tuple[PlannedTag, ...] = field(default=())
     position: int = 0
+    #: Of an instance reworked later: the tags whose ``name@tag`` scripts may be its own, in the
+    #: order Sqitch tries them (the latest tag before the rework first, its own tags last).
+    rework_tags: tuple[str, ...] = ()
+
+    @property
+    def identifier(self) -> str:
+        """``name``, or ``name@tag`` for an instance reworked later (Sqitch's own spelling)."""
+        own = [tag.name for tag in self.tags]
+        tag = (own or list(self.rework_tags) or [None])[0]
+        return f"{self.name}@{tag}" if self.rework_tags and tag else self.name
 
 
 @dataclass(frozen=True)
@@ -54,6 +66,25 @@ class Plan:
     project: str
     uri: str | None
     changes: tuple[PlannedChange, ...]
+
+    def find(self, key: str) -> PlannedChange | None:
+        """The entry a dependency names, as ``App::Sqitch::Plan::ChangeList::find``: ``name``
+        is its first instance, ``name@tag`` the last one at or before the tag, ``@tag`` the
+        change carrying the tag, 40 hex digits a change id."""
+        by_id = [change for change in self.changes if change.id == key]
+        if by_id:
+            return by_id[0]
+        name, at, tag = key.partition("@")
+        instances = [change for change in self.changes if change.name == name]
+        if not at:
+            return instances[0] if instances else None
+        tagged = [c for c in self.changes if any(t.name == tag for t in c.tags)]
+        if not tagged:
+            return None
+        if not name:
+            return tagged[0]
+        before = [c for c in instances if c.position <= tagged[0].position]
+        return before[-1] if before else None
 
 
 def _note(text: str) -> str:
@@ -122,9 +153,22 @@ def parse_plan(text: str) -> Plan:
             changes.append(
                 PlannedChange(name, change_id, planned, requires, conflicts, (), len(changes))
             )
-    latest = {change.name: change.position for change in changes}
-    kept = tuple(change for change in changes if latest[change.name] == change.position)
-    return Plan(project, uri, kept)
+    return Plan(project, uri, tuple(_with_rework_tags(changes)))
+
+
+def _with_rework_tags(changes: list[PlannedChange]) -> list[PlannedChange]:
+    """Each instance reworked later gets its rework tags, as Sqitch's plan parser adds them:
+    the tags of the changes between it and its next instance, latest change first, then its
+    own tags."""
+    result = list(changes)
+    for change in changes:
+        later = [c for c in changes[change.position + 1 :] if c.name == change.name]
+        if later:
+            between = changes[change.position + 1 : later[0].position]
+            tags = [tag.name for c in reversed(between) for tag in c.tags]
+            tags += [tag.name for tag in change.tags]
+            result[change.position] = replace(change, rework_tags=tuple(tags))
+    return result
 
 
 def _as_string(dependency: str, project: str) -> str:
@@ -142,12 +186,4 @@ def _who(planned: Planned) -> dict[str, str]:
 
 
 def _with_tag(change: PlannedChange, tag: PlannedTag) -> PlannedChange:
-    return PlannedChange(
-        change.name,
-        change.id,
-        change.planned,
-        change.requires,
-        change.conflicts,
-        (*change.tags, tag),
-        change.position,
-    )
+    return replace(change, tags=(*change.tags, tag))

@@ -128,6 +128,7 @@ def sqitch_project(target_db):
 
 
 def test_sqitch_change_names_with_a_slash_and_fail_events(sqitch_project):
+    """A `fail` event only logs a failed deploy: Sqitch deploys the change again."""
     conn = sqitch_project.connect()
     conn.execute(
         "INSERT INTO sqitch.projects (project, creator_name, creator_email)"
@@ -140,9 +141,10 @@ def test_sqitch_change_names_with_a_slash_and_fail_events(sqitch_project):
     )
     report = services.status()
     assert [(m.name, m.state.value) for m in report.migrations] == [
-        ("a", "failed"),
+        ("a", "pending"),
         ("reports\u2215daily", "pending"),
     ]
+    assert report.migrations[0].detail == "Sqitch logged a fail event for it; Sqitch runs it again"
 
 
 def test_sqitch_scripts_run_without_their_own_begin_and_commit(sqitch_project):

@@ -32,11 +32,13 @@ with create_engine(os.environ["ALEMBIC_TEST_URL"]).connect() as connection:
 """
 
 
-def revision_script(revision: str, down: str | tuple[str, ...] | None, table: str) -> str:
+def revision_script(
+    revision: str, down: str | tuple[str, ...] | None, table: str, depends_on: str | None = None
+) -> str:
     return (
         "from alembic import op\n\n"
         f"revision = {revision!r}\ndown_revision = {down!r}\n"
-        "branch_labels = None\ndepends_on = None\n\n\n"
+        f"branch_labels = None\ndepends_on = {depends_on!r}\n\n\n"
         f'def upgrade():\n    op.execute("CREATE TABLE {table} (id int)")\n\n\n'
         f'def downgrade():\n    op.execute("DROP TABLE {table}")\n'
     )
@@ -55,9 +57,9 @@ def alembic(target_db):
     def run(*args: str) -> str:
         return run_tool([binary, *args], cwd=root, env={"ALEMBIC_TEST_URL": url}).stdout
 
-    def add(revision: str, down, table: str) -> None:
+    def add(revision: str, down, table: str, depends_on: str | None = None) -> None:
         (root / "versions" / f"{revision}_{table}.py").write_text(
-            revision_script(revision, down, table)
+            revision_script(revision, down, table, depends_on)
         )
 
     run.add = add
@@ -118,3 +120,29 @@ def test_branches_and_merge_keep_alembic_heads_exact(target_db, alembic):
     alembic("upgrade", "heads")
     assert not any(target_db.exists(table) for table in ("r", "m"))
     assert [state for _, state in states()] == ["applied"] * 4
+
+
+def test_marking_a_revision_that_depends_on_another_head_writes_what_stamp_writes(
+    target_db, alembic
+):
+    alembic.add("base01", None, "base")
+    alembic.add("xone02", "base01", "x")
+    alembic.add("yone03", "base01", "y")
+    alembic.add("ytwo04", "yone03", "y2", depends_on="xone02")  # needs the other branch's head
+    alembic("upgrade", "xone02")
+    alembic("upgrade", "yone03")
+    assert heads(target_db) == ["xone02", "yone03"]
+    alembic("stamp", "ytwo04")  # what Alembic itself records for it...
+    stamped = heads(target_db)
+    alembic("stamp", "--purge", "xone02", "yone03")  # ...then back to the two heads
+    assert heads(target_db) == ["xone02", "yone03"]
+
+    target_db.execute("CREATE TABLE y2 (id int)")  # done by hand: we only record it
+    services.mark_applied("ytwo04_y2.py", actor=ACTOR)
+    assert heads(target_db) == stamped
+    assert [state for _, state in states()] == ["applied"] * 4
+    assert "ytwo04 (head)" in alembic("current")
+    alembic("upgrade", "heads")  # nothing left to do (running ytwo04 would find y2 there)...
+    alembic("downgrade", "-1")  # ...and a step back from ytwo04 to its two parents
+    assert not target_db.exists("y2")
+    assert heads(target_db) == ["xone02", "yone03"]
