@@ -5,6 +5,7 @@ never kept or shown in clear."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 from django.test import Client
@@ -230,3 +231,20 @@ def test_a_secret_sealed_under_another_key_fails_the_delivery_not_the_run(target
         [delivery] = delivered()
         assert hook.received == []
     assert delivery.status == "failed" and "SECRET_KEY" in delivery.error
+
+
+def test_the_readme_s_verification_snippet_verifies_a_real_delivery(target_db):
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    after = readme.split("A receiver checks it so:", 1)[1]
+    snippet = after.split("```python\n", 1)[1].split("```", 1)[0]
+    namespace: dict = {}
+    exec(compile(snippet, "README.md", "exec"), namespace)  # the README's own code
+    target_db.write("001_a.sql", "CREATE TABLE a (id int);")
+    with receiver() as hook:
+        webhook(hook.url, events=["run.succeeded"])
+        services.run_pending(actor=ACTOR)
+        [got] = hook.wait_for(1)
+    header = got.headers[signing.HEADER]
+    assert namespace["verified"](SECRET, header, got.body)
+    assert not namespace["verified"](SECRET, header, got.body + b" ")
+    assert not namespace["verified"]("wrong", header, got.body)
