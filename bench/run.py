@@ -38,6 +38,7 @@ from inprocess import bench_analysis, bench_check, bench_status  # noqa: E402
 from measure import measure  # noqa: E402
 from noop import bench_noop  # noqa: E402
 from report import Row, render_table  # noqa: E402
+from webhooks import bench_webhooks  # noqa: E402
 
 
 class Server:
@@ -135,7 +136,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--status-files", type=int, default=10000)
     parser.add_argument("--noop-size", type=int, default=1000)
-    parser.add_argument("--only", default="noop,apply,status,analysis,check")
+    parser.add_argument("--only", default="noop,apply,status,analysis,check,webhooks")
     options = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="truss-bench-") as temporary:
         work = Path(temporary)
@@ -157,6 +158,10 @@ def main() -> None:
             notes += new_notes
         if "analysis" in options.only:
             new_rows, new_notes = bench_analysis(server, work, options.rounds)
+            rows += new_rows
+            notes += new_notes
+        if "webhooks" in options.only:
+            new_rows, new_notes = bench_webhooks(server, work, options.rounds)
             rows += new_rows
             notes += new_notes
         if "check" in options.only:

@@ -43,8 +43,38 @@ def call(name: str, argument: str | None):
         "lint": lambda: len(services.lint([argument] if argument else None).findings),
         "detect-schema": lambda: services.detect_schema(migration=argument).recommendation,
         "api-status": api_status,
+        "run-dead-webhooks": run_with_dead_webhooks,
     }
     return calls[name]()
+
+
+DEAD_WEBHOOKS = 3
+
+
+def run_with_dead_webhooks() -> bool:
+    """services.run_pending() while three webhooks point at a receiver that accepts the
+    connection and never answers (each try waits WEBHOOK_TIMEOUT): only the run is timed."""
+    import socket
+
+    from migrations_manager import services
+    from migrations_manager.audit import Actor
+    from migrations_manager.models import Webhook
+    from migrations_manager.observability.sealing import seal
+
+    silent = socket.socket()
+    silent.bind(("127.0.0.1", 0))
+    silent.listen(64)  # connections complete in the backlog; nothing ever reads them
+    url = f"http://127.0.0.1:{silent.getsockname()[1]}/hook"
+    Webhook.objects.all().delete()
+    for index in range(DEAD_WEBHOOKS):
+        Webhook.objects.create(
+            name=f"silent-{index}",
+            url_sealed=seal(url),
+            url_host="127.0.0.1",
+            secret_sealed=seal("bench"),
+            events=["run.started", "run.succeeded", "run.failed"],
+        )
+    return services.run_pending(actor=Actor(name="bench")).ok
 
 
 def api_status() -> int:

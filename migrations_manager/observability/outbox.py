@@ -36,6 +36,18 @@ def submit(delivery_id: int) -> None:
     _pending.put(delivery_id)
 
 
+def waiting() -> bool:
+    """Whether deliveries queued in this process are not sent yet."""
+    return _pending.unfinished_tasks > 0
+
+
+def longest_delivery() -> float:
+    """Seconds the tries of one delivery may take, waits included."""
+    tries = int(app_settings.WEBHOOK_TRIES)
+    waits = float(app_settings.WEBHOOK_BACKOFF) * (2 ** max(tries - 1, 0) - 1)
+    return tries * float(app_settings.WEBHOOK_TIMEOUT) + waits
+
+
 def drain(timeout: float = 30.0) -> bool:
     """Wait until this process's queue is empty (a test, or a command about to exit)."""
     done = threading.Event()

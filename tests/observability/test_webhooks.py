@@ -5,9 +5,14 @@ never kept or shown in clear."""
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
+from django.conf import settings as django_settings
+from django.db import connection
 from django.test import Client
 
 from migrations_manager import services
@@ -248,3 +253,31 @@ def test_the_readme_s_verification_snippet_verifies_a_real_delivery(target_db):
     assert namespace["verified"](SECRET, header, got.body)
     assert not namespace["verified"](SECRET, header, got.body + b" ")
     assert not namespace["verified"]("wrong", header, got.body)
+
+
+def test_the_command_line_sends_its_deliveries_before_it_exits(target_db, tmp_path):
+    """``pgmigrate run`` is a process of its own: its deliveries go out before it exits."""
+    target_db.write("001_a.sql", "CREATE TABLE a (id int);")
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "truss.settings",
+        "DJANGO_SECRET_KEY": str(django_settings.SECRET_KEY),
+        "DATABASE_URL": f"sqlite:///{connection.settings_dict['NAME']}",
+        "TRUSS_DATABASE_URL": target_db.url,
+        "TRUSS_MIGRATIONS_DIR": str(target_db.directory),
+        "TRUSS_VAR_DIR": str(tmp_path / "var"),
+        "TRUSS_EMBEDDED": "0",
+    }
+    with receiver(503) as hook:
+        webhook(hook.url, events=["run.succeeded"])
+        done = subprocess.run(
+            [sys.executable, "manage.py", "pgmigrate", "run"],
+            cwd=Path(__file__).resolve().parents[2],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert done.returncode == 0, done.stderr
+        assert len(hook.received) == 2  # the 503, then the delivery: both before the exit
+    assert WebhookDelivery.objects.get().status == "delivered"

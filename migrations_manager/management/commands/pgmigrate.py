@@ -20,6 +20,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from ... import services
 from ...audit import Actor
 from ...exceptions import GateRefused, MigrationsManagerError, UsageError
+from ...observability import outbox
 from ...sources import ascii_digits
 from ...types import RunReport, Step, StepAction
 from ..arguments import add_subcommands
@@ -55,6 +56,13 @@ class Command(BaseCommand):
         finally:
             if self._watch is not None:
                 self._watch.stop()
+            self._send_deliveries()
+
+    def _send_deliveries(self) -> None:
+        """The process is about to exit: the webhook deliveries its run queued here go out
+        first (within the time their tries may take); any left are in the delivery log."""
+        if outbox.waiting() and not outbox.drain(outbox.longest_delivery()):
+            self.stderr.write("Some webhook deliveries are still pending (see the delivery log).")
 
     def _write_gate_errors(self, refused: GateRefused) -> None:
         for error in refused.errors:
