@@ -67,3 +67,25 @@ def closed_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
+
+
+def subscribe(
+    url: str,
+    *,
+    secret: str,
+    events: list[str] | tuple[str, ...] = ("run.succeeded",),
+    format: str = "json",
+    name: str = "ops",
+):
+    """A webhook to ``url`` (stored as the admin stores it: URL and secret sealed)."""
+    from migrations_manager.models import Webhook
+    from migrations_manager.observability.sealing import seal
+
+    return Webhook.objects.create(
+        name=name,
+        url_sealed=seal(url),
+        url_host="127.0.0.1",
+        secret_sealed=seal(secret),
+        events=list(events),
+        format=format,
+    )

@@ -19,12 +19,11 @@ from django.db import connection
 
 from migrations_manager import services
 from migrations_manager.audit import Actor
-from migrations_manager.models import Webhook, WebhookDelivery
+from migrations_manager.models import WebhookDelivery
 from migrations_manager.observability import outbox, signing
-from migrations_manager.observability.sealing import seal
 from tests.utils import wait_until
 
-from .receiver import closed_port, receiver
+from .receiver import closed_port, receiver, subscribe
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -86,13 +85,7 @@ def worker(target_db, settings, tmp_path):
 def test_a_worker_delivers_what_a_run_queued(worker, target_db, tmp_path):
     target_db.write("001_a.sql", "CREATE TABLE a (id int);")
     with receiver() as hook:
-        Webhook.objects.create(
-            name="ops",
-            url_sealed=seal(hook.url),
-            url_host="127.0.0.1",
-            secret_sealed=seal(SECRET),
-            events=["run.succeeded"],
-        )
+        subscribe(hook.url, secret=SECRET)
         assert services.run_pending(actor=ACTOR).ok
         got = hook.wait_for(1, timeout=60)
         assert got, (tmp_path / "worker.log").read_text()[-3000:]
@@ -119,13 +112,7 @@ def test_a_broker_that_is_down_does_not_lose_the_delivery(target_db, settings):
     settings.MIGRATIONS_MANAGER = {**settings.MIGRATIONS_MANAGER, "CELERY_APP": app_path}
     target_db.write("001_a.sql", "CREATE TABLE a (id int);")
     with receiver() as hook:
-        Webhook.objects.create(
-            name="ops",
-            url_sealed=seal(hook.url),
-            url_host="127.0.0.1",
-            secret_sealed=seal(SECRET),
-            events=["run.succeeded"],
-        )
+        subscribe(hook.url, secret=SECRET)
         assert services.run_pending(actor=ACTOR).ok
         assert hook.wait_for(1)
         assert outbox.drain(30)

@@ -11,12 +11,11 @@ import pytest
 from migrations_manager import services
 from migrations_manager.audit import Actor
 from migrations_manager.exceptions import GateRefused
-from migrations_manager.models import MigrationRun, Webhook
+from migrations_manager.models import MigrationRun
 from migrations_manager.observability import outbox
 from migrations_manager.observability.jsonlog import JsonFormatter
-from migrations_manager.observability.sealing import seal
 
-from .receiver import closed_port
+from .receiver import closed_port, subscribe
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -67,13 +66,7 @@ def test_a_refusal_and_an_override_log_a_line_each(target_db, lines):
 
 def test_a_delivery_logs_how_it_went(target_db, lines, settings):
     settings.MIGRATIONS_MANAGER = {**settings.MIGRATIONS_MANAGER, "WEBHOOK_BACKOFF": 0.01}
-    Webhook.objects.create(
-        name="dead",
-        url_sealed=seal(f"http://127.0.0.1:{closed_port()}/"),
-        url_host="127.0.0.1",
-        secret_sealed=seal("s"),
-        events=["run.succeeded"],
-    )
+    subscribe(f"http://127.0.0.1:{closed_port()}/", secret="s", name="dead")
     target_db.write("001_a.sql", "CREATE TABLE a (id int);")
     services.run_pending(actor=ACTOR)
     assert outbox.drain(30)

@@ -21,10 +21,10 @@ from migrations_manager.exceptions import GateRefused
 from migrations_manager.models import MigrationRun, Webhook, WebhookDelivery
 from migrations_manager.observability import outbox, signing
 from migrations_manager.observability.events import Event
-from migrations_manager.observability.sealing import seal, unseal
+from migrations_manager.observability.sealing import unseal
 from tests.factories import UserFactory
 
-from .receiver import closed_port, receiver
+from .receiver import closed_port, receiver, subscribe
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -43,14 +43,7 @@ def quick_tries(settings):
 
 
 def webhook(url: str, *, events=ALL_EVENTS, format: str = "json", name: str = "ops") -> Webhook:
-    return Webhook.objects.create(
-        name=name,
-        url_sealed=seal(url),
-        url_host="127.0.0.1",
-        secret_sealed=seal(SECRET),
-        events=list(events),
-        format=format,
-    )
+    return subscribe(url, secret=SECRET, events=events, format=format, name=name)
 
 
 def delivered() -> list[WebhookDelivery]:

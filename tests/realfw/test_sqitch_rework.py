@@ -10,17 +10,10 @@ from migrations_manager import services
 
 from .common import mark, run_pending, states
 from .conftest import require_tool, run_tool
+from .test_sqitch import PLAN
 
 pytestmark = [pytest.mark.django_db, pytest.mark.realfw]
 
-PLAN = """%syntax-version=1.0.0
-%project=interop
-
-a 2024-02-01T09:00:00Z Grace Hopper <grace@example.com> # Creates a.
-b [a] 2024-02-01T09:01:00Z Grace Hopper <grace@example.com> # Creates b.
-c [b] 2024-02-01T09:02:00Z Grace Hopper <grace@example.com> # Creates c.
-@v1.0 2024-02-01T09:03:00Z Grace Hopper <grace@example.com> # First release.
-"""
 CONFIG = "[core]\n\tengine = pg\n[user]\n\tname = Grace Hopper\n\temail = grace@example.com\n"
 
 # The reworked c adds a column; its verify script checks the column, the original's the table.
