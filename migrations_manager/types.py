@@ -109,11 +109,22 @@ class DetectedTable:
 
 
 @dataclass(frozen=True)
+class StatusWarning:
+    """Something about the ledger or the directory that makes the states doubtful:
+    ``unknown-ledger`` (a table like a ledger no adapter reads) or ``no-migrations`` (the
+    directory has none while the ledger has rows: the wrong directory?)."""
+
+    kind: str
+    message: str
+
+
+@dataclass(frozen=True)
 class StatusReport:
     framework: str
     tracking_table: TableRef
     detected_tables: tuple[DetectedTable, ...]
     migrations: tuple[MigrationStatus, ...]
+    warnings: tuple[StatusWarning, ...] = ()
 
     def count(self, state: State) -> int:
         return sum(1 for status in self.migrations if status.state is state)

@@ -227,6 +227,11 @@ class StatusSummarySerializer(serializers.Serializer):
     failed = serializers.IntegerField(help_text=ext("Recorded as failed or dirty."))
 
 
+class StatusWarningSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=["unknown-ledger", "no-migrations"])
+    message = serializers.CharField()
+
+
 class StatusReportSerializer(serializers.Serializer):
     """Body of ``GET idempotent/status`` (and ``pgmigrate status --json``)."""
 
@@ -235,6 +240,12 @@ class StatusReportSerializer(serializers.Serializer):
     detected_tables = DetectedTableSerializer(many=True)
     migrations = MigrationStatusSerializer(many=True)
     summary = StatusSummarySerializer()
+    warnings = StatusWarningSerializer(
+        many=True,
+        help_text="What makes the states doubtful: unknown-ledger (a table like a ledger no "
+        "adapter reads; runs and marks are refused until the framework is named), "
+        "no-migrations (none in the directory while the ledger has rows).",
+    )
 
 
 # ---- run and mark-applied ----------------------------------------------------------------------

@@ -9,7 +9,7 @@ request may pin the framework (and the table); with nothing found, the standard 
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import psycopg
 
@@ -17,6 +17,7 @@ from ..exceptions import LedgerUnreadable, UsageError
 from ..introspection import catalog
 from ..types import DetectedTable, TableRef
 from .base import TrackingAdapter
+from .lookalikes import unknown_ledgers
 from .registry import NotRegistered, registry
 
 DEFAULT_FRAMEWORK = "node-pg-migrate"
@@ -30,6 +31,9 @@ class Tracking:
     table: TableRef
     exists: bool
     detected: tuple[DetectedTable, ...]
+    #: Tables that look like a ledger no adapter knows, when no known one was found and
+    #: nothing was pinned (``lookalikes``): writes are refused while they are there.
+    unknown: tuple[TableRef, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -110,7 +114,8 @@ def resolve(
         best = candidates[0].detected
         return Tracking(registry.get(best.framework), best.ref, True, detected)
     default = registry.get(DEFAULT_FRAMEWORK)
-    return _absent(default, default.default_table(current_schema), tables, detected)
+    tracking = _absent(default, default.default_table(current_schema), tables, detected)
+    return replace(tracking, unknown=unknown_ledgers(conn, frozenset(registry.table_names())))
 
 
 def _absent(

@@ -24,8 +24,10 @@ from ..types import (
     Section,
     State,
     StatusReport,
+    StatusWarning,
     Step,
     StepAction,
+    TableRef,
 )
 
 
@@ -55,13 +57,42 @@ def resolve_tracking(
 
 def status_of(conn: psycopg.Connection, tracking: Tracking) -> StatusReport:
     adapter = tracking.adapter
-    migrations = adapter.discover(migrations_directory())
+    directory = migrations_directory()
+    migrations = adapter.discover(directory)
     records = adapter.read_records(conn, tracking.table, migrations) if tracking.exists else []
     return StatusReport(
         framework=adapter.name,
         tracking_table=tracking.table,
         detected_tables=tracking.detected,
         migrations=tuple(adapter.statuses(migrations, records)),
+        warnings=status_warnings(
+            tracking, directory, has_files=bool(migrations), rows=len(records)
+        ),
+    )
+
+
+def status_warnings(
+    tracking: Tracking, directory: MigrationsDirectory, *, has_files: bool, rows: int
+) -> tuple[StatusWarning, ...]:
+    warnings = [StatusWarning("unknown-ledger", unknown_ledger(ref)) for ref in tracking.unknown]
+    if rows and not has_files:
+        warnings.append(
+            StatusWarning(
+                "no-migrations",
+                f"No {tracking.adapter.label} migrations found in {directory.root}; the "
+                f"tracking table {tracking.table} has {rows} rows: is TRUSS_MIGRATIONS_DIR "
+                "(MIGRATIONS_MANAGER['MIGRATIONS_DIR']) right?",
+            )
+        )
+    return tuple(warnings)
+
+
+def unknown_ledger(ref: TableRef) -> str:
+    return (
+        f"{ref} looks like the tracking table of a framework this tool does not read, and no "
+        "known one was found: every file reads as pending, and running them would apply them "
+        "again. Runs and marks are refused until the framework is named (TRUSS_FRAMEWORK and "
+        "TRUSS_TRACKING_TABLE, --framework, ?framework=)."
     )
 
 

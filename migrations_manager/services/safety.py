@@ -75,7 +75,7 @@ def check_on(
     activity = activity_summary(conn)
     reviewed = review(conn, info, analysed)
     errors = (*ledger_findings(tracking.adapter, report), *reviewed.errors)
-    warnings = _warnings(activity, len(pending), errors)
+    warnings = [*_warnings(activity, len(pending), errors), *(w.message for w in report.warnings)]
     return CheckReport(
         database=info.database,
         user=info.user,

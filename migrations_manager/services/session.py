@@ -21,12 +21,12 @@ import psycopg
 
 from .. import db
 from ..conf import app_settings
-from ..exceptions import LockNotAcquired
+from ..exceptions import LockNotAcquired, PlanRefused
 from ..executor import SessionSettings
 from ..frameworks.base import FrameworkLock
 from ..frameworks.detection import Tracking
 from ..introspection import catalog
-from .common import resolve_tracking
+from .common import resolve_tracking, unknown_ledger
 
 LOCK_POLL_INTERVAL = 0.2
 
@@ -83,6 +83,8 @@ def session(
         if lock:
             held.enter_context(_advisory_lock(conn, key, float(app_settings.LOCK_WAIT)))
         tracking = resolve_tracking(conn, framework=framework, standard=standard, info=info)
+        if lock and tracking.unknown:
+            raise PlanRefused(unknown_ledger(tracking.unknown[0]), kind="ledger")
         if lock:
             own = tracking.adapter.own_lock(tracking.table, info.database)
             if own is not None:

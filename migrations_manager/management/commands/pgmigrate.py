@@ -220,6 +220,10 @@ class Command(BaseCommand):
             applied = f"  {status.applied_at:%Y-%m-%d %H:%M:%S}" if status.applied_at else ""
             self.stdout.write(f"  [{status.state:^8}] {status.name}{applied}")
         self.stdout.write(", ".join(f"{state}: {n}" for state, n in report.summary.items()))
+        for warning in report.warnings:
+            self.stderr.write(f"Warning: {warning.message}")
+        if any(warning.kind == "no-migrations" for warning in report.warnings):
+            raise CommandError("No migrations in the directory.", returncode=1)
 
     # ---- pre-flight ------------------------------------------------------------------------
 

@@ -1,0 +1,83 @@
+"""A ledger this tool does not read, and a directory with no migrations while the ledger has
+rows: status says so (the command line exits 1 for the second), and a run or a mark is never
+taken as the first on an empty database."""
+
+from __future__ import annotations
+
+from io import StringIO
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from migrations_manager import services
+from migrations_manager.audit import Actor
+from migrations_manager.exceptions import PlanRefused
+from tests.api.conftest import token_client
+from tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+ACTOR = Actor(name="tester")
+GORP = (
+    "CREATE TABLE gorp_migrations (id text PRIMARY KEY, applied_at timestamptz);"
+    "INSERT INTO gorp_migrations VALUES ('001_a.sql', now())"
+)
+
+
+def test_an_unknown_ledger_is_a_warning_and_refuses_writes(target_db):
+    target_db.execute(GORP)
+    target_db.execute("CREATE TABLE a (id int)")
+    target_db.write("001_a.sql", "CREATE TABLE a (id int);")
+    report = services.status()
+    [warning] = report.warnings
+    assert warning.kind == "unknown-ledger" and "public.gorp_migrations" in warning.message
+    with pytest.raises(PlanRefused) as refused:
+        services.run_pending(actor=ACTOR, reason="a reason does not make it a known ledger")
+    assert refused.value.kind == "ledger"
+    with pytest.raises(PlanRefused):
+        services.mark_applied("001_a.sql", actor=ACTOR)
+    assert not target_db.exists("pgmigrations")
+    check = services.check()
+    assert not check.safe and any("gorp_migrations" in w for w in check.warnings)
+
+
+def test_naming_the_framework_is_the_way_past_an_unknown_ledger(target_db, settings):
+    target_db.execute(GORP)
+    target_db.write("001_a.sql", "CREATE TABLE a (id int);")
+    settings.MIGRATIONS_MANAGER = {**settings.MIGRATIONS_MANAGER, "FRAMEWORK": "node-pg-migrate"}
+    assert services.status().warnings == ()
+    assert services.run_pending(actor=ACTOR).ok and target_db.exists("a")
+
+
+def test_a_table_that_only_sounds_like_a_ledger_is_not_one(target_db):
+    target_db.execute("CREATE TABLE migration_notes (body text)")  # no name, no time
+    target_db.execute("CREATE TABLE bird_migrations (species text, seen_on date)")  # no name
+    target_db.write("001_a.sql", "CREATE TABLE a (id int);")
+    assert services.status().warnings == ()
+    target_db.execute("CREATE TABLE app_migrations_log (migration text, ran timestamptz)")
+    [warning] = services.status().warnings
+    assert "public.app_migrations_log" in warning.message
+
+
+def test_a_directory_without_migrations_beside_a_ledger_with_rows(target_db):
+    target_db.write("001_a.sql", "CREATE TABLE a (id int);")
+    services.run_pending(actor=ACTOR)
+    (target_db.directory / "001_a.sql").unlink()
+    [warning] = services.status().warnings
+    assert warning.kind == "no-migrations" and str(target_db.directory) in warning.message
+    err = StringIO()
+    with pytest.raises(CommandError) as failed:
+        call_command("pgmigrate", "status", stdout=StringIO(), stderr=err)
+    assert failed.value.returncode == 1 and "TRUSS_MIGRATIONS_DIR" in err.getvalue()
+    body = token_client(UserFactory(username="ops", superuser=True)).get(
+        "/api/migrations/idempotent/status"
+    )
+    assert [w["kind"] for w in body.json()["warnings"]] == ["no-migrations"]
+
+
+def test_a_fresh_database_and_directory_have_nothing_to_warn_of(target_db):
+    target_db.write("001_a.sql", "CREATE TABLE a (id int);")
+    assert services.status().warnings == ()
+    out = StringIO()
+    call_command("pgmigrate", "status", stdout=out, stderr=StringIO())
+    assert "pending: 1" in out.getvalue()
