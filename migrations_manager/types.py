@@ -95,6 +95,9 @@ class MigrationStatus:
     file_hash: str | None
     migration: Migration | None = field(default=None, compare=False, repr=False)
     detail: str | None = None
+    #: Where the record comes in the framework's own reading of its table (its history
+    #: order, e.g. node-pg-migrate's ``run_on, id``); None when nothing is recorded.
+    position: int | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True)

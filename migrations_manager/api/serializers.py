@@ -450,7 +450,8 @@ class LockHolderSerializer(serializers.Serializer):
 
 class LockRefusedSerializer(serializers.Serializer):
     """409: nothing ran. Another run holds the target's advisory lock (``holder``), or the plan
-    was refused (``refused``: ``ledger``, ``changed`` or ``atomic``, with ``details``)."""
+    was refused (``refused``: ``ledger``, ``changed``, ``atomic`` or ``framework``, with
+    ``details``)."""
 
     ok = serializers.BooleanField()
     error = serializers.CharField()
@@ -460,7 +461,9 @@ class LockRefusedSerializer(serializers.Serializer):
         help_text=ext('The safety gate\'s refusal: {"refused": true, "errors": [findings]}.'),
     )
     refused = serializers.ChoiceField(
-        choices=["ledger", "changed", "atomic"], required=False, help_text=ext("Why.")
+        choices=["ledger", "changed", "atomic", "framework"],
+        required=False,
+        help_text=ext("Why."),
     )
     details = serializers.JSONField(required=False, help_text=ext("What was refused."))
 

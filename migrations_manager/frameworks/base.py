@@ -35,7 +35,9 @@ Contract, method by method:
   ``record_marked`` is what mark-applied writes; the same rows unless the framework logs a mark
   differently from an apply (yoyo's ``_yoyo_log``).
 - ``check_record(statuses, migrations)``: refuse, with a sentence, what the framework cannot
-  express (e.g. marking a migration applied out of order in a single-version framework).
+  express (e.g. marking a migration applied out of order in a single-version framework), or
+  would refuse to run after (node-pg-migrate's order check, postgres-migrations' ids and
+  hashes); every write (run, mark-applied) goes through it.
 - ``create_table(table)``: the framework's exact DDL, for frameworks the app may initialise
   (only the default, node-pg-migrate, in practice).
 - ``own_lock(table, database)``: the lock the framework itself takes for its runs (advisory
@@ -49,13 +51,13 @@ Adapters never read Django settings: everything they need arrives as arguments.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import ClassVar
 
 import psycopg
 from psycopg import sql
 
-from ..exceptions import UnsupportedMigration, UsageError
+from ..exceptions import UnsupportedMigration, UsageError, framework_refusal
 from ..introspection.catalog import CatalogTable
 from ..sources import MigrationsDirectory, read_text, runs_outside_transaction, sha256_of
 from ..types import AppliedRecord, Migration, MigrationStatus, Section, State, TableRef
@@ -134,6 +136,12 @@ class TrackingAdapter:
     #: True when the framework refuses a history with a pending migration before an applied
     #: one (node-pg-migrate's checkOrder, Flyway's validate, single-version frameworks).
     in_order_only: ClassVar[bool] = False
+    #: True when the framework reads its records in its own order (``order_by``) and requires
+    #: them to be its first files, position by position, before running anything
+    #: (node-pg-migrate's checkOrder, Kysely's ensureMigrationsInOrder). A record is appended
+    #: to that history, so a pending file that sorts before an applied one can never be
+    #: recorded: the framework would refuse the result for good.
+    history_is_prefix: ClassVar[bool] = False
     #: True when the framework refuses to run anything while a migration is recorded as failed
     #: or dirty (golang-migrate's ``dirty``, Flyway's ``success = false``...).
     failure_blocks: ClassVar[bool] = True
@@ -256,13 +264,22 @@ class TrackingAdapter:
     def check_record(
         self, statuses: Sequence[MigrationStatus], migrations: Sequence[Migration]
     ) -> None:
-        """Refuse (raise ``UsageError``) what the framework cannot record.
+        """Refuse what the framework cannot record, or would refuse to run after.
 
         With ``in_order_only``, recording ``migrations`` must not leave a pending migration
-        before a recorded one: the framework would refuse that history afterwards.
+        before a recorded one (``UsageError``: include it); with ``history_is_prefix`` too,
+        the history with ``migrations`` appended must be the framework's first files, in its
+        order (``PlanRefused``, kind ``framework``).
         """
         if not self.in_order_only or not migrations:
             return
+        self._check_pending_before(statuses, migrations)
+        if self.history_is_prefix:
+            self._check_history_prefix(statuses, migrations)
+
+    def _check_pending_before(
+        self, statuses: Sequence[MigrationStatus], migrations: Sequence[Migration]
+    ) -> None:
         chosen = {m.identifier for m in migrations}
         last = max(migrations, key=lambda m: m.sort_key)
         for status in statuses:
@@ -274,6 +291,44 @@ class TrackingAdapter:
                 and migration.sort_key < last.sort_key
             ):
                 raise UsageError(self.out_of_order_refusal(last, migration))
+
+    def _check_history_prefix(
+        self, statuses: Sequence[MigrationStatus], migrations: Sequence[Migration]
+    ) -> None:
+        """Refuse, as the framework would refuse on its next run, a history (the records in
+        the framework's order, then ``migrations`` appended in file order) that is not its
+        first files position by position.
+
+        Raises:
+            PlanRefused: kind ``framework``, rule ``order``, naming the file out of place.
+        """
+        recorded = sorted((s for s in statuses if s.position is not None), key=_position)
+        history = [s.migration.identifier if s.migration else s.name for s in recorded]
+        history += [m.identifier for m in sorted(migrations, key=lambda m: m.sort_key)]
+        files = [s for s in statuses if s.migration is not None]
+        for ran, expected in zip(history, files, strict=False):
+            assert expected.migration is not None
+            if ran != expected.migration.identifier:
+                raise self._history_refusal(ran, expected)
+
+    def _history_refusal(self, ran: str, expected: MigrationStatus) -> Exception:
+        if expected.state is State.PENDING:
+            return framework_refusal(
+                self.name,
+                "order",
+                [expected.name, ran],
+                f"{self.label} refuses to run while {expected.name}, not run, precedes {ran}, "
+                f"already run. Recording {expected.name} now would put it after {ran} in "
+                f"{self.label}'s history, which {self.label} refuses for good: rename "
+                f"{expected.name} so that it sorts after the last applied migration.",
+            )
+        return framework_refusal(
+            self.name,
+            "order",
+            [expected.name, ran],
+            f"{self.label} refuses its recorded history: {ran} is recorded where "
+            f"{expected.name} comes in file order. Repair the tracking table first.",
+        )
 
     def out_of_order_refusal(self, recorded: Migration, pending: Migration) -> str:
         """The sentence refusing to record ``recorded`` while the earlier ``pending`` is not."""
@@ -298,11 +353,13 @@ class TrackingAdapter:
     ) -> list[MigrationStatus]:
         """Each migration's state, then the orphaned records, oldest first."""
         by_identifier = {record.identifier: record for record in records}
+        positions = {record.identifier: index for index, record in enumerate(records)}
         known = set()
         result = []
         for migration in migrations:
             known.add(migration.identifier)
-            result.append(self._status_of(migration, by_identifier.get(migration.identifier)))
+            status = self._status_of(migration, by_identifier.get(migration.identifier))
+            result.append(replace(status, position=positions.get(migration.identifier)))
         result.extend(
             MigrationStatus(
                 record.identifier,
@@ -311,6 +368,7 @@ class TrackingAdapter:
                 record.stored_hash,
                 None,
                 detail=record.detail,
+                position=positions[record.identifier],
             )
             for record in records
             if record.identifier not in known
@@ -335,3 +393,8 @@ class TrackingAdapter:
             migration=migration,
             detail=record.detail if record else None,
         )
+
+
+def _position(status: MigrationStatus) -> int:
+    assert status.position is not None
+    return status.position

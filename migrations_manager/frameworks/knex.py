@@ -117,6 +117,7 @@ class KyselyAdapter(ScriptMigrationsAdapter):
     extensions = (".js", ".ts", ".mjs", ".mts")  # FileMigrationProvider
     native_command = "Kysely's Migrator (migrator.migrateToLatest(), or kysely migrate:latest)"
     in_order_only = True  # unless allowUnorderedMigrations
+    history_is_prefix = True  # ensureMigrationsInOrder: executed[i] must be migrations[i]
 
     def read_records(
         self, conn: psycopg.Connection, table: TableRef, migrations: Sequence[Migration]
