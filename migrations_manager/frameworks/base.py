@@ -142,6 +142,10 @@ class TrackingAdapter:
     #: to that history, so a pending file that sorts before an applied one can never be
     #: recorded: the framework would refuse the result for good.
     history_is_prefix: ClassVar[bool] = False
+    #: True when the framework refuses to run anything while an applied file differs from the
+    #: checksum it recorded (postgres-migrations' validateMigrationHashes): no write of ours
+    #: goes past what would stop the framework's next run.
+    modified_blocks: ClassVar[bool] = False
     #: True when the framework refuses to run anything while a migration is recorded as failed
     #: or dirty (golang-migrate's ``dirty``, Flyway's ``success = false``...).
     failure_blocks: ClassVar[bool] = True
@@ -269,13 +273,28 @@ class TrackingAdapter:
         With ``in_order_only``, recording ``migrations`` must not leave a pending migration
         before a recorded one (``UsageError``: include it); with ``history_is_prefix`` too,
         the history with ``migrations`` appended must be the framework's first files, in its
-        order (``PlanRefused``, kind ``framework``).
+        order (``PlanRefused``, kind ``framework``); with ``modified_blocks``, no applied file
+        may differ from its checksum (``PlanRefused`` too).
         """
+        if self.modified_blocks:
+            self._check_unmodified(statuses)
         if not self.in_order_only or not migrations:
             return
         self._check_pending_before(statuses, migrations)
         if self.history_is_prefix:
             self._check_history_prefix(statuses, migrations)
+
+    def _check_unmodified(self, statuses: Sequence[MigrationStatus]) -> None:
+        changed = [s.name for s in statuses if s.state is State.MODIFIED]
+        if changed:
+            raise framework_refusal(
+                self.name,
+                "hash",
+                changed,
+                f"{self.label} refuses to run anything while an applied migration differs from "
+                f"the hash it recorded: {', '.join(changed)} changed since it ran. Restore the "
+                "file as it ran (put a new change in a new migration), then run again.",
+            )
 
     def _check_pending_before(
         self, statuses: Sequence[MigrationStatus], migrations: Sequence[Migration]
