@@ -416,8 +416,9 @@ class Blocker:
 class GateFinding:
     """A reason the safety gate refuses a run: ``kind`` is ``lint`` (an error-level finding,
     ``rule`` its id), ``will-fail`` (a statement sure to fail against the live schema),
-    ``blocker`` (a live session holding or awaiting a lock the plan needs) or ``ledger`` (the
-    framework records a failed or dirty migration); ``hint`` says what to do."""
+    ``blocker`` (a live session holding or awaiting a lock the plan needs), ``ledger`` (the
+    framework records a failed or dirty migration) or ``lock`` (the framework's own migration
+    lock is taken: a run of it, or a stale lock); ``hint`` says what to do."""
 
     kind: str
     message: str

@@ -91,9 +91,12 @@ def numbered_names(migrations: Sequence[Migration]) -> sql.Composed:
 class FrameworkLock:
     """The lock a framework takes for its own runs.
 
-    ``advisory_keys`` are session advisory locks (tried, never waited for); ``take`` updates a
-    lock row and returns a row when it took it, ``release`` gives it back, ``holder`` reads who
-    has it (``lockedby``, since when) when ``take`` returned nothing.
+    ``advisory_keys`` are session advisory locks (tried, never waited for); ``take`` writes a
+    lock row and returns a row when it took it, ``release`` gives back only what this session
+    took, ``holder`` reads who has it (one text: who, since when) while it is taken. The row
+    lives in ``table``: while that table is absent there is nothing to hold (the framework
+    creates it on its next run). ``release_command`` is the framework's own command that
+    clears a lock a dead run left behind.
     """
 
     label: str
@@ -101,6 +104,8 @@ class FrameworkLock:
     take: sql.Composable | None = None
     release: sql.Composable | None = None
     holder: sql.Composable | None = None
+    table: TableRef | None = None
+    release_command: str = ""
 
 
 class TrackingAdapter:
