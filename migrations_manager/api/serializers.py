@@ -388,9 +388,19 @@ class MarkResultSerializer(serializers.Serializer):
     framework = serializers.CharField()
     tracking_table = serializers.CharField()
     message = serializers.CharField()
+    recorded_with = serializers.ListField(
+        child=serializers.CharField(),
+        required=False,
+        help_text=ext(
+            "What the framework's own mark records along with it (yoyo: the pending "
+            "migrations it depends on), recorded first; absent when nothing else."
+        ),
+    )
 
     def to_representation(self, instance: Any) -> dict[str, Any]:
         body = super().to_representation(instance)
+        if not body.get("recorded_with"):
+            body.pop("recorded_with", None)  # the body of a mark of one file stays as it was
         if instance.dry_run:
             body["sql"] = instance.sql_text
         return body

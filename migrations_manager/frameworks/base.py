@@ -33,7 +33,9 @@ Contract, method by method:
   remove the row(s) the framework itself writes, composed with ``psycopg.sql`` (so a dry run can
   print them and a run executes exactly those). They run inside the caller's transaction.
   ``record_marked`` is what mark-applied writes; the same rows unless the framework logs a mark
-  differently from an apply (yoyo's ``_yoyo_log``).
+  differently from an apply (yoyo's ``_yoyo_log``). ``marked_with(migration, statuses)``: what
+  the framework's own mark records along with it (yoyo's ``mark`` takes its pending
+  dependencies first).
 - ``check_record(statuses, migrations)``: refuse, with a sentence, what the framework cannot
   express (e.g. marking a migration applied out of order in a single-version framework), or
   would refuse to run after (node-pg-migrate's order check, postgres-migrations' ids and
@@ -361,6 +363,13 @@ class TrackingAdapter:
             f"{pending.name} is pending would leave a history {self.label} refuses. "
             f"Include {pending.name}, or record it first."
         )
+
+    def marked_with(
+        self, migration: Migration, statuses: Sequence[MigrationStatus]
+    ) -> list[Migration]:
+        """What the framework's own mark command records when asked for ``migration``, in the
+        order it writes them: the migration alone, unless the framework takes more with it."""
+        return [migration]
 
     def own_lock(self, table: TableRef, database: str) -> FrameworkLock | None:
         return None

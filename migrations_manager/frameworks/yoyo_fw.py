@@ -3,7 +3,8 @@
 
 Files ``<id>.sql`` (rolled back by ``<id>.rollback.sql``) and ``<id>.py``; ``post-apply*``
 files are hooks, not migrations. ``migration_hash`` is the SHA-256 of the id, not of the
-content: yoyo keeps no content checksum. ``-- depends: a b`` lines order the run. A run logs
+content: yoyo keeps no content checksum. ``-- depends: a b`` lines order the run, and marking a
+migration marks its pending dependencies first, as ``yoyo mark`` does. A run logs
 ``apply`` in ``_yoyo_log``, mark-applied logs ``mark``, as yoyo does; a run holds yoyo's
 ``yoyo_lock`` row. (frameworks.md §2.21)
 """
@@ -20,9 +21,9 @@ from psycopg import sql
 
 from ..analysis.statements import comments
 from ..sources import MigrationsDirectory, read_text, sha256_of
-from ..types import AppliedRecord, Migration, Section, TableRef
+from ..types import AppliedRecord, Migration, MigrationStatus, Section, State, TableRef
 from .base import TEXT_TYPES, TIMESTAMP_TYPES, FrameworkLock, TrackingAdapter
-from .graph import topological
+from .graph import ancestors, topological
 from .registry import registry
 
 LOG_TABLE = "_yoyo_log"
@@ -173,6 +174,24 @@ class YoyoAdapter(TrackingAdapter):
                 )
             )
         return statements
+
+    def marked_with(
+        self, migration: Migration, statuses: Sequence[MigrationStatus]
+    ) -> list[Migration]:
+        """``yoyo mark -r ID`` marks the migration and every migration it depends on, directly
+        or not, that is not applied yet (``ancestors``, then ``to_apply``), dependencies first:
+        a mark never leaves a migration applied before what it depends on."""
+        known = [s.migration for s in statuses if s.migration is not None]
+        requires = {m.identifier: m.requires for m in known}
+        wanted = ancestors([migration.identifier], requires) | {migration.identifier}
+        pending = [
+            s.migration
+            for s in statuses
+            if s.migration is not None
+            and s.state is State.PENDING
+            and s.migration.identifier in wanted
+        ]
+        return topological(pending)
 
     def own_lock(self, table: TableRef, database: str) -> FrameworkLock:
         lock_table = TableRef(table.schema, LOCK_TABLE)

@@ -134,3 +134,24 @@ def test_a_stale_yoyo_lock_is_shown_and_refuses_until_yoyo_breaks_it(target_db, 
     assert target_db.query("SELECT count(*) FROM c") == [(1,)]  # our row, during our run
     assert target_db.query("SELECT count(*) FROM yoyo_lock") == [(0,)]
     assert yoyo_states(yoyo("list")) == {"0001_a": "A", "0002_b": "A", "0003_c": "A"}
+
+
+# ---- yoyo's mark takes a migration's dependencies with it --------------------------------------
+
+
+def test_marking_a_migration_marks_what_it_depends_on_as_yoyo_mark_does(target_db, yoyo):
+    yoyo("apply", "--batch")
+    (target_db.directory / "0003_c.sql").write_text("CREATE TABLE c (id int);\n")
+    (target_db.directory / "0004_d.sql").write_text(
+        "-- depends: 0003_c\nCREATE TABLE d (id int);\n"
+    )
+
+    result = services.mark_applied("0004_d.sql", actor=ACTOR)
+    assert result.written and "0003_c.sql" in result.message
+    assert yoyo_states(yoyo("list")) == {"0001_a": "A", "0002_b": "A", "0003_c": "A", "0004_d": "A"}
+    yoyo("apply", "--batch")
+    assert not target_db.exists("c") and not target_db.exists("d")  # marked, never run
+    marks = target_db.query(
+        "SELECT migration_id FROM _yoyo_log WHERE operation = 'mark' ORDER BY created_at_utc"
+    )
+    assert marks == [("0003_c",), ("0004_d",)]
