@@ -163,8 +163,10 @@ class LedgerUnreadable(MigrationsManagerError):
 
 class PlanRefused(MigrationsManagerError):
     """The plan cannot run as asked, and nothing ran: the ledger is failed, dirty or locked by
-    its framework, a file changed since it was confirmed, or an atomic run needs more than one
-    transaction. ``kind`` names which (``ledger``, ``changed``, ``atomic``)."""
+    its framework, a file changed since it was confirmed, an atomic run needs more than one
+    transaction, or the framework itself refuses the folder or the history the write would
+    leave (an order, an id sequence, a changed applied file). ``kind`` names which
+    (``ledger``, ``changed``, ``atomic``, ``framework``)."""
 
     def __init__(self, message: str, *, kind: str, details: Any = None) -> None:
         super().__init__(message)
@@ -176,3 +178,14 @@ class PlanRefused(MigrationsManagerError):
         if self.details is not None:
             body["details"] = self.details
         return body
+
+
+def framework_refusal(framework: str, rule: str, files: Sequence[str], message: str) -> PlanRefused:
+    """The refusal of a write the framework itself would refuse (or refuse to run after):
+    ``rule`` names the framework's rule (``order``, ``consecutive-ids``, ``hash``...) and
+    ``files`` the files at fault, first the one to act on."""
+    return PlanRefused(
+        message,
+        kind="framework",
+        details={"framework": framework, "rule": rule, "files": list(files)},
+    )

@@ -95,6 +95,9 @@ class MigrationStatus:
     file_hash: str | None
     migration: Migration | None = field(default=None, compare=False, repr=False)
     detail: str | None = None
+    #: Where the record comes in the framework's own reading of its table (its history
+    #: order, e.g. node-pg-migrate's ``run_on, id``); None when nothing is recorded.
+    position: int | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True)
@@ -424,8 +427,9 @@ class Blocker:
 class GateFinding:
     """A reason the safety gate refuses a run: ``kind`` is ``lint`` (an error-level finding,
     ``rule`` its id), ``will-fail`` (a statement sure to fail against the live schema),
-    ``blocker`` (a live session holding or awaiting a lock the plan needs) or ``ledger`` (the
-    framework records a failed or dirty migration); ``hint`` says what to do."""
+    ``blocker`` (a live session holding or awaiting a lock the plan needs), ``ledger`` (the
+    framework records a failed or dirty migration) or ``lock`` (the framework's own migration
+    lock is taken: a run of it, or a stale lock); ``hint`` says what to do."""
 
     kind: str
     message: str

@@ -115,7 +115,7 @@ class BlockerSerializer(serializers.Serializer):
 class GateFindingSerializer(serializers.Serializer):
     """A reason the safety gate refuses a run."""
 
-    kind = serializers.ChoiceField(choices=["lint", "will-fail", "blocker", "ledger"])
+    kind = serializers.ChoiceField(choices=["lint", "will-fail", "blocker", "ledger", "lock"])
     message = serializers.CharField()
     file = serializers.CharField(allow_null=True)
     line = serializers.IntegerField(allow_null=True)

@@ -399,9 +399,19 @@ class MarkResultSerializer(serializers.Serializer):
     framework = serializers.CharField()
     tracking_table = serializers.CharField()
     message = serializers.CharField()
+    recorded_with = serializers.ListField(
+        child=serializers.CharField(),
+        required=False,
+        help_text=ext(
+            "What the framework's own mark records along with it (yoyo: the pending "
+            "migrations it depends on), recorded first; absent when nothing else."
+        ),
+    )
 
     def to_representation(self, instance: Any) -> dict[str, Any]:
         body = super().to_representation(instance)
+        if not body.get("recorded_with"):
+            body.pop("recorded_with", None)  # the body of a mark of one file stays as it was
         if instance.dry_run:
             body["sql"] = instance.sql_text
         return body
@@ -461,7 +471,8 @@ class LockHolderSerializer(serializers.Serializer):
 
 class LockRefusedSerializer(serializers.Serializer):
     """409: nothing ran. Another run holds the target's advisory lock (``holder``), or the plan
-    was refused (``refused``: ``ledger``, ``changed`` or ``atomic``, with ``details``)."""
+    was refused (``refused``: ``ledger``, ``changed``, ``atomic`` or ``framework``, with
+    ``details``)."""
 
     ok = serializers.BooleanField()
     error = serializers.CharField()
@@ -471,7 +482,9 @@ class LockRefusedSerializer(serializers.Serializer):
         help_text=ext('The safety gate\'s refusal: {"refused": true, "errors": [findings]}.'),
     )
     refused = serializers.ChoiceField(
-        choices=["ledger", "changed", "atomic"], required=False, help_text=ext("Why.")
+        choices=["ledger", "changed", "atomic", "framework"],
+        required=False,
+        help_text=ext("Why."),
     )
     details = serializers.JSONField(required=False, help_text=ext("What was refused."))
 

@@ -33,9 +33,13 @@ Contract, method by method:
   remove the row(s) the framework itself writes, composed with ``psycopg.sql`` (so a dry run can
   print them and a run executes exactly those). They run inside the caller's transaction.
   ``record_marked`` is what mark-applied writes; the same rows unless the framework logs a mark
-  differently from an apply (yoyo's ``_yoyo_log``).
+  differently from an apply (yoyo's ``_yoyo_log``). ``marked_with(migration, statuses)``: what
+  the framework's own mark records along with it (yoyo's ``mark`` takes its pending
+  dependencies first).
 - ``check_record(statuses, migrations)``: refuse, with a sentence, what the framework cannot
-  express (e.g. marking a migration applied out of order in a single-version framework).
+  express (e.g. marking a migration applied out of order in a single-version framework), or
+  would refuse to run after (node-pg-migrate's order check, postgres-migrations' ids and
+  hashes); every write (run, mark-applied) goes through it.
 - ``create_table(table)``: the framework's exact DDL, for frameworks the app may initialise
   (only the default, node-pg-migrate, in practice).
 - ``own_lock(table, database)``: the lock the framework itself takes for its runs (advisory
@@ -49,13 +53,13 @@ Adapters never read Django settings: everything they need arrives as arguments.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import ClassVar
 
 import psycopg
 from psycopg import sql
 
-from ..exceptions import UnsupportedMigration, UsageError
+from ..exceptions import UnsupportedMigration, UsageError, framework_refusal
 from ..introspection.catalog import CatalogTable
 from ..sources import MigrationsDirectory, read_text, runs_outside_transaction, sha256_of
 from ..types import AppliedRecord, Migration, MigrationStatus, Section, State, TableRef
@@ -89,9 +93,12 @@ def numbered_names(migrations: Sequence[Migration]) -> sql.Composed:
 class FrameworkLock:
     """The lock a framework takes for its own runs.
 
-    ``advisory_keys`` are session advisory locks (tried, never waited for); ``take`` updates a
-    lock row and returns a row when it took it, ``release`` gives it back, ``holder`` reads who
-    has it (``lockedby``, since when) when ``take`` returned nothing.
+    ``advisory_keys`` are session advisory locks (tried, never waited for); ``take`` writes a
+    lock row and returns a row when it took it, ``release`` gives back only what this session
+    took, ``holder`` reads who has it (one text: who, since when) while it is taken. The row
+    lives in ``table``: while that table is absent there is nothing to hold (the framework
+    creates it on its next run). ``release_command`` is the framework's own command that
+    clears a lock a dead run left behind.
     """
 
     label: str
@@ -99,6 +106,8 @@ class FrameworkLock:
     take: sql.Composable | None = None
     release: sql.Composable | None = None
     holder: sql.Composable | None = None
+    table: TableRef | None = None
+    release_command: str = ""
 
 
 class TrackingAdapter:
@@ -134,6 +143,16 @@ class TrackingAdapter:
     #: True when the framework refuses a history with a pending migration before an applied
     #: one (node-pg-migrate's checkOrder, Flyway's validate, single-version frameworks).
     in_order_only: ClassVar[bool] = False
+    #: True when the framework reads its records in its own order (``order_by``) and requires
+    #: them to be its first files, position by position, before running anything
+    #: (node-pg-migrate's checkOrder, Kysely's ensureMigrationsInOrder). A record is appended
+    #: to that history, so a pending file that sorts before an applied one can never be
+    #: recorded: the framework would refuse the result for good.
+    history_is_prefix: ClassVar[bool] = False
+    #: True when the framework refuses to run anything while an applied file differs from the
+    #: checksum it recorded (postgres-migrations' validateMigrationHashes): no write of ours
+    #: goes past what would stop the framework's next run.
+    modified_blocks: ClassVar[bool] = False
     #: True when the framework refuses to run anything while a migration is recorded as failed
     #: or dirty (golang-migrate's ``dirty``, Flyway's ``success = false``...). Otherwise a
     #: failure is only a log entry (Sqitch's ``fail`` event): the framework lists the migration
@@ -258,13 +277,37 @@ class TrackingAdapter:
     def check_record(
         self, statuses: Sequence[MigrationStatus], migrations: Sequence[Migration]
     ) -> None:
-        """Refuse (raise ``UsageError``) what the framework cannot record.
+        """Refuse what the framework cannot record, or would refuse to run after.
 
         With ``in_order_only``, recording ``migrations`` must not leave a pending migration
-        before a recorded one: the framework would refuse that history afterwards.
+        before a recorded one (``UsageError``: include it); with ``history_is_prefix`` too,
+        the history with ``migrations`` appended must be the framework's first files, in its
+        order (``PlanRefused``, kind ``framework``); with ``modified_blocks``, no applied file
+        may differ from its checksum (``PlanRefused`` too).
         """
+        if self.modified_blocks:
+            self._check_unmodified(statuses)
         if not self.in_order_only or not migrations:
             return
+        self._check_pending_before(statuses, migrations)
+        if self.history_is_prefix:
+            self._check_history_prefix(statuses, migrations)
+
+    def _check_unmodified(self, statuses: Sequence[MigrationStatus]) -> None:
+        changed = [s.name for s in statuses if s.state is State.MODIFIED]
+        if changed:
+            raise framework_refusal(
+                self.name,
+                "hash",
+                changed,
+                f"{self.label} refuses to run anything while an applied migration differs from "
+                f"the hash it recorded: {', '.join(changed)} changed since it ran. Restore the "
+                "file as it ran (put a new change in a new migration), then run again.",
+            )
+
+    def _check_pending_before(
+        self, statuses: Sequence[MigrationStatus], migrations: Sequence[Migration]
+    ) -> None:
         chosen = {m.identifier for m in migrations}
         last = max(migrations, key=lambda m: m.sort_key)
         for status in statuses:
@@ -277,6 +320,44 @@ class TrackingAdapter:
             ):
                 raise UsageError(self.out_of_order_refusal(last, migration))
 
+    def _check_history_prefix(
+        self, statuses: Sequence[MigrationStatus], migrations: Sequence[Migration]
+    ) -> None:
+        """Refuse, as the framework would refuse on its next run, a history (the records in
+        the framework's order, then ``migrations`` appended in file order) that is not its
+        first files position by position.
+
+        Raises:
+            PlanRefused: kind ``framework``, rule ``order``, naming the file out of place.
+        """
+        recorded = sorted((s for s in statuses if s.position is not None), key=_position)
+        history = [s.migration.identifier if s.migration else s.name for s in recorded]
+        history += [m.identifier for m in sorted(migrations, key=lambda m: m.sort_key)]
+        files = [s for s in statuses if s.migration is not None]
+        for ran, expected in zip(history, files, strict=False):
+            assert expected.migration is not None
+            if ran != expected.migration.identifier:
+                raise self._history_refusal(ran, expected)
+
+    def _history_refusal(self, ran: str, expected: MigrationStatus) -> Exception:
+        if expected.state is State.PENDING:
+            return framework_refusal(
+                self.name,
+                "order",
+                [expected.name, ran],
+                f"{self.label} refuses to run while {expected.name}, not run, precedes {ran}, "
+                f"already run. Recording {expected.name} now would put it after {ran} in "
+                f"{self.label}'s history, which {self.label} refuses for good: rename "
+                f"{expected.name} so that it sorts after the last applied migration.",
+            )
+        return framework_refusal(
+            self.name,
+            "order",
+            [expected.name, ran],
+            f"{self.label} refuses its recorded history: {ran} is recorded where "
+            f"{expected.name} comes in file order. Repair the tracking table first.",
+        )
+
     def out_of_order_refusal(self, recorded: Migration, pending: Migration) -> str:
         """The sentence refusing to record ``recorded`` while the earlier ``pending`` is not."""
         return (
@@ -284,6 +365,13 @@ class TrackingAdapter:
             f"{pending.name} is pending would leave a history {self.label} refuses. "
             f"Include {pending.name}, or record it first."
         )
+
+    def marked_with(
+        self, migration: Migration, statuses: Sequence[MigrationStatus]
+    ) -> list[Migration]:
+        """What the framework's own mark command records when asked for ``migration``, in the
+        order it writes them: the migration alone, unless the framework takes more with it."""
+        return [migration]
 
     def own_lock(self, table: TableRef, database: str) -> FrameworkLock | None:
         return None
@@ -301,11 +389,13 @@ class TrackingAdapter:
         """Each migration's state, then the orphaned records, oldest first (a failure the
         framework only logs recorded nothing: no orphan of it)."""
         by_identifier = {record.identifier: record for record in records}
+        positions = {record.identifier: index for index, record in enumerate(records)}
         known = set()
         result = []
         for migration in migrations:
             known.add(migration.identifier)
-            result.append(self._status_of(migration, by_identifier.get(migration.identifier)))
+            status = self._status_of(migration, by_identifier.get(migration.identifier))
+            result.append(replace(status, position=positions.get(migration.identifier)))
         result.extend(
             MigrationStatus(
                 record.identifier,
@@ -314,6 +404,7 @@ class TrackingAdapter:
                 record.stored_hash,
                 None,
                 detail=record.detail,
+                position=positions[record.identifier],
             )
             for record in records
             if record.identifier not in known and (self.failure_blocks or not record.failed)
@@ -347,3 +438,8 @@ class TrackingAdapter:
         return MigrationStatus(
             migration.name, State.PENDING, None, None, migration.sha256, migration, detail
         )
+
+
+def _position(status: MigrationStatus) -> int:
+    assert status.position is not None
+    return status.position

@@ -4,6 +4,7 @@ Knex (frameworks.md §2.6): ``knex_migrations(id serial, name varchar(255), batc
 migration_time timestamptz)`` + ``knex_migrations_lock(index serial, is_locked integer)``; ``name``
 is the file name WITH its extension; a ``migrate:latest`` run writes all its rows with one batch
 number, ``max(batch) + 1``, which ``migrate:rollback`` later undoes together. No order check.
+A run holds the lock row (``is_locked = 1``), as Knex does.
 
 Kysely (§2.24): ``kysely_migration(name varchar(255) PK, timestamp varchar(255))`` +
 ``kysely_migration_lock(id, is_locked)``; ``name`` is the file name without its extension,
@@ -21,7 +22,7 @@ import psycopg
 from psycopg import sql
 
 from ..types import AppliedRecord, Migration, TableRef
-from .base import INTEGER_TYPES, TEXT_TYPES, TIMESTAMP_TYPES, numbered_names
+from .base import INTEGER_TYPES, TEXT_TYPES, TIMESTAMP_TYPES, FrameworkLock, numbered_names
 from .javascript import ScriptMigrationsAdapter
 from .registry import registry
 
@@ -32,6 +33,15 @@ KNEX_CREATE = (
     ),
     sql.SQL("CREATE TABLE IF NOT EXISTS {lock} (index serial PRIMARY KEY, is_locked integer)"),
     sql.SQL("INSERT INTO {lock} (is_locked) SELECT 0 WHERE NOT EXISTS (SELECT FROM {lock})"),
+)
+# Knex's own lock (Migrator._lockMigrations / _freeLock): the lock table's row is taken by
+# setting is_locked from 0 to 1 and freed by setting it back; while no row is 0, every Knex
+# run refuses ("Migration table is already locked") until `knex migrate:unlock`.
+KNEX_TAKE_LOCK = sql.SQL("UPDATE {lock} SET is_locked = 1 WHERE is_locked = 0 RETURNING is_locked")
+KNEX_RELEASE_LOCK = sql.SQL("UPDATE {lock} SET is_locked = 0 WHERE is_locked = 1")
+KNEX_LOCK_HOLDER = sql.SQL(
+    "SELECT 'is_locked = ' || coalesce(is_locked::text, 'NULL') FROM {lock}"
+    " WHERE NOT EXISTS (SELECT FROM {lock} WHERE is_locked = 0) LIMIT 1"
 )
 # One statement for the whole batch: Knex gives every migration of a run the same new batch.
 KNEX_INSERT = sql.SQL(
@@ -103,7 +113,24 @@ class KnexAdapter(ScriptMigrationsAdapter):
 
     def create_table(self, table: TableRef) -> list[sql.Composable]:
         """Both tables, as ``ensureTable`` creates them; the lock table is ``<table>_lock``."""
-        return _with_lock(KNEX_CREATE, table, TableRef(table.schema, f"{table.name}_lock"))
+        return _with_lock(KNEX_CREATE, table, _knex_lock_table(table))
+
+    def own_lock(self, table: TableRef, database: str) -> FrameworkLock:
+        lock_table = _knex_lock_table(table)
+        lock = lock_table.identifier
+        return FrameworkLock(
+            self.label,
+            take=KNEX_TAKE_LOCK.format(lock=lock),
+            # Knex's lock names no owner: the release runs only after this session took it.
+            release=KNEX_RELEASE_LOCK.format(lock=lock),
+            holder=KNEX_LOCK_HOLDER.format(lock=lock),
+            table=lock_table,
+            release_command="npx knex migrate:unlock",
+        )
+
+
+def _knex_lock_table(table: TableRef) -> TableRef:
+    return TableRef(table.schema, f"{table.name}_lock")
 
 
 @registry.register
@@ -117,6 +144,7 @@ class KyselyAdapter(ScriptMigrationsAdapter):
     extensions = (".js", ".ts", ".mjs", ".mts")  # FileMigrationProvider
     native_command = "Kysely's Migrator (migrator.migrateToLatest(), or kysely migrate:latest)"
     in_order_only = True  # unless allowUnorderedMigrations
+    history_is_prefix = True  # ensureMigrationsInOrder: executed[i] must be migrations[i]
 
     def read_records(
         self, conn: psycopg.Connection, table: TableRef, migrations: Sequence[Migration]

@@ -174,13 +174,16 @@ class LiquibaseAdapter(TrackingAdapter):
     repair_command = "liquibase clear-checksums / changelog-sync after a manual fix"
 
     def own_lock(self, table: TableRef, database: str) -> FrameworkLock:
-        lock = TableRef(table.schema, LOCK_TABLE).identifier
+        lock_table = TableRef(table.schema, LOCK_TABLE)
+        lock = lock_table.identifier
         who = sql.Literal(f"{socket.gethostname()}#truss-migrations (pid {os.getpid()})")
         return FrameworkLock(
             self.label,
             take=TAKE_LOCK.format(lock=lock, who=who),
             release=RELEASE_LOCK.format(lock=lock, who=who),
             holder=LOCK_HOLDER.format(lock=lock),
+            table=lock_table,
+            release_command="liquibase release-locks",
         )
 
     def discover(self, directory: MigrationsDirectory) -> list[Migration]:

@@ -44,6 +44,7 @@ class NodePgMigrateAdapter(TrackingAdapter):
     applied_at_column = "run_on"
     order_by = ("run_on", "id")
     in_order_only = True  # node-pg-migrate's checkOrder (on by default)
+    history_is_prefix = True  # checkOrder: runNames[i] must be migrations[i].name
 
     def discover(self, directory: MigrationsDirectory) -> list[Migration]:
         found = [self.migration_for(path) for path in directory.files(self.extensions)]

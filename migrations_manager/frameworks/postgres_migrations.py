@@ -18,7 +18,7 @@ from pathlib import Path
 import psycopg
 from psycopg import sql
 
-from ..exceptions import UsageError
+from ..exceptions import UsageError, framework_refusal
 from ..sources import MigrationsDirectory, sha256_of
 from ..types import AppliedRecord, Migration, MigrationStatus, TableRef
 from .base import INTEGER_TYPES, TEXT_TYPES, TIMESTAMP_TYPES, TrackingAdapter
@@ -72,6 +72,7 @@ class PostgresMigrationsAdapter(TrackingAdapter):
     extensions = (".sql", ".js")
     native_command = "postgres-migrations' migrate() in your Node.js code"
     in_order_only = True
+    modified_blocks = True  # validateMigrationHashes, before anything runs
 
     def discover(self, directory: MigrationsDirectory) -> list[Migration]:
         found = []
@@ -104,7 +105,9 @@ class PostgresMigrationsAdapter(TrackingAdapter):
     def check_record(
         self, statuses: Sequence[MigrationStatus], migrations: Sequence[Migration]
     ) -> None:
-        """Its hash needs the SQL a ``.js`` migration generates, which only Node.js can produce."""
+        """Its hash needs the SQL a ``.js`` migration generates, which only Node.js can produce;
+        and the library loads no folder whose ids are not consecutive."""
+        _check_consecutive(statuses)
         for migration in migrations:
             if self.checksum(migration) is None:
                 raise UsageError(
@@ -136,6 +139,24 @@ class PostgresMigrationsAdapter(TrackingAdapter):
                 hash=sql.Literal(postgres_migrations_sha1(OWN_MIGRATION_FILE, OWN_MIGRATION_SQL)),
             ),
         ]
+
+
+def _check_consecutive(statuses: Sequence[MigrationStatus]) -> None:
+    """validateMigrationOrdering: sorted by id after its own migration 0, the n-th file must
+    have id n. The library refuses the whole folder otherwise, whatever is pending."""
+    files = sorted(
+        (s.migration for s in statuses if s.migration is not None), key=lambda m: m.sort_key
+    )
+    for expected, migration in enumerate(files, start=1):
+        if int(migration.identifier) != expected:
+            raise framework_refusal(
+                "postgres-migrations",
+                "consecutive-ids",
+                [migration.name],
+                f"postgres-migrations refuses this folder: migration ids must be consecutive "
+                f"from 1, and {migration.name} has id {migration.identifier} where "
+                f"{expected} is expected. Number the files without gaps or repeats.",
+            )
 
 
 def _stored_name(migration: Migration) -> str:

@@ -3,8 +3,10 @@
 
 Files ``<id>.sql`` (rolled back by ``<id>.rollback.sql``) and ``<id>.py``; ``post-apply*``
 files are hooks, not migrations. ``migration_hash`` is the SHA-256 of the id, not of the
-content: yoyo keeps no content checksum. ``-- depends: a b`` lines order the run. A run logs
-``apply`` in ``_yoyo_log``, mark-applied logs ``mark``, as yoyo does. (frameworks.md §2.21)
+content: yoyo keeps no content checksum. ``-- depends: a b`` lines order the run, and marking a
+migration marks its pending dependencies first, as ``yoyo mark`` does. A run logs
+``apply`` in ``_yoyo_log``, mark-applied logs ``mark``, as yoyo does; a run holds yoyo's
+``yoyo_lock`` row. (frameworks.md §2.21)
 """
 
 from __future__ import annotations
@@ -19,9 +21,9 @@ from psycopg import sql
 
 from ..analysis.statements import comments
 from ..sources import MigrationsDirectory, read_text, sha256_of
-from ..types import AppliedRecord, Migration, Section, TableRef
-from .base import TEXT_TYPES, TIMESTAMP_TYPES, TrackingAdapter
-from .graph import topological
+from ..types import AppliedRecord, Migration, MigrationStatus, Section, State, TableRef
+from .base import TEXT_TYPES, TIMESTAMP_TYPES, FrameworkLock, TrackingAdapter
+from .graph import ancestors, topological
 from .registry import registry
 
 LOG_TABLE = "_yoyo_log"
@@ -39,6 +41,19 @@ INSERT_LOG = sql.SQL(
     "INSERT INTO {log} (id, migration_hash, migration_id, operation, username, hostname,"
     " created_at_utc) VALUES (gen_random_uuid()::text, {hash}, {id}, {operation}, current_user,"
     " {hostname}, now() AT TIME ZONE 'UTC')"
+)
+# yoyo's lock (backends/base.py lock()): one row in yoyo_lock, whose primary key lets only one
+# in; yoyo waits for it (10 s), then refuses until `yoyo break-lock` deletes it. The row names
+# this session's backend pid, so the release deletes only the row this session wrote.
+LOCK_TABLE = "yoyo_lock"
+TAKE_LOCK = sql.SQL(
+    "INSERT INTO {lock} (locked, ctime, pid) VALUES (1, now() AT TIME ZONE 'UTC',"
+    " pg_backend_pid()) ON CONFLICT DO NOTHING RETURNING pid"
+)
+RELEASE_LOCK = sql.SQL("DELETE FROM {lock} WHERE pid = pg_backend_pid()")
+LOCK_HOLDER = sql.SQL(
+    "SELECT 'process ' || pid || coalesce(' since ' || ctime::text || ' UTC', '') FROM {lock}"
+    " LIMIT 1"
 )
 # yoyo's internal schema version 2 (yoyo/internalmigrations/v2.py); without the version row
 # yoyo would take the tables for schema 1 and rebuild them.
@@ -159,6 +174,36 @@ class YoyoAdapter(TrackingAdapter):
                 )
             )
         return statements
+
+    def marked_with(
+        self, migration: Migration, statuses: Sequence[MigrationStatus]
+    ) -> list[Migration]:
+        """``yoyo mark -r ID`` marks the migration and every migration it depends on, directly
+        or not, that is not applied yet (``ancestors``, then ``to_apply``), dependencies first:
+        a mark never leaves a migration applied before what it depends on."""
+        known = [s.migration for s in statuses if s.migration is not None]
+        requires = {m.identifier: m.requires for m in known}
+        wanted = ancestors([migration.identifier], requires) | {migration.identifier}
+        pending = [
+            s.migration
+            for s in statuses
+            if s.migration is not None
+            and s.state is State.PENDING
+            and s.migration.identifier in wanted
+        ]
+        return topological(pending)
+
+    def own_lock(self, table: TableRef, database: str) -> FrameworkLock:
+        lock_table = TableRef(table.schema, LOCK_TABLE)
+        lock = lock_table.identifier
+        return FrameworkLock(
+            self.label,
+            take=TAKE_LOCK.format(lock=lock),
+            release=RELEASE_LOCK.format(lock=lock),
+            holder=LOCK_HOLDER.format(lock=lock),
+            table=lock_table,
+            release_command="yoyo break-lock",
+        )
 
     def create_table(self, table: TableRef) -> list[sql.Composable]:
         names = {

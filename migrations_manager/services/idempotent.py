@@ -47,6 +47,8 @@ class MarkResult:
     written: bool
     dry_run: bool = False
     sql_text: str = ""
+    #: What the framework's own mark records along with it (yoyo: its pending dependencies).
+    recorded_with: tuple[str, ...] = ()
 
 
 def plan_run(names: Sequence[str] | None = None, *, framework: str | None = None) -> RunReport:
@@ -188,7 +190,8 @@ def mark_applied(
     reason: str = "",
 ) -> MarkResult:
     """Record ``name`` as applied in the framework's own format, without running it: a plan
-    of one record-only step, through the executor.
+    of record-only steps, through the executor: ``name``'s, after those of what the framework's
+    own mark records with it (yoyo: its pending dependencies).
 
     Already recorded: a success that writes nothing. Recorded as failed, or a record the
     framework cannot express (out of order where it keeps one current version): refused. The
@@ -207,7 +210,8 @@ def mark_applied(
                 return _mark_result(current, name, written=False)
             plan = _mark_plan(current, status)
             text = render(plan, current.settings, current.lock_key, current.conn)
-            return replace(_mark_result(current, name, written=False), dry_run=True, sql_text=text)
+            result = _mark_result(current, name, written=False, plan=plan)
+            return replace(result, dry_run=True, sql_text=text)
     with audited(
         actor, "mark-applied", files=[name], framework=framework, reason=reason
     ) as attempt:
@@ -225,7 +229,7 @@ def mark_applied(
             report = execute_audited(current, plan, attempt, overridden=overridden)
             if report.failure is not None:
                 raise MigrationFailed(report.failure)
-            return _mark_result(current, name, written=True)
+            return _mark_result(current, name, written=True, plan=plan)
 
 
 def _mark_plan(current: Session, status: MigrationStatus) -> Plan:
@@ -242,9 +246,10 @@ def _mark_plan(current: Session, status: MigrationStatus) -> Plan:
         )
     if status.state is not State.PENDING:
         raise UsageError(f"{status.name} is {status.state}: only a pending one can be marked.")
-    adapter.check_record(report.migrations, [status.migration])
+    marked = adapter.marked_with(status.migration, report.migrations)
+    adapter.check_record(report.migrations, marked)
     return make_plan(
-        [record_step(status.migration)],
+        [record_step(migration) for migration in marked],
         adapter,
         tracking.table,
         grouping=Grouping.BATCH,
@@ -259,11 +264,17 @@ def _status_named(report: StatusReport, name: str) -> MigrationStatus:
     raise MigrationNotFound(f"No migration file named {name!r}.")
 
 
-def _mark_result(current: Session, name: str, *, written: bool) -> MarkResult:
+def _mark_result(
+    current: Session, name: str, *, written: bool, plan: Plan | None = None
+) -> MarkResult:
     table = str(current.tracking.table)
     adapter = current.tracking.adapter
+    also = tuple(step.name for step in plan.steps if step.name != name) if plan else ()
+    with_them = f" with {', '.join(also)}, which it depends on," if also else ""
     if written:
-        message = f"Recorded {name} as applied in {table} ({adapter.label}); nothing ran."
+        message = (
+            f"Recorded {name}{with_them} as applied in {table} ({adapter.label}); nothing ran."
+        )
     else:
         message = f"{name} is already recorded as applied in {table}; nothing was written."
-    return MarkResult(True, name, adapter.name, table, message, written)
+    return MarkResult(True, name, adapter.name, table, message, written, recorded_with=also)

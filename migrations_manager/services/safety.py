@@ -39,7 +39,7 @@ from .inspection import (
     table_sizes,
     workspace,
 )
-from .session import target_key
+from .session import framework_lock_findings, target_key
 
 
 def check(names: Sequence[str] | None = None, *, framework: str | None = None) -> CheckReport:
@@ -74,7 +74,11 @@ def check_on(
     analysed = [_to_run(tracking, migration, key) for migration in pending]
     activity = activity_summary(conn)
     reviewed = review(conn, info, analysed)
-    errors = (*ledger_findings(tracking.adapter, report), *reviewed.errors)
+    errors = (
+        *framework_lock_findings(conn, tracking, info.database),
+        *ledger_findings(tracking.adapter, report),
+        *reviewed.errors,
+    )
     warnings = [*_warnings(activity, len(pending), errors), *(w.message for w in report.warnings)]
     return CheckReport(
         database=info.database,

@@ -26,6 +26,7 @@ from ..executor import SessionSettings
 from ..frameworks.base import FrameworkLock
 from ..frameworks.detection import Tracking
 from ..introspection import catalog
+from ..types import GateFinding
 from .common import resolve_tracking, unknown_ledger
 
 LOCK_POLL_INTERVAL = 0.2
@@ -143,31 +144,86 @@ def _framework_lock(
             if not catalog.try_advisory_lock(conn, key):
                 raise _refused(conn, key, f"{lock.label} holds its own migration lock")
             held.callback(_unlock, conn, key)
-        if lock.take is not None and tracking.exists:
+        if lock.take is not None and tracking.exists and _has_lock_table(conn, lock):
             held.enter_context(_lock_row(conn, lock))
         yield
 
 
+def _has_lock_table(conn: psycopg.Connection, lock: FrameworkLock) -> bool:
+    """Whether the lock row's table is there: the framework creates it on its next run, so
+    an absent one holds no lock (and a query on it would fail the whole request)."""
+    return lock.table is None or catalog.relation_exists(
+        conn, lock.table.identifier.as_string(conn)
+    )
+
+
 @contextmanager
 def _lock_row(conn: psycopg.Connection, lock: FrameworkLock) -> Iterator[None]:
-    """Hold a framework's lock row. The release runs whatever happens from the moment the take
-    is sent (an interruption may come after the server committed it); it only clears a row this
-    run holds (``lockedby`` is ours)."""
+    """Hold a framework's lock row. Once taken, the release runs whatever happens; a take that
+    an interruption cut off is released too (the server may have committed it). A lock taken by
+    someone else is never released here: some frameworks' rows do not say whose they are."""
     assert lock.take is not None and lock.release is not None and lock.holder is not None
     try:
-        if not catalog.take_lock_row(conn, lock.take):
-            holder = catalog.lock_row_holder(conn, lock.holder)
-            if holder is not None:
-                raise LockNotAcquired(
-                    f"{lock.label}'s lock is taken ({holder}): a {lock.label} run is in "
-                    f"progress, or one died holding it (then release it with {lock.label}'s "
-                    "own command, e.g. `liquibase release-locks`)."
-                )
-            # No lock row at all: the framework writes it on its next run; nothing to hold.
+        taken = catalog.take_lock_row(conn, lock.take)
+    except BaseException:
+        _release_lock_row(conn, lock)
+        raise
+    if not taken:
+        holder = catalog.lock_row_holder(conn, lock.holder)
+        if holder is not None:
+            raise LockNotAcquired(lock_taken_sentence(lock, holder))
+        # No lock row at all: the framework writes it on its next run; nothing to hold.
+        yield
+        return
+    try:
         yield
     finally:
-        if not conn.closed and not conn.broken:
-            catalog.release_lock_row(conn, lock.release)
+        _release_lock_row(conn, lock)
+
+
+def lock_taken_sentence(lock: FrameworkLock, holder: str) -> str:
+    """Why a framework's taken lock refuses a run, and how to clear one a dead run left."""
+    return (
+        f"{lock.label}'s lock is taken ({holder}): a {lock.label} run is in "
+        f"progress, or one died holding it, and {lock.label} itself refuses to run meanwhile. "
+        + release_advice(lock)
+    )
+
+
+def release_advice(lock: FrameworkLock) -> str:
+    command = f"`{lock.release_command}`" if lock.release_command else f"{lock.label}'s tools"
+    return f"If no {lock.label} run is in progress, release it with {command}, then run again."
+
+
+def _release_lock_row(conn: psycopg.Connection, lock: FrameworkLock) -> None:
+    if lock.release is not None and not conn.closed and not conn.broken:
+        catalog.release_lock_row(conn, lock.release)
+
+
+def framework_lock_findings(
+    conn: psycopg.Connection, tracking: Tracking, database: str
+) -> list[GateFinding]:
+    """The framework's own lock, when someone holds it now (read, never taken): a run and a
+    mark-applied would be refused for it, as the framework refuses its own runs."""
+    lock = tracking.adapter.own_lock(tracking.table, database) if tracking.exists else None
+    if lock is None:
+        return []
+    holders = [_advisory_holder(conn, key) for key in lock.advisory_keys]
+    if lock.holder is not None and _has_lock_table(conn, lock):
+        holders.append(catalog.lock_row_holder(conn, lock.holder))
+    return [
+        GateFinding("lock", lock_taken_sentence(lock, holder), hint=release_advice(lock))
+        for holder in holders
+        if holder is not None
+    ]
+
+
+def _advisory_holder(conn: psycopg.Connection, key: int) -> str | None:
+    holder = catalog.advisory_lock_holder(conn, key)
+    if holder is None:
+        return None
+    application = f", {holder.application_name}" if holder.application_name else ""
+    return f"pid {holder.pid}{application}"
 
 
 def _end_transaction(conn: psycopg.Connection) -> None:

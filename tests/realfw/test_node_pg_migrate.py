@@ -6,6 +6,7 @@ import pytest
 
 from migrations_manager import services
 from migrations_manager.audit import Actor
+from migrations_manager.exceptions import PlanRefused
 
 pytestmark = [pytest.mark.django_db, pytest.mark.realfw]
 
@@ -144,3 +145,35 @@ def test_mjs_and_ts_migrations_are_run_through_node_pg_migrate_in_order(
     assert applied(target_db) == ["1_a", "2_b", "3_c"]
     assert {"from_mjs", "from_ts", "after_them"} <= tables(target_db)
     assert "No migrations to run!" in node_pg_migrate("up").stdout
+
+
+# ---- node-pg-migrate's checkOrder on every write ----------------------------------------------
+
+
+def test_a_file_before_an_applied_one_is_never_recorded_and_a_rename_settles_it(
+    target_db, node_pg_migrate
+):
+    """node-pg-migrate applied 001 and 003; 002 came later. node-pg-migrate refuses the
+    history (002 precedes 003): marking or running 002 would append it after 003, a history
+    it refuses for good. Both are refused, nothing written; once the file sorts last, both
+    sides agree."""
+    target_db.write("001_a.sql", "CREATE TABLE a (id int);")
+    target_db.write("003_c.sql", "CREATE TABLE c (id int);")
+    node_pg_migrate("up")
+    target_db.write("002_b.sql", "CREATE TABLE b (id int);")
+    refusal = node_pg_migrate("up", check=False)
+    assert "Not run migration 002_b is preceding already run migration 003_c" in (
+        refusal.stdout + refusal.stderr
+    )
+
+    with pytest.raises(PlanRefused, match="002_b.sql.*003_c") as refused:
+        services.mark_applied("002_b.sql", actor=ACTOR)
+    assert refused.value.kind == "framework"
+    with pytest.raises(PlanRefused, match="002_b.sql.*003_c"):
+        services.run_pending(actor=ACTOR)
+    assert applied(target_db) == ["001_a", "003_c"] and not target_db.exists("b")
+
+    (target_db.directory / "002_b.sql").rename(target_db.directory / "004_b.sql")
+    assert services.mark_applied("004_b.sql", actor=ACTOR).written
+    assert "No migrations to run!" in node_pg_migrate("up").stdout
+    assert applied(target_db) == ["001_a", "003_c", "004_b"]

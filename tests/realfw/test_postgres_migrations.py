@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from .common import mark, run_pending, states
+from migrations_manager import services
+from migrations_manager.exceptions import PlanRefused
+
+from .common import ACTOR, mark, run_pending, states
 
 pytestmark = [pytest.mark.django_db, pytest.mark.realfw]
 
@@ -64,3 +67,41 @@ def test_a_table_we_create_is_accepted_by_the_library(target_db, node_project):
     write(target_db, 2)
     assert '["2_b.sql"]' in migrate(node_project)
     assert not target_db.exists("a") and target_db.exists("b")
+
+
+def test_an_id_gap_is_refused_as_the_library_refuses_the_folder(target_db, node_project):
+    library_applies_two(target_db, node_project)
+    (target_db.directory / NAMES[2]).rename(target_db.directory / "4_c.sql")
+    refusal = node_project.script("postgres-migrations", MIGRATE, check=False)
+    assert "non-consecutive migration ID on file: '4_c.sql'" in refusal.stderr
+
+    with pytest.raises(PlanRefused, match="4_c.sql") as refused:
+        services.run_pending(actor=ACTOR)
+    assert refused.value.details["rule"] == "consecutive-ids"
+    with pytest.raises(PlanRefused, match="4_c.sql"):
+        services.mark_applied("4_c.sql", actor=ACTOR)
+    assert not target_db.exists("c")
+
+    (target_db.directory / "4_c.sql").rename(target_db.directory / NAMES[2])
+    run_pending()
+    assert "[]" in migrate(node_project)
+
+
+def test_a_changed_applied_file_is_refused_as_the_library_refuses_to_run(target_db, node_project):
+    library_applies_two(target_db, node_project)
+    first = target_db.directory / NAMES[0]
+    original = first.read_text()
+    first.write_text(original + "-- edited after it ran\n")
+    refusal = node_project.script("postgres-migrations", MIGRATE, check=False)
+    assert "Hashes don't match for migrations '1_a.sql'" in refusal.stderr
+
+    with pytest.raises(PlanRefused, match="1_a.sql") as refused:
+        services.run_pending(actor=ACTOR)
+    assert refused.value.details["rule"] == "hash"
+    with pytest.raises(PlanRefused, match="1_a.sql"):
+        services.mark_applied(NAMES[2], actor=ACTOR)
+    assert not target_db.exists("c")
+
+    first.write_text(original)
+    run_pending()
+    assert "[]" in migrate(node_project)
