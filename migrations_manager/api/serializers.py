@@ -265,9 +265,10 @@ TRANSACTION_NOTES = {
         "guarantee is node-pg-migrate's, per migration, not one for the batch."
     ),
     "none": (
-        "This migration ran outside a transaction (a no-transaction directive, or a statement "
-        "PostgreSQL refuses in one): each statement committed on its own; its tracking row was "
-        "written after the last one succeeded."
+        "This migration runs outside a transaction (a no-transaction directive, or a statement "
+        "PostgreSQL refuses in one): each statement commits on its own, and its tracking row "
+        "is written only once the last one has succeeded (after a failure, what completed "
+        "stays and no row is written: see failed)."
     ),
 }
 
