@@ -242,10 +242,19 @@ class StatusReportSerializer(serializers.Serializer):
     summary = StatusSummarySerializer()
     warnings = StatusWarningSerializer(
         many=True,
-        help_text="What makes the states doubtful: unknown-ledger (a table like a ledger no "
-        "adapter reads; runs and marks are refused until the framework is named), "
-        "no-migrations (none in the directory while the ledger has rows).",
+        required=False,
+        help_text=ext(
+            "What makes the states doubtful: unknown-ledger (a table like a ledger no adapter "
+            "reads; runs and marks are refused until the framework is named), no-migrations "
+            "(none in the directory while the ledger has rows); absent when nothing."
+        ),
     )
+
+    def to_representation(self, instance: Any) -> dict[str, Any]:
+        body = super().to_representation(instance)
+        if not body.get("warnings"):
+            body.pop("warnings", None)  # the seed's body, unchanged, when all is well
+        return body
 
 
 # ---- run and mark-applied ----------------------------------------------------------------------

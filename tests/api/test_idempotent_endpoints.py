@@ -201,7 +201,7 @@ def test_run_of_a_no_transaction_file_says_so(api, target_db):
     api.post(RUN, {"migrations": ["001_a.sql"]}, format="json")
     body = api.post(RUN, {"migrations": ["002_idx.sql"]}, format="json").json()
     assert body["ok"] and body["transaction"] == "none"
-    assert body["note"].startswith("This migration ran outside a transaction")
+    assert body["note"].startswith("This migration runs outside a transaction")
 
 
 def test_run_with_a_syntax_error_is_400_with_line_and_column(api, target_db):
