@@ -66,6 +66,16 @@ INTEGER_TYPES = frozenset({"integer", "bigint", "smallint"})
 TIMESTAMP_TYPES = frozenset({"timestamp without time zone", "timestamp with time zone"})
 
 
+#: The name of a row whose identifying column is NULL (the framework never writes one): it
+#: matches no file, so it shows as orphaned under this name.
+NULL_IDENTIFIER = "(NULL)"
+
+
+def stored_text(value: object) -> str:
+    """A stored identifier as text, ``NULL_IDENTIFIER`` for a NULL."""
+    return NULL_IDENTIFIER if value is None else str(value)
+
+
 def type_family(format_type: str) -> str:
     """``character varying(255)`` → ``character varying``; ``timestamp(0) without time zone`` →
     ``timestamp without time zone``: signatures compare families, not modifiers."""
@@ -238,7 +248,7 @@ class TrackingAdapter:
             order=sql.SQL(", ").join(map(sql.Identifier, self.order_by or columns[:1])),
         )
         return [
-            AppliedRecord(identifier=str(identifier), applied_at=applied_at)
+            AppliedRecord(identifier=stored_text(identifier), applied_at=applied_at)
             for identifier, applied_at in conn.execute(query).fetchall()
         ]
 

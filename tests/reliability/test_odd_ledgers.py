@@ -65,3 +65,56 @@ def test_odd_flyway_rows_are_reported(target_db, values, name, state):
     found = states()
     assert found[name] == state
     assert found["V2__create_conf_two.sql"] == "pending"
+
+
+@pytest.mark.parametrize(
+    "framework, rows, pending",
+    [
+        (
+            "golang-migrate",
+            (
+                "ALTER TABLE {schema}.{table} DROP CONSTRAINT schema_migrations_pkey",
+                nullable("version"),
+                "INSERT INTO {schema}.{table} (version, dirty) VALUES (NULL, false)",
+            ),
+            "001_conf_one.up.sql",
+        ),
+        (
+            "db-migrate",
+            (
+                nullable("name"),
+                "INSERT INTO {schema}.{table} (name, run_on) VALUES (NULL, now())",
+            ),
+            "20240101000001-conf-one.js",
+        ),
+        (
+            "liquibase",
+            (
+                nullable("filename"),
+                "INSERT INTO {schema}.{table} (id, author, filename, dateexecuted, orderexecuted,"
+                " exectype) VALUES ('create-conf_one', 'alice', NULL, now(), 1, 'EXECUTED')",
+            ),
+            "001_conf_one.sql::create-conf_one::alice",
+        ),
+        (
+            "sqlx",
+            (
+                nullable("checksum"),
+                "INSERT INTO {schema}.{table} (version, description, success, checksum,"
+                " execution_time) VALUES (9, 'gone', true, NULL, 1)",
+            ),
+            "1_conf_one.sql",
+        ),
+    ],
+    ids=["golang-migrate-version", "db-migrate-name", "liquibase-filename", "sqlx-checksum"],
+)
+def test_a_null_where_the_framework_never_writes_one_is_reported(
+    target_db, framework, rows, pending
+):
+    """The status lists every file, and the odd row as orphaned or with a note."""
+    lay_out(target_db, framework, *rows)
+    report = services.status(framework=framework)
+    found = {m.name: m.state.value for m in report.migrations}
+    assert found[pending] == "pending"
+    [odd] = [m for m in report.migrations if m.migration is None]
+    assert "(NULL)" in odd.name or odd.detail, odd
