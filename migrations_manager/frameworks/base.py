@@ -328,14 +328,15 @@ class TrackingAdapter:
         return result
 
     def _status_of(self, migration: Migration, record: AppliedRecord | None) -> MigrationStatus:
+        detail = record.detail if record else None
         if record is None:
             state = State.PENDING
         elif record.failed:
             state = State.FAILED
-        elif not self.checksum_matches(migration, record.stored_hash):
-            state = State.MODIFIED
         else:
-            state = State.APPLIED
+            matches, note = self._checksum_verdict(migration, record.stored_hash)
+            state = State.APPLIED if matches else State.MODIFIED
+            detail = detail or note
         return MigrationStatus(
             name=migration.name,
             state=state,
@@ -343,5 +344,16 @@ class TrackingAdapter:
             stored_hash=record.stored_hash if record else None,
             file_hash=migration.sha256,
             migration=migration,
-            detail=record.detail if record else None,
+            detail=detail,
         )
+
+    def _checksum_verdict(
+        self, migration: Migration, stored: str | None
+    ) -> tuple[bool, str | None]:
+        """Whether the file still matches its row, and why not when that cannot be said."""
+        try:
+            return self.checksum_matches(migration, stored), None
+        except UnicodeDecodeError:
+            # The framework decodes the file to checksum it and fails the same way: whatever
+            # was recorded, this file is not what it ran.
+            return False, f"{migration.name} is not valid UTF-8: its checksum cannot be computed"

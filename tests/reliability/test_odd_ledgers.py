@@ -118,3 +118,13 @@ def test_a_null_where_the_framework_never_writes_one_is_reported(
     assert found[pending] == "pending"
     [odd] = [m for m in report.migrations if m.migration is None]
     assert "(NULL)" in odd.name or odd.detail, odd
+
+
+def test_an_applied_flyway_file_that_is_not_utf8_is_reported(target_db):
+    """Flyway cannot checksum it either: the status says so instead of raising."""
+    row = flyway_row("1, '1', 'one', 'SQL', 'V1__create_conf_one.sql', 42, 'me', 1, true")
+    lay_out(target_db, "flyway", row)
+    (target_db.directory / "V1__create_conf_one.sql").write_bytes(b"-- caf\xe9\nSELECT 1;\n")
+    [first, *_] = services.status().migrations
+    assert (first.name, first.state.value) == ("V1__create_conf_one.sql", "modified")
+    assert "UTF-8" in first.detail
