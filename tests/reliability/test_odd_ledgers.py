@@ -13,6 +13,8 @@ from pathlib import Path
 import pytest
 
 from migrations_manager import services
+from migrations_manager.audit import Actor
+from migrations_manager.exceptions import UnsupportedMigration
 from tests.frameworks.helpers import create_table
 from tests.frameworks.specs import SPECS
 
@@ -128,3 +130,19 @@ def test_an_applied_flyway_file_that_is_not_utf8_is_reported(target_db):
     [first, *_] = services.status().migrations
     assert (first.name, first.state.value) == ("V1__create_conf_one.sql", "modified")
     assert "UTF-8" in first.detail
+
+
+def test_a_malformed_diesel_metadata_toml_refuses_the_run_and_is_shown(target_db):
+    """Diesel refuses such a migration too: the run is refused before anything runs, naming
+    the file; the status, the check and the preview still answer."""
+    lay_out(target_db, "diesel")
+    folder = target_db.directory / "2024-01-01-000001_conf_one"
+    (folder / "metadata.toml").write_text("run_in_transaction = \n", encoding="utf-8")
+    assert states()["2024-01-01-000001_conf_one"] == "pending"
+    with pytest.raises(UnsupportedMigration, match=r"metadata\.toml") as refused:
+        services.run_pending(actor=Actor(name="tester"))
+    assert "2024-01-01-000001_conf_one" in refused.value.names
+    assert not target_db.exists("conf_one")
+    services.check()
+    preview = services.preview("2024-01-01-000001_conf_one")
+    assert "CREATE TABLE conf_one" in preview.content
