@@ -8,6 +8,7 @@ still renders.
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import pytest
@@ -146,3 +147,16 @@ def test_a_malformed_diesel_metadata_toml_refuses_the_run_and_is_shown(target_db
     services.check()
     preview = services.preview("2024-01-01-000001_conf_one")
     assert "CREATE TABLE conf_one" in preview.content
+
+
+def test_a_kysely_timestamp_that_is_no_time_is_shown_without_one(target_db):
+    """Kysely stores its timestamp as text: one written by hand reads as no time at all."""
+    lay_out(
+        target_db,
+        "kysely",
+        "INSERT INTO {schema}.{table} VALUES ('001_conf_one', 'yesterday-ish')",
+        "INSERT INTO {schema}.{table} VALUES ('002_conf_two', '2024-01-01T00:00:00.000Z')",
+    )
+    [one, two, _] = services.status().migrations
+    assert (one.state.value, one.applied_at) == ("applied", None)
+    assert two.applied_at == dt.datetime(2024, 1, 1, tzinfo=dt.UTC)
