@@ -70,6 +70,20 @@ def test_bad_usage_exits_2(target_db):
     assert caught.value.returncode == 2
 
 
+def test_an_unreachable_target_says_connection_refused(target_db, settings):
+    settings.MIGRATIONS_MANAGER = {
+        **settings.MIGRATIONS_MANAGER,
+        "DATABASE_URL": "postgresql://nobody@127.0.0.1:1/none",
+    }
+    with pytest.raises(CommandError) as caught:
+        run("status")
+    assert "Connection refused" in str(caught.value) and "port 1" in str(caught.value)
+    out = StringIO()
+    with pytest.raises(CommandError):
+        call_command("pgmigrate", "status", "--json", stdout=out)
+    assert "Connection refused" in json.loads(out.getvalue())["error"]
+
+
 def test_dry_run_prints_plan_and_sql(target_db):
     target_db.write("001_a.sql", "CREATE TABLE a (id int);", "DROP TABLE a;")
     out, _ = run("up", "--dry-run")

@@ -8,6 +8,7 @@ import re
 
 import psycopg
 import pytest
+from psycopg import conninfo
 
 from tests.api.conftest import BASE
 
@@ -275,6 +276,14 @@ def test_unreachable_target_is_503_with_a_sentence(api, target_down, method, pat
     assert response.json()["error"].startswith(
         "The target database 'truss' on 127.0.0.1 is unreachable"
     )
+
+
+def test_unreachable_target_names_what_libpq_said(api, target_down, settings):
+    """What libpq said, "Connection refused" with the host and the port tried, is kept."""
+    port = conninfo.conninfo_to_dict(settings.MIGRATIONS_MANAGER["DATABASE_URL"])["port"]
+    error = api.get(STATUS).json()["error"]
+    assert "Connection refused" in error
+    assert f'"127.0.0.1", port {port} failed' in error
 
 
 def test_unconfigured_target_is_503(api, target_db, settings):
