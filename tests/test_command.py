@@ -3,14 +3,20 @@
 from __future__ import annotations
 
 import json
+import os
 import re
+import subprocess
+import sys
 from io import StringIO
+from pathlib import Path
 
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
 pytestmark = pytest.mark.django_db
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def run(*args: str) -> tuple[str, str]:
@@ -105,3 +111,44 @@ def test_status_lists_states(target_db):
     assert re.fullmatch(
         r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d+Z", body["migrations"][0]["applied_at"]
     )
+
+
+def pgmigrate_process(*args: str) -> subprocess.CompletedProcess[str]:
+    """``manage.py pgmigrate ARGS`` as a deploy script runs it (argparse's own exit path)."""
+    return subprocess.run(
+        [sys.executable, "manage.py", "pgmigrate", *args],
+        cwd=ROOT,
+        env={**os.environ, "DJANGO_SETTINGS_MODULE": "truss.settings"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_a_usage_error_with_json_is_a_json_object_and_exits_2():
+    done = pgmigrate_process("create", "--json")
+    assert done.returncode == 2, done.stderr
+    body = json.loads(done.stdout)
+    assert "the following arguments are required: name" in body["error"]
+    assert body["usage"].startswith("usage: ")
+
+
+def test_a_usage_error_without_json_prints_argparse_usage_and_exits_2():
+    done = pgmigrate_process("create")
+    assert done.returncode == 2 and done.stdout == ""
+    assert done.stderr.startswith("usage: ") and "required: name" in done.stderr
+
+
+def test_a_usage_error_through_call_command_exits_2():
+    with pytest.raises(CommandError) as caught:
+        run("create")
+    assert caught.value.returncode == 2
+
+
+@pytest.mark.parametrize("args", [(), ("001_a.sql", "--sql", "SELECT 1")], ids=["none", "both"])
+def test_detect_schema_names_its_command_line_arguments(target_db, args):
+    with pytest.raises(CommandError) as caught:
+        run("detect-schema", *args)
+    assert caught.value.returncode == 2
+    assert "FILE" in str(caught.value) and "--sql" in str(caught.value)
+    assert '"migration"' not in str(caught.value)

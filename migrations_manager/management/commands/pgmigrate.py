@@ -247,6 +247,8 @@ class Command(BaseCommand):
             self.stdout.write(result.content, ending="")
 
     def _detect_schema(self, options: dict[str, Any]) -> None:
+        if (options["sql"] is None) == (options["file"] is None):
+            raise UsageError("Give either a migration FILE or --sql SQL (--sql - reads stdin).")
         sql = sys.stdin.read() if options["sql"] == "-" else options["sql"]
         report = services.detect_schema(
             sql=sql, migration=options["file"], framework=options["framework"]
