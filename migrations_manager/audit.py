@@ -34,6 +34,7 @@ from .exceptions import (
     MigrationsManagerError,
     PlanRefused,
     SQLSyntaxError,
+    UnreadableMigration,
     UnsupportedMigration,
     UsageError,
 )
@@ -48,6 +49,7 @@ REFUSALS = (
     LockNotAcquired,
     MigrationNotFound,
     UnsupportedMigration,
+    UnreadableMigration,
     SQLSyntaxError,
     IrreversibleMigration,
     PlanRefused,

@@ -152,3 +152,33 @@ def test_detect_schema_names_its_command_line_arguments(target_db, args):
     assert caught.value.returncode == 2
     assert "FILE" in str(caught.value) and "--sql" in str(caught.value)
     assert '"migration"' not in str(caught.value)
+
+
+def exit_code(*args: str) -> int:
+    with pytest.raises(CommandError) as caught:
+        run(*args)
+    return caught.value.returncode
+
+
+def test_refusals_before_anything_runs_exit_1(target_db):
+    """Bad usage exits 2 and the gate 3; every other refusal is a failure: 1."""
+    target_db.write("002_b.sql", "CREATE TABLE b (id int);")
+    run("up")
+    target_db.write("001_a.sql", "CREATE TABLE a (id int);")
+    assert exit_code("up") == 1  # a pending file before an applied one
+    assert exit_code("mark-applied", "003_c.sql") == 2  # no such file: bad usage
+    (target_db.directory / "001_a.sql").unlink()
+    (target_db.directory / "002_b.sql").unlink()
+    assert exit_code("up") == 1  # a recorded migration whose file is gone
+
+
+def test_a_file_that_is_not_utf8_refuses_the_run_with_exit_1(target_db):
+    (target_db.directory / "001_a.sql").write_bytes(b"SELECT 'caf\xe9';\n")
+    assert exit_code("up") == 1
+    assert exit_code("run") == 1
+
+
+def test_marking_out_of_order_exits_1(target_db):
+    target_db.write("001_a.sql", "CREATE TABLE a (id int);")
+    target_db.write("002_b.sql", "CREATE TABLE b (id int);")
+    assert exit_code("mark-applied", "002_b.sql") == 1

@@ -55,7 +55,7 @@ from typing import ClassVar
 import psycopg
 from psycopg import sql
 
-from ..exceptions import UnsupportedMigration, UsageError
+from ..exceptions import PlanRefused, UnsupportedMigration
 from ..introspection.catalog import CatalogTable
 from ..sources import MigrationsDirectory, read_text, runs_outside_transaction, sha256_of
 from ..types import AppliedRecord, Migration, MigrationStatus, Section, State, TableRef
@@ -266,7 +266,7 @@ class TrackingAdapter:
     def check_record(
         self, statuses: Sequence[MigrationStatus], migrations: Sequence[Migration]
     ) -> None:
-        """Refuse (raise ``UsageError``) what the framework cannot record.
+        """Refuse (raise ``PlanRefused``, kind ``order``) what the framework cannot record.
 
         With ``in_order_only``, recording ``migrations`` must not leave a pending migration
         before a recorded one: the framework would refuse that history afterwards.
@@ -283,7 +283,7 @@ class TrackingAdapter:
                 and status.state is State.PENDING
                 and migration.sort_key < last.sort_key
             ):
-                raise UsageError(self.out_of_order_refusal(last, migration))
+                raise PlanRefused(self.out_of_order_refusal(last, migration), kind="order")
 
     def out_of_order_refusal(self, recorded: Migration, pending: Migration) -> str:
         """The sentence refusing to record ``recorded`` while the earlier ``pending`` is not."""

@@ -18,7 +18,7 @@ from pathlib import Path
 import psycopg
 from psycopg import sql
 
-from ..exceptions import UsageError
+from ..exceptions import UnsupportedMigration
 from ..sources import MigrationsDirectory, sha256_of
 from ..types import AppliedRecord, Migration, MigrationStatus, TableRef
 from .base import INTEGER_TYPES, TEXT_TYPES, TIMESTAMP_TYPES, TrackingAdapter
@@ -107,10 +107,11 @@ class PostgresMigrationsAdapter(TrackingAdapter):
         """Its hash needs the SQL a ``.js`` migration generates, which only Node.js can produce."""
         for migration in migrations:
             if self.checksum(migration) is None:
-                raise UsageError(
+                raise UnsupportedMigration(
                     f"{migration.name} is a JavaScript migration: postgres-migrations stores the "
                     "hash of the SQL its generateSql() returns, which this tool cannot compute. "
-                    f"Run it with {self.native_command}."
+                    f"Run it with {self.native_command}.",
+                    names=[migration.name],
                 )
         super().check_record(statuses, migrations)
 

@@ -331,3 +331,11 @@ def test_mark_applied_whose_row_cannot_be_written_is_422(api, seed):
         "value too long for type character varying(5)"
     )
     assert seed.scalar("SELECT count(*) FROM pgmigrations") == 0
+
+
+def test_marking_out_of_order_is_a_409_refusal(api, seed):
+    """A history node-pg-migrate would refuse is a refusal of the plan, not a bad request."""
+    response = api.post(MARK, {"migration": "003_create-roles.sql"}, format="json")
+    assert response.status_code == 409
+    assert response.json()["refused"] == "order" and "in order" in response.json()["error"]
+    assert not seed.exists("pgmigrations")
