@@ -339,3 +339,12 @@ def test_marking_out_of_order_is_a_409_refusal(api, seed):
     assert response.status_code == 409
     assert response.json()["refused"] == "order" and "in order" in response.json()["error"]
     assert not seed.exists("pgmigrations")
+
+
+def test_a_copy_from_stdin_is_refused_with_file_and_line_not_a_503(api, target_db):
+    target_db.write("001_load.sql", "CREATE TABLE a (id int);\nCOPY a FROM STDIN;")
+    response = api.post(RUN, {}, format="json")
+    assert response.status_code == 400
+    body = response.json()
+    assert (body["file"], body["line"]) == ("001_load.sql", 3)
+    assert "STDIN" in body["error"] and not target_db.exists("a")
