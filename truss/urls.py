@@ -1,10 +1,13 @@
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from migrations_manager.api.not_found import UnknownEndpoint
 
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/migrations/", include("migrations_manager.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
+    re_path(r"^api/", UnknownEndpoint.as_view()),  # a JSON 404, not Django's HTML page
 ]
