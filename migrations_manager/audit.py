@@ -35,6 +35,7 @@ from .exceptions import (
     MigrationsManagerError,
     PlanRefused,
     SQLSyntaxError,
+    UnreadableMigration,
     UnsupportedMigration,
     UsageError,
 )
@@ -50,6 +51,7 @@ REFUSALS = (
     LockNotAcquired,
     MigrationNotFound,
     UnsupportedMigration,
+    UnreadableMigration,
     SQLSyntaxError,
     IrreversibleMigration,
     PlanRefused,

@@ -102,12 +102,22 @@ def connect(
             connect_timeout=int(app_settings.CONNECT_TIMEOUT),
         )
     except psycopg.OperationalError as error:
-        reason = str(error).strip().splitlines()[-1] if str(error).strip() else "no answer"
+        reason = _libpq_reason(str(error))
         raise TargetUnavailable(f"The target {describe(url)} is unreachable: {reason}") from None
     except psycopg.ProgrammingError as error:
         raise ConfigurationError(f"The target database URL is invalid: {error}") from None
     _apply_session_settings(conn, read_only=read_only, budget=budget)
     return conn
+
+
+def _libpq_reason(message: str) -> str:
+    """libpq's message on one line: each address tried with why it failed ("Connection
+    refused"...), then its hint; psycopg's own "connection failed:" prefix left out."""
+    lines = [line.strip() for line in message.strip().splitlines() if line.strip()]
+    if not lines:
+        return "no answer"
+    lines[0] = lines[0].removeprefix("connection failed:").strip()
+    return " ".join(line if line.endswith(("?", ".")) else f"{line}." for line in lines)
 
 
 @contextmanager

@@ -120,6 +120,11 @@ class UnsupportedMigration(MigrationsManagerError):
         return body
 
 
+class UnreadableMigration(MigrationsManagerError):
+    """A migration file, or the framework's own index of them, that cannot be read the way its
+    framework reads it (not UTF-8, not its format): refused, and nothing ran."""
+
+
 class IrreversibleMigration(MigrationsManagerError):
     """A migration asked to roll back has no down section."""
 
@@ -164,9 +169,11 @@ class LedgerUnreadable(MigrationsManagerError):
 class PlanRefused(MigrationsManagerError):
     """The plan cannot run as asked, and nothing ran: the ledger is failed, dirty or locked by
     its framework, a file changed since it was confirmed, an atomic run needs more than one
-    transaction, or the framework itself refuses the folder or the history the write would
-    leave (an order, an id sequence, a changed applied file). ``kind`` names which
-    (``ledger``, ``changed``, ``atomic``, ``framework``)."""
+    transaction, the history would be one the framework refuses (a pending migration before a
+    recorded one, or before one it depends on), a recorded migration's file is gone, or the
+    framework itself refuses the folder or the history the write would leave (an order, an id
+    sequence, a changed applied file). ``kind`` names which (``ledger``, ``changed``,
+    ``atomic``, ``order``, ``missing``, ``framework``)."""
 
     def __init__(self, message: str, *, kind: str, details: Any = None) -> None:
         super().__init__(message)

@@ -61,18 +61,11 @@ def shape(statements: Sequence[Statement], name: str) -> Shape:
 
     Raises:
         UnsupportedMigration: transaction control other than a self-wrapping BEGIN … COMMIT, a
-            statement that releases the run's lock, or a statement PostgreSQL refuses inside
-            the file's own transaction.
+            statement that releases the run's lock, a COPY through the client (STDIN / STDOUT),
+            or a statement PostgreSQL refuses inside the file's own transaction.
     """
     for statement in statements:
-        if statement.facts.ends_session_state:
-            raise _refused(
-                name,
-                statement,
-                "releases every advisory lock of the session, the run's own included: another "
-                "run could then start while this one goes on. Remove it (the run restores its "
-                "session between migrations by itself).",
-            )
+        _refuse_unsendable(statement, name)
     controls = [s for s in statements if s.facts.transaction_control]
     if not controls:
         return Shape(tuple(statements))
@@ -101,6 +94,26 @@ def shape(statements: Sequence[Statement], name: str) -> Shape:
             "PostgreSQL would refuse it. Remove the BEGIN and COMMIT.",
         )
     return Shape(inner, (statements[0].line, statements[-1].line))
+
+
+def _refuse_unsendable(statement: Statement, name: str) -> None:
+    """Refuse what a run cannot send as it is: a statement that releases the run's lock, or a
+    COPY whose data only an interactive client provides (the session would wait for it)."""
+    if statement.facts.ends_session_state:
+        raise _refused(
+            name,
+            statement,
+            "releases every advisory lock of the session, the run's own included: another "
+            "run could then start while this one goes on. Remove it (the run restores its "
+            "session between migrations by itself).",
+        )
+    if statement.facts.client_copy:
+        raise _refused(
+            name,
+            statement,
+            "copies data through the client (STDIN or STDOUT), which only psql provides. "
+            "Write the rows as INSERT statements, or COPY from a file on the server.",
+        )
 
 
 def _stray(statements: Sequence[Statement], controls: Sequence[Statement]) -> Statement | None:

@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 
 from .analysis.statements import comments
-from .exceptions import InvalidMigrationName, MigrationNotFound, UsageError
+from .exceptions import InvalidMigrationName, MigrationNotFound, UnreadableMigration, UsageError
 
 MAX_NAME_BYTES = 255
 STANDARD_EXTENSIONS = (".sql", ".js", ".cjs", ".mjs", ".ts", ".cts", ".mts")
@@ -258,7 +258,7 @@ def read_text(path: Path) -> str:
     try:
         return data.decode("utf-8").removeprefix("\ufeff")
     except UnicodeDecodeError as error:
-        raise UsageError(
+        raise UnreadableMigration(
             f"{path.name} is not valid UTF-8 (byte {error.start}); PostgreSQL would refuse it."
         ) from None
 

@@ -14,6 +14,7 @@ from migrations_manager.exceptions import (
     InvalidMigrationName,
     LockNotAcquired,
     MigrationNotFound,
+    PlanRefused,
     UnsupportedMigration,
     UsageError,
 )
@@ -151,7 +152,7 @@ def test_mark_applied_unknown_file_is_not_found(three):
 
 
 def test_mark_applied_out_of_order_is_refused_for_node_pg_migrate(three):
-    with pytest.raises(UsageError, match="in order"):
+    with pytest.raises(PlanRefused, match="in order"):
         services.mark_applied("003_c.sql", actor=ACTOR)
 
 

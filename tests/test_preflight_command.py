@@ -109,7 +109,8 @@ def test_preview_json_and_errors(users):
     assert (body["filename"], body["lines"]) == ("001_add.sql", 5)
     assert failing("preview", "../etc.sql")[0] == 2
     code, out = failing("preview", "999_missing.sql", "--json")
-    assert code == 1 and json.loads(out) == {"error": "No migration file named '999_missing.sql'."}
+    # A name that designates no file is bad usage, as an unknown name to `up` or `run` is.
+    assert code == 2 and json.loads(out) == {"error": "No migration file named '999_missing.sql'."}
 
 
 # ---- detect-schema ------------------------------------------------------------------------------

@@ -13,6 +13,7 @@ from migrations_manager.exceptions import (
     GateRefused,
     IrreversibleMigration,
     LockNotAcquired,
+    PlanRefused,
     SQLSyntaxError,
     TargetUnavailable,
     UnsupportedMigration,
@@ -256,7 +257,7 @@ def test_pending_before_applied_is_refused_like_node_pg_migrate(target_db):
     target_db.write("002_b.sql", "CREATE TABLE b (id int);")
     services.migrate_up(actor=ACTOR)
     target_db.write("001_a.sql", "CREATE TABLE a (id int);")
-    with pytest.raises(UsageError, match="Not run migration 001_a.sql is preceding"):
+    with pytest.raises(PlanRefused, match="Not run migration 001_a.sql is preceding"):
         services.migrate_up(actor=ACTOR)
 
 
@@ -265,7 +266,7 @@ def test_recorded_migration_without_file_is_refused(target_db):
     services.migrate_up(actor=ACTOR)
     (target_db.directory / "001_create-a.sql").unlink()
     assert services.status().migrations[0].state is State.ORPHANED
-    with pytest.raises(UsageError, match="file is missing"):
+    with pytest.raises(PlanRefused, match="file is missing"):
         services.migrate_up(actor=ACTOR)
 
 

@@ -1,6 +1,8 @@
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from migrations_manager.api.not_found import UnknownEndpoint
 
 urlpatterns = [
     path("admin/", admin.site.urls),
@@ -8,4 +10,5 @@ urlpatterns = [
     path("", include("migrations_manager.observability.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
+    re_path(r"^api/", UnknownEndpoint.as_view()),  # a JSON 404, not Django's HTML page
 ]

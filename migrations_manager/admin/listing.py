@@ -122,14 +122,15 @@ def _row(
     can_run = pending and model_admin.has_run_permission(request)
     can_mark = pending and model_admin.has_mark_permission(request)
     query = framework_query(framework)
-    mark_url = model_admin.url("mark_applied", status.name, query=query)
-    has_file = status.migration is not None  # an orphaned row has nothing to preview
+    # Only a migration with a file gets links: an orphaned row's name is whatever the table
+    # holds (db-migrate's start with "/"), which no URL of the panel can carry.
+    has_file = status.migration is not None
     return Row(
         status=status,
         applied_at=_aware(status.applied_at),
         preview_url=model_admin.url("preview", status.name, query=query) if has_file else None,
         run_url=_run_url(model_admin, (status.name,), framework) if can_run else None,
-        mark_url=mark_url if can_mark else None,
+        mark_url=model_admin.url("mark_applied", status.name, query=query) if can_mark else None,
     )
 
 

@@ -247,7 +247,8 @@ class StatementFacts:
     ``savepoint``, ``release``, ``rollback_to``, ``prepare``, ``commit_prepared``,
     ``rollback_prepared``), with ``plain`` False when it carries options or AND CHAIN;
     ``ends_session_state`` is True for what releases the run's advisory lock (DISCARD ALL,
-    ``pg_advisory_unlock_all()``).
+    ``pg_advisory_unlock_all()``); ``client_copy`` for a ``COPY ... FROM STDIN`` / ``TO
+    STDOUT``, whose data only a client such as psql sends or reads.
     """
 
     kind: str
@@ -255,6 +256,7 @@ class StatementFacts:
     transaction_control: str | None = None
     plain: bool = True
     ends_session_state: bool = False
+    client_copy: bool = False
 
 
 @functools.lru_cache(maxsize=64)
@@ -274,7 +276,12 @@ def _facts_of(node: dict[str, Any], source: str, entry: dict[str, Any]) -> State
     if not unlocks and _mentions_unlocking(source, start, length):
         unlocks = any(_calls_unlocking(found) for found in _func_calls(body))
     return StatementFacts(
-        kind, no_transaction=cannot_run_in_transaction(kind, body), ends_session_state=unlocks
+        kind,
+        no_transaction=cannot_run_in_transaction(kind, body),
+        ends_session_state=unlocks,
+        # A server-side COPY names its file or program; without one the data goes through the
+        # client.
+        client_copy=kind == "CopyStmt" and not body.get("filename"),
     )
 
 

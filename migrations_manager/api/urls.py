@@ -3,13 +3,16 @@
     path("api/migrations/", include("migrations_manager.api.urls")),
 
 The contract's paths have no trailing slash (``idempotent/status``), hence the router's
-``trailing_slash=False``.
+``trailing_slash=False``. Any other path under the mount point is a JSON 404
+(``not_found.UnknownEndpoint``).
 """
 
 from __future__ import annotations
 
+from django.urls import re_path
 from rest_framework.routers import SimpleRouter
 
+from .not_found import UnknownEndpoint
 from .viewsets import (
     HistoryViewSet,
     IdempotentViewSet,
@@ -28,4 +31,4 @@ router.register("sessions", SessionsViewSet, basename="sessions")
 # check and preview/{filename} sit at the root of api/migrations/.
 router.register("", MigrationsViewSet, basename="migrations")
 
-urlpatterns = router.urls
+urlpatterns = [*router.urls, re_path(r"", UnknownEndpoint.as_view())]

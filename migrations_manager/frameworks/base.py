@@ -59,7 +59,7 @@ from typing import ClassVar
 import psycopg
 from psycopg import sql
 
-from ..exceptions import UnsupportedMigration, UsageError, framework_refusal
+from ..exceptions import PlanRefused, UnsupportedMigration, framework_refusal
 from ..introspection.catalog import CatalogTable
 from ..sources import MigrationsDirectory, read_text, runs_outside_transaction, sha256_of
 from ..types import AppliedRecord, Migration, MigrationStatus, Section, State, TableRef
@@ -68,6 +68,16 @@ from ..types import AppliedRecord, Migration, MigrationStatus, Section, State, T
 TEXT_TYPES = frozenset({"text", "character varying"})
 INTEGER_TYPES = frozenset({"integer", "bigint", "smallint"})
 TIMESTAMP_TYPES = frozenset({"timestamp without time zone", "timestamp with time zone"})
+
+
+#: The name of a row whose identifying column is NULL (the framework never writes one): it
+#: matches no file, so it shows as orphaned under this name.
+NULL_IDENTIFIER = "(NULL)"
+
+
+def stored_text(value: object) -> str:
+    """A stored identifier as text, ``NULL_IDENTIFIER`` for a NULL."""
+    return NULL_IDENTIFIER if value is None else str(value)
 
 
 def type_family(format_type: str) -> str:
@@ -259,7 +269,7 @@ class TrackingAdapter:
             order=sql.SQL(", ").join(map(sql.Identifier, self.order_by or columns[:1])),
         )
         return [
-            AppliedRecord(identifier=str(identifier), applied_at=applied_at)
+            AppliedRecord(identifier=stored_text(identifier), applied_at=applied_at)
             for identifier, applied_at in conn.execute(query).fetchall()
         ]
 
@@ -280,10 +290,11 @@ class TrackingAdapter:
         """Refuse what the framework cannot record, or would refuse to run after.
 
         With ``in_order_only``, recording ``migrations`` must not leave a pending migration
-        before a recorded one (``UsageError``: include it); with ``history_is_prefix`` too,
-        the history with ``migrations`` appended must be the framework's first files, in its
-        order (``PlanRefused``, kind ``framework``); with ``modified_blocks``, no applied file
-        may differ from its checksum (``PlanRefused`` too).
+        before a recorded one (``PlanRefused``, kind ``order``: include it); with
+        ``history_is_prefix`` too, the history with ``migrations`` appended must be the
+        framework's first files, in its order (``PlanRefused``, kind ``framework``); with
+        ``modified_blocks``, no applied file may differ from its checksum (``PlanRefused``
+        too).
         """
         if self.modified_blocks:
             self._check_unmodified(statuses)
@@ -318,7 +329,7 @@ class TrackingAdapter:
                 and status.state is State.PENDING
                 and migration.sort_key < last.sort_key
             ):
-                raise UsageError(self.out_of_order_refusal(last, migration))
+                raise PlanRefused(self.out_of_order_refusal(last, migration), kind="order")
 
     def _check_history_prefix(
         self, statuses: Sequence[MigrationStatus], migrations: Sequence[Migration]
@@ -414,14 +425,15 @@ class TrackingAdapter:
     def _status_of(self, migration: Migration, record: AppliedRecord | None) -> MigrationStatus:
         if record is not None and record.failed and not self.failure_blocks:
             return self._retried(migration, record)
+        detail = record.detail if record else None
         if record is None:
             state = State.PENDING
         elif record.failed:
             state = State.FAILED
-        elif not self.checksum_matches(migration, record.stored_hash):
-            state = State.MODIFIED
         else:
-            state = State.APPLIED
+            matches, note = self._checksum_verdict(migration, record.stored_hash)
+            state = State.APPLIED if matches else State.MODIFIED
+            detail = detail or note
         return MigrationStatus(
             name=migration.name,
             state=state,
@@ -429,7 +441,7 @@ class TrackingAdapter:
             stored_hash=record.stored_hash if record else None,
             file_hash=migration.sha256,
             migration=migration,
-            detail=record.detail if record else None,
+            detail=detail,
         )
 
     def _retried(self, migration: Migration, record: AppliedRecord) -> MigrationStatus:
@@ -438,6 +450,17 @@ class TrackingAdapter:
         return MigrationStatus(
             migration.name, State.PENDING, None, None, migration.sha256, migration, detail
         )
+
+    def _checksum_verdict(
+        self, migration: Migration, stored: str | None
+    ) -> tuple[bool, str | None]:
+        """Whether the file still matches its row, and why not when that cannot be said."""
+        try:
+            return self.checksum_matches(migration, stored), None
+        except UnicodeDecodeError:
+            # The framework decodes the file to checksum it and fails the same way: whatever
+            # was recorded, this file is not what it ran.
+            return False, f"{migration.name} is not valid UTF-8: its checksum cannot be computed"
 
 
 def _position(status: MigrationStatus) -> int:

@@ -70,8 +70,18 @@ def version_key(version: str) -> tuple[int, ...]:
     return tuple(parts)
 
 
+def stored_key(version: str) -> tuple[int, ...] | None:
+    """``version_key`` of a stored version, None when it is not one Flyway writes (letters,
+    empty parts: a row written by hand)."""
+    parts = version.split(".")
+    return version_key(version) if all(ascii_digits(part) for part in parts) else None
+
+
 def identifier_of(version: str) -> str:
-    return ".".join(map(str, version_key(version)))
+    """The identifier of a stored version; one that is not Flyway's is kept as it is, matches
+    no file and so shows as orphaned."""
+    key = stored_key(version)
+    return version if key is None else ".".join(map(str, key))
 
 
 @registry.register
@@ -130,8 +140,10 @@ class FlywayAdapter(TrackingAdapter):
             if kind == "DELETE":
                 latest.pop(identifier, None)
                 continue
-            if kind.endswith("BASELINE"):
-                baseline = max(baseline or (), version_key(version))
+            key = stored_key(version)
+            # A NULL type (the column is NOT NULL in Flyway's DDL) reads as a plain SQL row.
+            if (kind or "").endswith("BASELINE") and key is not None:
+                baseline = max(baseline or (), key)
             latest[identifier] = AppliedRecord(
                 identifier,
                 applied_at=installed_on,

@@ -15,7 +15,7 @@ from psycopg import sql
 
 from ..sources import MigrationsDirectory, ascii_digits, read_text, sha256_of
 from ..types import Migration, Section, TableRef
-from .base import INTEGER_TYPES, FrameworkLock
+from .base import INTEGER_TYPES, FrameworkLock, stored_text
 from .lock_keys import golang_migrate_keys
 from .registry import registry
 from .single_version import CurrentVersion, SingleVersionAdapter
@@ -80,7 +80,7 @@ class GolangMigrateAdapter(SingleVersionAdapter):
 
     def current_version(self, conn: psycopg.Connection, table: TableRef) -> CurrentVersion | None:
         row = conn.execute(SELECT_VERSION.format(table=table.identifier)).fetchone()
-        return CurrentVersion(str(row[0]), bool(row[1])) if row else None
+        return CurrentVersion(stored_text(row[0]), bool(row[1])) if row else None
 
     def record(self, table: TableRef, migrations: Sequence[Migration]) -> list[sql.Composable]:
         top = max(int(m.identifier) for m in migrations)

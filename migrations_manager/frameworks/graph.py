@@ -10,7 +10,7 @@ from __future__ import annotations
 import heapq
 from collections.abc import Iterable, Mapping, Sequence
 
-from ..exceptions import UsageError
+from ..exceptions import PlanRefused
 from ..types import Migration, MigrationStatus, State
 from .base import TrackingAdapter
 
@@ -83,8 +83,9 @@ class DependencyGraphAdapter(TrackingAdapter):
                 if a in pending
             )
             if missing:
-                raise UsageError(
+                raise PlanRefused(
                     f"{self.label} applies a migration only after the ones it depends on: "
                     f"{migration.name} needs {', '.join(missing)}, which is pending. "
-                    "Include it, or record it first."
+                    "Include it, or record it first.",
+                    kind="order",
                 )

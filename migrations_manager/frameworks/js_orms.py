@@ -28,7 +28,7 @@ from psycopg import sql
 
 from ..sources import MigrationsDirectory, read_text, sha256_of
 from ..types import AppliedRecord, Migration, TableRef
-from .base import INTEGER_TYPES, TEXT_TYPES, TIMESTAMP_TYPES
+from .base import INTEGER_TYPES, TEXT_TYPES, TIMESTAMP_TYPES, stored_text
 from .javascript import ScriptMigrationsAdapter
 from .registry import registry
 
@@ -182,6 +182,7 @@ class DbMigrateAdapter(ScriptMigrationsAdapter):
         self, conn: psycopg.Connection, table: TableRef, migrations: Sequence[Migration]
     ) -> list[AppliedRecord]:
         rows = conn.execute(DB_MIGRATE_SELECT.format(table=table.identifier)).fetchall()
+        rows = [(stored_text(name), run_on) for name, run_on in rows]
         return [
             # Before scopes, names had no slash: db-migrate still reads them as the default scope.
             AppliedRecord(name if name.startswith("/") else "/" + name, run_on)

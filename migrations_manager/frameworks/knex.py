@@ -17,6 +17,7 @@ Sources: knex 3.3.0 ``lib/migrations/migrate/{table-creator,Migrator}.js``; kyse
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 
 import psycopg
 from psycopg import sql
@@ -73,9 +74,17 @@ KYSELY_INSERT = sql.SQL(
     ' (SELECT MAX("timestamp") FROM {table}))'
     " FROM {names} ORDER BY batch.position"
 )
-KYSELY_SELECT = sql.SQL(
-    'SELECT name, "timestamp"::timestamptz AS applied_at FROM {table} ORDER BY applied_at, name'
-)
+# Kysely orders by the text itself; the text is read as a time in Python, where one that is not
+# (a row written by hand) cannot fail the whole query.
+KYSELY_SELECT = sql.SQL('SELECT name, "timestamp" FROM {table} ORDER BY "timestamp", name')
+
+
+def _iso_time(text: str) -> datetime | None:
+    """The time of a ``Date.toISOString()`` text; None for any other text."""
+    try:
+        return datetime.fromisoformat(text)
+    except ValueError:
+        return None
 
 
 def _with_lock(
@@ -150,7 +159,7 @@ class KyselyAdapter(ScriptMigrationsAdapter):
         self, conn: psycopg.Connection, table: TableRef, migrations: Sequence[Migration]
     ) -> list[AppliedRecord]:
         rows = conn.execute(KYSELY_SELECT.format(table=table.identifier)).fetchall()
-        return [AppliedRecord(identifier=name, applied_at=at) for name, at in rows]
+        return [AppliedRecord(identifier=name, applied_at=_iso_time(at)) for name, at in rows]
 
     def record(self, table: TableRef, migrations: Sequence[Migration]) -> list[sql.Composable]:
         return [KYSELY_INSERT.format(table=table.identifier, names=numbered_names(migrations))]

@@ -25,7 +25,15 @@ from psycopg import sql
 from ..exceptions import UnsupportedMigration
 from ..sources import MigrationsDirectory, read_text, sha256_of
 from ..types import AppliedRecord, Migration, Section, TableRef
-from .base import INTEGER_TYPES, TEXT_TYPES, TIMESTAMP_TYPES, FrameworkLock, TrackingAdapter
+from .base import (
+    INTEGER_TYPES,
+    NULL_IDENTIFIER,
+    TEXT_TYPES,
+    TIMESTAMP_TYPES,
+    FrameworkLock,
+    TrackingAdapter,
+    stored_text,
+)
 from .checksums import liquibase_formatted_sql_body, liquibase_v9
 from .native_code import plain_name
 from .registry import registry
@@ -255,7 +263,8 @@ class LiquibaseAdapter(TrackingAdapter):
         records: dict[str, AppliedRecord] = {}
         rows = conn.execute(SELECT_ROWS.format(table=table.identifier)).fetchall()
         for changeset_id, author, filename, executed, md5sum, exectype in rows:
-            identifier = f"{stored_filename_key(filename)}::{changeset_id}::{author}"
+            file_key = NULL_IDENTIFIER if filename is None else stored_filename_key(filename)
+            identifier = f"{file_key}::{stored_text(changeset_id)}::{stored_text(author)}"
             kind = (exectype or "").upper()
             if kind in RAN or kind == "FAILED":
                 failed = kind == "FAILED"

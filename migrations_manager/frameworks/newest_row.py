@@ -28,7 +28,7 @@ from typing import ClassVar
 import psycopg
 from psycopg import sql
 
-from ..exceptions import InvalidMigrationName, MigrationNotFound, UsageError
+from ..exceptions import InvalidMigrationName, MigrationNotFound, UnreadableMigration
 from ..sources import MigrationsDirectory, read_text, sha256_of
 from ..types import AppliedRecord, Migration, Section, TableRef
 from .base import INTEGER_TYPES, TEXT_TYPES, TIMESTAMP_TYPES
@@ -140,7 +140,7 @@ def _journal_entries(directory: MigrationsDirectory) -> list[tuple[str, int]]:
         entries = json.loads(journal.read_text(encoding="utf-8")).get("entries", [])
         return [(str(entry["tag"]), int(entry["when"])) for entry in entries]
     except (ValueError, TypeError, KeyError, AttributeError) as error:
-        raise UsageError(f"meta/_journal.json is not a Drizzle journal: {error}") from None
+        raise UnreadableMigration(f"meta/_journal.json is not a Drizzle journal: {error}") from None
 
 
 # VALID_FILE_REGEX of graphile-migrate's current.js.
@@ -196,7 +196,7 @@ class GraphileMigrateAdapter(NewestRowAdapter):
         try:
             return parse_graphile_migration(read_text(migration.path))
         except ValueError as error:
-            raise UsageError(f"committed/{migration.name} is invalid: {error}.") from None
+            raise UnreadableMigration(f"committed/{migration.name} is invalid: {error}.") from None
 
     def checksum(self, migration: Migration) -> str | None:
         """What the row holds: the header's hash, which graphile-migrate checks against the

@@ -17,6 +17,7 @@ import tomllib
 
 from psycopg import sql
 
+from ..exceptions import UnsupportedMigration
 from ..sources import ascii_digits
 from ..types import Migration, TableRef
 from .base import INTEGER_TYPES, TEXT_TYPES, TIMESTAMP_TYPES
@@ -39,6 +40,25 @@ SEAORM_CREATE = sql.SQL(
 SEAORM_NOW = sql.SQL("extract(epoch FROM now())::bigint")
 
 
+def _diesel_metadata(migration: Migration) -> dict[str, object]:
+    """The migration's ``metadata.toml`` ({} without one).
+
+    Raises:
+        UnsupportedMigration: it does not parse; Diesel refuses to run the migration too.
+    """
+    metadata = migration.path.with_name("metadata.toml")
+    if not metadata.is_file():
+        return {}
+    try:
+        return tomllib.loads(metadata.read_text("utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
+        raise UnsupportedMigration(
+            f"{migration.name}/metadata.toml is not valid TOML ({error}); Diesel refuses to "
+            "run it too. Correct the file and run again.",
+            names=[migration.name],
+        ) from error
+
+
 @registry.register
 class DieselAdapter(DirectoryLayoutAdapter):
     name = "diesel"
@@ -57,8 +77,7 @@ class DieselAdapter(DirectoryLayoutAdapter):
         return VersionedName(version, (version, name)) if version else None
 
     def runs_outside_transaction(self, migration: Migration) -> bool:
-        metadata = migration.path.with_name("metadata.toml")
-        settings = tomllib.loads(metadata.read_text("utf-8")) if metadata.is_file() else {}
+        settings = _diesel_metadata(migration)
         return settings.get("run_in_transaction") is False or super().runs_outside_transaction(
             migration
         )

@@ -18,7 +18,7 @@ import psycopg
 import yaml
 from psycopg import sql
 
-from ..exceptions import UsageError
+from ..exceptions import UnreadableMigration
 from ..sources import read_text
 from ..types import AppliedRecord, Migration, TableRef
 from .base import TEXT_TYPES
@@ -87,7 +87,7 @@ class PgrollAdapter(NativeCodeAdapter, VersionRowAdapter):
         try:
             return json.loads(text) if migration.extension == ".json" else yaml.safe_load(text)
         except (ValueError, yaml.YAMLError) as error:
-            raise UsageError(
+            raise UnreadableMigration(
                 f"{migration.name} is not a readable pgroll migration: {error}"
             ) from None
 
@@ -95,7 +95,7 @@ class PgrollAdapter(NativeCodeAdapter, VersionRowAdapter):
         """The file as pgroll would store it; an unreadable file differs from any stored one."""
         try:
             return canonical(self.document(migration))
-        except UsageError:
+        except UnreadableMigration:
             return f"unreadable file {migration.sha256}"
 
     def read_records(

@@ -18,7 +18,7 @@ from pathlib import Path
 import psycopg
 from psycopg import sql
 
-from ..exceptions import UsageError, framework_refusal
+from ..exceptions import UnsupportedMigration, framework_refusal
 from ..sources import MigrationsDirectory, sha256_of
 from ..types import AppliedRecord, Migration, MigrationStatus, TableRef
 from .base import INTEGER_TYPES, TEXT_TYPES, TIMESTAMP_TYPES, TrackingAdapter
@@ -110,10 +110,11 @@ class PostgresMigrationsAdapter(TrackingAdapter):
         _check_consecutive(statuses)
         for migration in migrations:
             if self.checksum(migration) is None:
-                raise UsageError(
+                raise UnsupportedMigration(
                     f"{migration.name} is a JavaScript migration: postgres-migrations stores the "
                     "hash of the SQL its generateSql() returns, which this tool cannot compute. "
-                    f"Run it with {self.native_command}."
+                    f"Run it with {self.native_command}.",
+                    names=[migration.name],
                 )
         super().check_record(statuses, migrations)
 

@@ -36,6 +36,13 @@ SQLX_CREATE = sql.SQL(
 SQLX_UP_SUFFIXES = (".up.sql", ".sql")  # longest first: ``x.up.sql`` is reversible, not ``x.up``
 
 
+def _sqlx_detail(success: bool, checksum: bytes | None) -> str | None:
+    if not success:
+        return "SQLx marks it partially applied (success = false)"
+    # SQLx itself cannot read such a row; the file is then not compared with anything.
+    return "SQLx recorded no checksum" if checksum is None else None
+
+
 @registry.register
 class SqlxAdapter(VersionRowAdapter):
     name = "sqlx"
@@ -97,9 +104,9 @@ class SqlxAdapter(VersionRowAdapter):
             AppliedRecord(
                 str(version),
                 applied_at=installed_on,
-                stored_hash=bytes(checksum).hex(),
+                stored_hash=None if checksum is None else bytes(checksum).hex(),
                 failed=not success,
-                detail=None if success else "SQLx marks it partially applied (success = false)",
+                detail=_sqlx_detail(success, checksum),
             )
             for version, installed_on, checksum, success in conn.execute(
                 SQLX_SELECT.format(table=table.identifier)

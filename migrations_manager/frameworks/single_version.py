@@ -39,13 +39,23 @@ class SingleVersionAdapter(TrackingAdapter):
         """How versions compare (numerically by default)."""
         return (int(identifier),)
 
+    def _readable_key(self, version: str) -> tuple | None:
+        try:
+            return self.version_key(version)
+        except ValueError:
+            return None
+
     def read_records(
         self, conn: psycopg.Connection, table: TableRef, migrations: Sequence[Migration]
     ) -> list[AppliedRecord]:
         current = self.current_version(conn, table)
         if current is None:
             return []
-        top = self.version_key(current.version)
+        top = self._readable_key(current.version)
+        if top is None:
+            # NULL or letters: the framework could not have written it, so it covers no file.
+            detail = f"{self.label} cannot read this version"
+            return [AppliedRecord(current.version, current.applied_at, None, current.dirty, detail)]
         covered = [m for m in migrations if self.version_key(m.identifier) <= top]
         records = [
             AppliedRecord(

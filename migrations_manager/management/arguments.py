@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
+import json
+import sys
+from typing import Any, NoReturn
 
-from django.core.management.base import CommandParser
+from django.core.management.base import CommandError, CommandParser
+
+#: The exit code of bad usage (argparse's own).
+USAGE_EXIT = 2
 
 Argument = tuple[tuple[str, ...], dict[str, Any]]
 
@@ -121,8 +126,26 @@ SUBCOMMANDS: dict[str, tuple[str, list[Argument]]] = {
 }
 
 
+class SubcommandParser(CommandParser):
+    """A subcommand's parser: bad usage exits 2 however the command was called, and with
+    ``--json`` it is a JSON object on stdout, as every other outcome of the command."""
+
+    def error(self, message: str) -> NoReturn:
+        if not self.called_from_command_line:
+            raise CommandError(f"Error: {message}", returncode=USAGE_EXIT)
+        # The parser has no stdout of the command yet: like Django's own --no-color, the
+        # flag is looked for in the process's arguments.
+        if "--json" in sys.argv:
+            usage = self.format_usage().strip()
+            sys.stdout.write(json.dumps({"error": message, "usage": usage}, indent=2) + "\n")
+            sys.exit(USAGE_EXIT)
+        super().error(message)
+
+
 def add_subcommands(parser: CommandParser) -> None:
-    subparsers = parser.add_subparsers(dest="subcommand", metavar="SUBCOMMAND", required=True)
+    subparsers = parser.add_subparsers(
+        dest="subcommand", metavar="SUBCOMMAND", required=True, parser_class=SubcommandParser
+    )
     for name, (help_text, arguments) in SUBCOMMANDS.items():
         subparser = subparsers.add_parser(name, help=help_text, description=help_text)
         for flags, options in [*arguments, JSON]:

@@ -87,9 +87,9 @@ def analyse_file(
         )
     try:
         section = adapter.up_section(migration)
-    except UnsupportedMigration:
+        in_transaction = not adapter.runs_outside_transaction(migration)
+    except UnsupportedMigration:  # a run refuses it, naming why
         return None
-    in_transaction = not adapter.runs_outside_transaction(migration)
     return analyse(migration.name, section, in_transaction=in_transaction)
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from .. import audit
 from ..conf import app_settings
-from ..exceptions import UsageError
+from ..exceptions import PlanRefused, UsageError
 from ..executor import Progress, render
 from ..frameworks.base import TrackingAdapter
 from ..planning import Grouping, make_plan
@@ -150,18 +150,20 @@ def _check_standard_history(report: StatusReport) -> None:
     """Refuse what node-pg-migrate refuses: a missing file, or a pending one before an applied."""
     orphaned = [s.name for s in report.migrations if s.state is State.ORPHANED]
     if orphaned:
-        raise UsageError(
+        raise PlanRefused(
             f"Migration {orphaned[0]} is recorded as applied but its file is missing from "
-            f"{app_settings.migrations_dir}."
+            f"{app_settings.migrations_dir}.",
+            kind="missing",
         )
     seen_pending = None
     for status in report.migrations:
         if status.state is State.PENDING:
             seen_pending = seen_pending or status.name
         elif seen_pending:
-            raise UsageError(
+            raise PlanRefused(
                 f"Not run migration {seen_pending} is preceding already run migration "
-                f"{status.name}: node-pg-migrate refuses this order too."
+                f"{status.name}: node-pg-migrate refuses this order too.",
+                kind="order",
             )
 
 

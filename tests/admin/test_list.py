@@ -7,6 +7,7 @@ from django.urls import reverse
 
 from migrations_manager import services
 from migrations_manager.audit import Actor
+from tests.frameworks.helpers import create_table
 
 from .helpers import LIST_URL, RUN_URL, badges, mark_url, messages_of, rows, template_names
 
@@ -161,3 +162,18 @@ def test_anonymous_and_non_staff_are_sent_to_login(client, make_user, target_db)
     assert client.get(LIST_URL)["Location"].startswith(reverse("admin:login"))
     client.force_login(make_user("view_migration", staff=False))
     assert client.get(LIST_URL)["Location"].startswith(reverse("admin:login"))
+
+
+def test_the_admin_list_renders_a_db_migrate_orphan_whose_name_holds_a_slash(login, target_db):
+    """db-migrate stores ``/<name>``: an orphan keeps that name, and its row has no links."""
+    create_table(
+        target_db,
+        "db-migrate",
+        "INSERT INTO {schema}.{table} (name, run_on) VALUES ('/20200101000000-x', now())",
+    )
+    client = login("view_migration", "run_migrations", "mark_migrations")
+    response = client.get(LIST_URL)
+    assert response.status_code == 200
+    assert badges(response)["/20200101000000-x"] == "orphaned"
+    orphan = next(r for r in response.context["rows"] if r.status.name == "/20200101000000-x")
+    assert (orphan.preview_url, orphan.run_url, orphan.mark_url) == (None, None, None)

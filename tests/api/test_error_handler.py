@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from rest_framework.test import APIClient
 
 from migrations_manager.api.exceptions import domain_error_response
 from migrations_manager.exceptions import (
@@ -64,3 +65,30 @@ def test_domain_errors_map_to_status_and_body(error, status, extra):
     response = domain_error_response(error)
     assert response.status_code == status
     assert response.data == {**extra, "error": error.message}
+
+
+@pytest.mark.parametrize(
+    "method, path",
+    [
+        ("get", "/api/migrations/idempotent/status/"),
+        ("post", "/api/migrations/idempotent/run/"),
+        ("get", "/api/migrations/nowhere"),
+        ("get", "/api/nowhere/at/all"),
+    ],
+    ids=["trailing-slash", "post-trailing-slash", "unknown-endpoint", "outside-the-app"],
+)
+@pytest.mark.django_db
+def test_unknown_api_paths_answer_a_json_404(method, path):
+    """Whoever calls, anonymous or not, an API path that names no endpoint is a JSON 404, like
+    every other error of the API, never Django's HTML page or a redirect."""
+    for client in (APIClient(), APIClient(enforce_csrf_checks=True)):
+        response = getattr(client, method)(path)
+        assert response.status_code == 404
+        assert response["Content-Type"] == "application/json"
+        assert path in response.json()["error"]
+
+
+@pytest.mark.django_db
+def test_a_trailing_slash_is_named_in_the_404():
+    error = APIClient().get("/api/migrations/idempotent/status/").json()["error"]
+    assert "/api/migrations/idempotent/status" in error and "trailing slash" in error

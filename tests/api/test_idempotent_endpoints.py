@@ -8,6 +8,7 @@ import re
 
 import psycopg
 import pytest
+from psycopg import conninfo
 
 from tests.api.conftest import BASE
 
@@ -277,6 +278,14 @@ def test_unreachable_target_is_503_with_a_sentence(api, target_down, method, pat
     )
 
 
+def test_unreachable_target_names_what_libpq_said(api, target_down, settings):
+    """What libpq said, "Connection refused" with the host and the port tried, is kept."""
+    port = conninfo.conninfo_to_dict(settings.MIGRATIONS_MANAGER["DATABASE_URL"])["port"]
+    error = api.get(STATUS).json()["error"]
+    assert "Connection refused" in error
+    assert f'"127.0.0.1", port {port} failed' in error
+
+
 def test_unconfigured_target_is_503(api, target_db, settings):
     settings.MIGRATIONS_MANAGER = {**settings.MIGRATIONS_MANAGER, "DATABASE_URL": None}
     response = api.get(STATUS)
@@ -322,3 +331,20 @@ def test_mark_applied_whose_row_cannot_be_written_is_422(api, seed):
         "value too long for type character varying(5)"
     )
     assert seed.scalar("SELECT count(*) FROM pgmigrations") == 0
+
+
+def test_marking_out_of_order_is_a_409_refusal(api, seed):
+    """A history node-pg-migrate would refuse is a refusal of the plan, not a bad request."""
+    response = api.post(MARK, {"migration": "003_create-roles.sql"}, format="json")
+    assert response.status_code == 409
+    assert response.json()["refused"] == "order" and "in order" in response.json()["error"]
+    assert not seed.exists("pgmigrations")
+
+
+def test_a_copy_from_stdin_is_refused_with_file_and_line_not_a_503(api, target_db):
+    target_db.write("001_load.sql", "CREATE TABLE a (id int);\nCOPY a FROM STDIN;")
+    response = api.post(RUN, {}, format="json")
+    assert response.status_code == 400
+    body = response.json()
+    assert (body["file"], body["line"]) == ("001_load.sql", 3)
+    assert "STDIN" in body["error"] and not target_db.exists("a")

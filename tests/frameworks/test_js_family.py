@@ -12,7 +12,7 @@ import pytest
 
 from migrations_manager import services
 from migrations_manager.audit import Actor
-from migrations_manager.exceptions import PlanRefused, UnsupportedMigration, UsageError
+from migrations_manager.exceptions import PlanRefused, UnsupportedMigration
 from migrations_manager.frameworks import registry
 from migrations_manager.types import TableRef
 
@@ -220,7 +220,7 @@ def test_postgres_migrations_refuses_to_mark_a_javascript_migration(target_db):
     (target_db.directory / "4_four.js").write_text("module.exports.generateSql = () => '';\n")
     for name in SPECS["postgres-migrations"].names:
         services.mark_applied(name, actor=ACTOR)
-    with pytest.raises(UsageError, match="generateSql"):
+    with pytest.raises(UnsupportedMigration, match="generateSql"):
         services.mark_applied("4_four.js", actor=ACTOR)
 
 

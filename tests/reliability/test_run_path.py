@@ -139,6 +139,34 @@ def test_transaction_control_is_refused_with_its_line_before_anything_runs(targe
     assert MigrationRun.objects.get().outcome == "refused"
 
 
+CLIENT_COPIES = {
+    "from-stdin": ("CREATE TABLE a (id int);\nCOPY a (id) FROM STDIN;", 3),
+    "to-stdout": ("COPY (SELECT 1) TO STDOUT WITH (FORMAT csv);", 2),
+    "from-stdin-lower-case": ("copy public.first from stdin with csv;", 2),
+}
+
+
+@pytest.mark.parametrize("body, line", CLIENT_COPIES.values(), ids=CLIENT_COPIES.keys())
+def test_a_copy_through_the_client_is_refused_with_its_line_before_anything_runs(
+    target_db, body, line
+):
+    """psql sends COPY's data; a run has none to send: refused, rather than the session left
+    waiting for data (every later command: "another command is already in progress")."""
+    target_db.write("001_first.sql", "CREATE TABLE first (id int);")
+    target_db.write("002_copy.sql", body)
+    with pytest.raises(UnsupportedMigration, match="STDIN or STDOUT") as refused:
+        services.run_pending(actor=ACTOR)
+    assert refused.value.line == line and refused.value.names == ("002_copy.sql",)
+    assert f"002_copy.sql, line {line}:" in refused.value.message
+    assert not target_db.exists("first") and not target_db.exists("pgmigrations")
+
+
+def test_a_copy_from_a_server_file_is_not_refused(target_db):
+    target_db.write("001_copy.sql", "CREATE TABLE a (id int);\nCOPY a FROM '/nonexistent';")
+    report = services.run_pending(actor=ACTOR)
+    assert report.failure is not None and report.failure.sqlstate == "58P01"
+
+
 @pytest.mark.parametrize(
     "wrapper",
     [("BEGIN;", "COMMIT;"), ("START TRANSACTION;", "END;"), ("begin;", "commit;")],

@@ -1,7 +1,16 @@
 """``python manage.py pgmigrate SUBCOMMAND``: parse arguments, call ``services``, render.
 
-Exit codes: 0 success, 1 a failed migration or another error, 2 bad usage, 3 refused by the
-safety gate (and ``check --strict`` when the check is not safe).
+Exit codes:
+
+- 0: success.
+- 1: a failed migration, or a refusal before anything ran (the ledger records a failure, a
+  history the framework would refuse, a file changed since it was confirmed, another run holds
+  the lock, a file that cannot be read or run here...), or another error; ``lint`` with an
+  error-level finding.
+- 2: bad usage only: arguments argparse refuses, a count below 1, a name that designates no
+  pending migration or no file, an unknown framework. With ``--json`` it is a JSON object on
+  stdout too.
+- 3: refused by the safety gate (and ``check --strict`` when the check is not safe).
 
 A deploy script calls ``pgmigrate status`` as a process: what a subcommand does not need is not
 imported (the REST API's serializers and DRF only for ``--json``, Pygments only for a coloured
@@ -19,15 +28,17 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from ... import services
 from ...audit import Actor
-from ...exceptions import GateRefused, MigrationsManagerError, UsageError
+from ...exceptions import GateRefused, MigrationNotFound, MigrationsManagerError, UsageError
 from ...observability import outbox
 from ...sources import ascii_digits
 from ...types import RunReport, Step, StepAction
-from ..arguments import add_subcommands
+from ..arguments import USAGE_EXIT, add_subcommands
 from ..text import check_lines, lint_lines, schema_lines
 from ..watch import StatementWatch
 
 NOT_SAFE_EXIT = 3
+#: What the user asked for cannot be: a wrong argument or a name that designates nothing.
+BAD_USAGE = (UsageError, MigrationNotFound)
 
 Handler = Callable[[dict[str, Any]], Any]
 
@@ -49,8 +60,8 @@ class Command(BaseCommand):
             if not self.as_json:
                 self._write_gate_errors(refused)
             self._fail(refused, returncode=NOT_SAFE_EXIT)
-        except UsageError as error:
-            self._fail(error, returncode=2)
+        except BAD_USAGE as error:
+            self._fail(error, returncode=USAGE_EXIT)
         except MigrationsManagerError as error:
             self._fail(error, returncode=1)
         finally:
@@ -259,6 +270,8 @@ class Command(BaseCommand):
             self.stdout.write(result.content, ending="")
 
     def _detect_schema(self, options: dict[str, Any]) -> None:
+        if (options["sql"] is None) == (options["file"] is None):
+            raise UsageError("Give either a migration FILE or --sql SQL (--sql - reads stdin).")
         sql = sys.stdin.read() if options["sql"] == "-" else options["sql"]
         report = services.detect_schema(
             sql=sql, migration=options["file"], framework=options["framework"]
