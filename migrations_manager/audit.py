@@ -11,6 +11,7 @@ so the error is logged and the result returned.
 
 from __future__ import annotations
 
+import copy
 import getpass
 import logging
 from collections.abc import Iterator, Sequence
@@ -382,4 +383,7 @@ def _tell(signal: Signal, run: MigrationRun) -> None:
     never sees a row that a rollback then removes, and never holds the run's transaction."""
     from .observability.receivers import send
 
-    transaction.on_commit(lambda: send(signal, run))
+    # A copy as it is now: inside an outer transaction, the callbacks run after the run
+    # ended, and the started event must still say "running".
+    snapshot = copy.copy(run)
+    transaction.on_commit(lambda: send(signal, snapshot))

@@ -106,7 +106,11 @@ def connect(
         raise TargetUnavailable(f"The target {describe(url)} is unreachable: {reason}") from None
     except psycopg.ProgrammingError as error:
         raise ConfigurationError(f"The target database URL is invalid: {error}") from None
-    _apply_session_settings(conn, read_only=read_only, budget=budget)
+    try:
+        _apply_session_settings(conn, read_only=read_only, budget=budget)
+    except psycopg.Error as error:  # a setting the server refuses (an invalid timeout...)
+        conn.close()
+        raise ConfigurationError(f"The session settings were refused: {error}") from None
     return conn
 
 

@@ -173,6 +173,7 @@ class WebhookDelivery(models.Model):
 
     class Status(models.TextChoices):
         PENDING = "pending", "pending"
+        SENDING = "sending", "sending"  # claimed by one sender (no other sends it meanwhile)
         DELIVERED = "delivered", "delivered"
         FAILED = "failed", "failed"
 
@@ -187,6 +188,7 @@ class WebhookDelivery(models.Model):
     response_status = models.PositiveSmallIntegerField(null=True, blank=True)
     error = models.TextField(blank=True)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    claimed_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

@@ -50,8 +50,12 @@ def test_naming_the_framework_is_the_way_past_an_unknown_ledger(target_db, setti
 
 
 def test_a_table_that_only_sounds_like_a_ledger_is_not_one(target_db):
-    target_db.execute("CREATE TABLE migration_notes (body text)")  # no name, no time
-    target_db.execute("CREATE TABLE bird_migrations (species text, seen_on date)")  # no name
+    target_db.execute("CREATE TABLE migration_notes (body text)")  # no key, no time
+    target_db.execute("CREATE TABLE bird_migrations (id serial, species text, seen_on date)")
+    target_db.execute("CREATE TABLE user_migrations (id serial, user_id int, created_at date)")
+    target_db.execute(
+        "CREATE TABLE product_changelog (id int, product_id int, body text, changed_at date)"
+    )
     target_db.write("001_a.sql", "CREATE TABLE a (id int);")
     assert services.status().warnings == ()
     target_db.execute("CREATE TABLE app_migrations_log (migration text, ran timestamptz)")
@@ -81,3 +85,26 @@ def test_a_fresh_database_and_directory_have_nothing_to_warn_of(target_db):
     out = StringIO()
     call_command("pgmigrate", "status", stdout=out, stderr=StringIO())
     assert "pending: 1" in out.getvalue()
+
+
+@pytest.mark.parametrize(
+    "ledger",
+    [
+        "CREATE TABLE migrations (id serial, migration text, batch int, ran_at timestamptz)",
+        "CREATE TABLE schema_migrations (filename text, applied_at timestamptz)",
+        "CREATE TABLE schema_version (version bigint, dirty boolean)",
+    ],
+)
+def test_a_known_name_in_another_shape_is_an_unknown_ledger(target_db, ledger):
+    target_db.execute(ledger)
+    target_db.write("001_a.sql", "CREATE TABLE a (id int);")
+    assert [w.kind for w in services.status().warnings] == ["unknown-ledger"]
+    with pytest.raises(PlanRefused):
+        services.run_pending(actor=ACTOR)
+    assert not target_db.exists("a")
+
+
+def test_application_tables_do_not_stop_a_first_run(target_db):
+    target_db.execute("CREATE TABLE user_migrations (id serial, user_id int, created_at date)")
+    target_db.write("001_a.sql", "CREATE TABLE a (id int);")
+    assert services.run_pending(actor=ACTOR).ok and target_db.exists("a")

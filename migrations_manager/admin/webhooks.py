@@ -54,6 +54,8 @@ class WebhookForm(forms.ModelForm):
         url = cleaned.get("url")
         if url and urlsplit(url).scheme not in ("http", "https"):
             self.add_error("url", "Only http and https URLs.")
+        elif url and not all(33 <= ord(character) <= 126 for character in url):
+            self.add_error("url", "Printable ASCII only: percent-encode any other character.")
         return cleaned
 
     def save(self, commit: bool = True) -> Webhook:

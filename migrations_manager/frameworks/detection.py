@@ -115,7 +115,7 @@ def resolve(
         return Tracking(registry.get(best.framework), best.ref, True, detected)
     default = registry.get(DEFAULT_FRAMEWORK)
     tracking = _absent(default, default.default_table(current_schema), tables, detected)
-    return replace(tracking, unknown=unknown_ledgers(conn, frozenset(registry.table_names())))
+    return replace(tracking, unknown=unknown_ledgers(conn))
 
 
 def _absent(

@@ -31,6 +31,15 @@ def closing_event(run: MigrationRun) -> Event | None:
     return _CLOSING.get(run.outcome)
 
 
+def payload(event: Event, run: MigrationRun, delivery: int, *, slack: bool = False) -> dict:
+    """What delivery ``delivery`` of ``event`` sends: the JSON body, or Slack's message with it.
+
+    The delivery's id is in the body, so it is signed with it: a receiver tells a repeat by it.
+    """
+    json_body = {"delivery": delivery, **body(event, run)}
+    return slack_body(event, run, json_body) if slack else json_body
+
+
 def body(event: Event, run: MigrationRun) -> dict[str, Any]:
     """The JSON body of ``event``: the run as the audit log has it (its failure included)."""
     return {
@@ -56,12 +65,21 @@ def body(event: Event, run: MigrationRun) -> dict[str, Any]:
     }
 
 
-def slack_body(event: Event, run: MigrationRun) -> dict[str, Any]:
-    """A Slack incoming-webhook message (``text``), the JSON body alongside for machines."""
+def slack_body(event: Event, run: MigrationRun, json_body: dict[str, Any]) -> dict[str, Any]:
+    """A Slack incoming-webhook message (``text``), the JSON body alongside for machines.
+
+    What comes from users or the database is escaped (``&``, ``<``, ``>``), so a name or an
+    error text cannot mention a channel or make a link.
+    """
     files = ", ".join(run.files[:5]) + (" …" if len(run.files) > 5 else "")
     said = run.summary or "started"
     text = (
-        f"*{event}*: `{run.command}` by {run.actor} on {run.target or 'the target'}"
-        f"{f' ({files})' if files else ''}: {said}"
+        f"*{event}*: `{_slack(run.command)}` by {_slack(run.actor)} on "
+        f"{_slack(run.target or 'the target')}"
+        f"{f' ({_slack(files)})' if files else ''}: {_slack(said)}"
     )
-    return {"text": text, "truss": body(event, run)}
+    return {"text": text, "truss": json_body}
+
+
+def _slack(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

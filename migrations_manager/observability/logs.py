@@ -28,14 +28,20 @@ def run_fields(run: MigrationRun, what: str) -> dict[str, Any]:
 
 
 def log_started(run: MigrationRun) -> None:
-    logger.info("run %s started", run.pk, extra={"truss": run_fields(run, "run")})
+    logger.info("%s started", _said(run), extra={"truss": run_fields(run, "run")})
     if run.overridden:
         fields = {**run_fields(run, "gate-override"), "reason": run.reason}
         fields["overridden"] = len(run.overridden)
-        logger.warning("run %s overrides the safety gate", run.pk, extra={"truss": fields})
+        logger.warning("%s overrides the safety gate", _said(run), extra={"truss": fields})
 
 
 def log_finished(run: MigrationRun) -> None:
     what = "refusal" if run.outcome == MigrationRun.Outcome.REFUSED else "run"
     level = logging.INFO if run.outcome == MigrationRun.Outcome.SUCCEEDED else logging.WARNING
-    logger.log(level, "run %s %s", run.pk, run.outcome, extra={"truss": run_fields(run, what)})
+    said = f"{_said(run)} {run.outcome}"
+    logger.log(level, "%s", said, extra={"truss": run_fields(run, what)})
+
+
+def _said(run: MigrationRun) -> str:
+    """The line's text: what the JSON fields hold, for the text format."""
+    return f"run {run.pk} ({run.command} by {run.actor} via {run.source} on {run.target or '?'})"

@@ -85,6 +85,15 @@ def target_metrics(health: TargetHealth) -> Iterator[Metric]:
         for state in STATES:
             migrations.add_metric([TARGET, state], float(health.status.summary.get(state, 0)))
         yield migrations
+        doubts = GaugeMetricFamily(
+            "truss_status_warnings",
+            "What makes the states doubtful (unknown-ledger, no-migrations), as status says.",
+            labels=["target", "kind"],
+        )
+        for kind in ("unknown-ledger", "no-migrations"):
+            count = sum(1 for warning in health.status.warnings if warning.kind == kind)
+            doubts.add_metric([TARGET, kind], float(count))
+        yield doubts
     held = GaugeMetricFamily(
         "truss_run_lock_held", "1 while a run holds the target's run lock.", labels=["target"]
     )

@@ -1,10 +1,14 @@
-"""Where a delivery waits to be sent: a Celery task when ``CELERY_APP`` names the project's
-Celery app (workers anywhere, sharing Django's database), else one background thread of this
-process. Either way the run that caused it has finished and answered before anything is sent.
+"""Where a delivery waits to be sent: one background thread of this process takes each id and
+either hands it to Celery (``CELERY_APP`` names the project's Celery app: workers anywhere,
+sharing Django's database) or sends it itself (no broker configured, or the broker does not
+answer). The run that caused a delivery, and the request that ran it, never wait for a
+receiver or a broker.
 
-A Celery delivery is acknowledged late and rejected when its worker dies, so a killed worker's
-delivery is sent by another one: at least once; a receiver tells a repeat by its
-``X-Truss-Delivery`` id.
+A Celery delivery is acknowledged late and rejected when its worker dies; deliveries a dead
+process left pending (or claimed and never closed) are taken again when a process's sender
+starts. A delivery is claimed before it is sent, so two senders never both send it; a receiver
+still tells a repeat (a sender killed between the POST and its record) by the ``delivery`` id
+of the signed body.
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ import importlib
 import logging
 import queue
 import threading
+from collections.abc import Callable
 from typing import Any
 
 from django.db import close_old_connections
@@ -29,16 +34,14 @@ _worker: threading.Thread | None = None
 
 
 def submit(delivery_id: int) -> None:
-    """Queue delivery ``delivery_id``: to Celery when configured and reachable, else here."""
-    if app_settings.CELERY_APP and _sent_to_celery(delivery_id):
-        return
+    """Queue delivery ``delivery_id`` for this process's sender."""
     _ensure_worker()
     _pending.put(delivery_id)
 
 
-def waiting() -> bool:
-    """Whether deliveries queued in this process are not sent yet."""
-    return _pending.unfinished_tasks > 0
+def waiting() -> int:
+    """How many deliveries queued in this process are not sent (or handed to Celery) yet."""
+    return _pending.unfinished_tasks
 
 
 def longest_delivery() -> float:
@@ -60,6 +63,51 @@ def drain(timeout: float = 30.0) -> bool:
     return done.wait(timeout)
 
 
+def _ensure_worker() -> None:
+    global _worker
+    with _started:
+        if _worker is None or not _worker.is_alive():
+            _worker = threading.Thread(target=_work, name="truss-webhooks", daemon=True)
+            _worker.start()
+
+
+def _work() -> None:
+    _guarded(_take_stale)
+    while True:
+        delivery_id = _pending.get()
+        try:
+            _guarded(_send, delivery_id)
+        finally:
+            _pending.task_done()
+
+
+def _take_stale() -> None:
+    from .webhooks import stale_ids
+
+    for delivery_id in stale_ids():
+        _pending.put(delivery_id)
+
+
+def _send(delivery_id: int) -> None:
+    from .webhooks import deliver
+
+    if app_settings.CELERY_APP and _sent_to_celery(delivery_id):
+        return
+    deliver(delivery_id)
+
+
+def _guarded(action: Callable[..., None], *arguments: Any) -> None:
+    """Run ``action`` on a fresh database connection; an error is logged (without its
+    traceback, which may quote a receiver's URL), never the end of the sender."""
+    close_old_connections()
+    try:
+        action(*arguments)
+    except Exception as error:
+        logger.error("Webhook sender: %s", type(error).__name__)
+    finally:
+        close_old_connections()
+
+
 def _sent_to_celery(delivery_id: int) -> bool:
     try:
         _celery_app().send_task(TASK, args=[delivery_id], retry=False)
@@ -72,25 +120,3 @@ def _sent_to_celery(delivery_id: int) -> bool:
 def _celery_app() -> Any:
     module, _, name = str(app_settings.CELERY_APP).rpartition(".")
     return getattr(importlib.import_module(module), name)
-
-
-def _ensure_worker() -> None:
-    global _worker
-    with _started:
-        if _worker is None or not _worker.is_alive():
-            _worker = threading.Thread(target=_work, name="truss-webhooks", daemon=True)
-            _worker.start()
-
-
-def _work() -> None:
-    from .webhooks import deliver
-
-    while True:
-        delivery_id = _pending.get()
-        try:
-            deliver(delivery_id)
-        except Exception:  # one bad delivery must not stop the others
-            logger.exception("Webhook delivery %s could not be sent", delivery_id)
-        finally:
-            close_old_connections()
-            _pending.task_done()

@@ -31,7 +31,8 @@ def verify(secret: str, header: str, body: bytes, *, now: float | None = None) -
     current = time.time() if now is None else now
     if abs(current - when) > TOLERANCE:
         return False
-    return hmac.compare_digest(parts.get("v1", ""), _mac(secret, when, body))
+    given = parts.get("v1", "").encode("utf-8", "replace")
+    return hmac.compare_digest(given, _mac(secret, when, body).encode("ascii"))
 
 
 def _mac(secret: str, timestamp: int, body: bytes) -> str:

@@ -4,6 +4,7 @@ status of its script (then 200) and keeps what it got."""
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -21,6 +22,8 @@ class Received:
 class Receiver:
     url: str
     statuses: list[int] = field(default_factory=list)
+    #: Seconds between two bytes of the answer's status line (a receiver that drips).
+    drip: float = 0.0
     received: list[Received] = field(default_factory=list)
     arrived: threading.Condition = field(default_factory=threading.Condition)
 
@@ -31,8 +34,8 @@ class Receiver:
 
 
 @contextmanager
-def receiver(*statuses: int) -> Iterator[Receiver]:
-    state = Receiver(url="", statuses=list(statuses))
+def receiver(*statuses: int, drip: float = 0.0) -> Iterator[Receiver]:
+    state = Receiver(url="", statuses=list(statuses), drip=drip)
 
     class Handler(BaseHTTPRequestHandler):
         def do_POST(self) -> None:  # noqa: N802 (http.server's name)
@@ -42,7 +45,23 @@ def receiver(*statuses: int) -> Iterator[Receiver]:
                 status = state.statuses.pop(0) if state.statuses else 200
                 state.received.append(got)
                 state.arrived.notify_all()
+            if state.drip:
+                for byte in b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n":
+                    time.sleep(state.drip)
+                    self.wfile.write(bytes([byte]))
+                    self.wfile.flush()
+                return
             self.send_response(status)
+            if 300 <= status < 400:
+                self.send_header("Location", "/elsewhere")
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def do_GET(self) -> None:  # noqa: N802 (a followed redirect would arrive here)
+            with state.arrived:
+                state.received.append(Received(self.path, dict(self.headers.items()), b""))
+                state.arrived.notify_all()
+            self.send_response(200)
             self.send_header("Content-Length", "0")
             self.end_headers()
 

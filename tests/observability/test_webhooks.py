@@ -66,6 +66,9 @@ def test_a_run_sends_started_and_succeeded_signed(target_db):
         body = json.loads(item.body)
         assert body["run"]["id"] == run.pk and body["run"]["files"] == ["001_a.sql"]
         assert item.headers["X-Truss-Event"] == body["event"]
+        assert str(body["delivery"]) == item.headers["X-Truss-Delivery"]  # signed with it
+    started = json.loads(got[0].body)["run"]
+    assert started["outcome"] == "running" and started["finishedAt"] is None
     finished = json.loads(got[1].body)["run"]
     assert finished["outcome"] == "succeeded" and finished["summary"] == run.summary
     assert [d.status for d in delivered()] == ["delivered", "delivered"]
@@ -79,6 +82,8 @@ def test_a_tampered_or_old_body_does_not_verify():
     old = signing.sign(SECRET, body, timestamp=1_000_000)
     assert not signing.verify(SECRET, old, body)
     assert not signing.verify(SECRET, "v1=deadbeef", body)
+    when = header.split(",")[0]
+    assert not signing.verify(SECRET, f"{when},v1=\u00e9\u00e9", body)  # not ASCII: no crash
 
 
 def test_a_5xx_is_tried_again_until_it_is_delivered(target_db):
@@ -274,3 +279,99 @@ def test_the_command_line_sends_its_deliveries_before_it_exits(target_db, tmp_pa
         assert done.returncode == 0, done.stderr
         assert len(hook.received) == 2  # the 503, then the delivery: both before the exit
     assert WebhookDelivery.objects.get().status == "delivered"
+
+
+def test_a_redirect_is_not_followed_and_is_a_failure(target_db):
+    target_db.write("001_a.sql", "CREATE TABLE a (id int);")
+    with receiver(302) as hook:
+        webhook(hook.url, events=["run.succeeded"])
+        services.run_pending(actor=ACTOR)
+        [delivery] = delivered()
+        assert [item.path for item in hook.received] == ["/hooks/truss"]  # no GET /elsewhere
+    assert delivery.status == "failed" and delivery.attempts == 1
+    assert delivery.response_status == 302 and "redirect" in delivery.error
+
+
+def test_a_receiver_that_drips_its_answer_is_cut_off_at_the_timeout(target_db, settings):
+    settings.MIGRATIONS_MANAGER = {
+        **settings.MIGRATIONS_MANAGER,
+        "WEBHOOK_TIMEOUT": 1.0,
+        "WEBHOOK_TRIES": 1,
+    }
+    target_db.write("001_a.sql", "CREATE TABLE a (id int);")
+    with receiver(drip=0.3) as hook:  # ~40 bytes at 0.3 s each: 12 s if never cut
+        webhook(hook.url, events=["run.succeeded"])
+        services.run_pending(actor=ACTOR)
+        assert outbox.drain(8)  # far sooner than the drip would end
+        [delivery] = WebhookDelivery.objects.all()
+    assert delivery.status == "failed" and "within 1 s" in delivery.error
+
+
+def test_a_url_that_cannot_be_sent_fails_its_delivery_without_showing_it(target_db, caplog):
+    target_db.write("001_a.sql", "CREATE TABLE a (id int);")
+    webhook("http://127.0.0.1:1/services/SECRETTOKEN\x01x", events=["run.succeeded"])
+    webhook("https://example.invalid/hook/\u00fc-SECRETTOKEN", events=["run.succeeded"], name="b")
+    services.run_pending(actor=ACTOR)
+    deliveries = delivered()
+    assert [d.status for d in deliveries] == ["failed", "failed"]
+    assert all("SECRETTOKEN" not in d.error for d in deliveries)
+    assert "SECRETTOKEN" not in caplog.text
+
+
+def test_a_delivery_is_sent_once_whoever_asks_again(target_db):
+    target_db.write("001_a.sql", "CREATE TABLE a (id int);")
+    with receiver() as hook:
+        webhook(hook.url, events=["run.succeeded"])
+        services.run_pending(actor=ACTOR)
+        [delivery] = delivered()
+        for _ in range(3):  # a redelivered task, a sweep
+            outbox.submit(delivery.pk)
+        assert outbox.drain(10)
+        assert len(hook.received) == 1
+
+
+def test_inside_an_outer_transaction_the_started_event_still_says_running(target_db):
+    from django.db import transaction
+
+    target_db.write("001_a.sql", "CREATE TABLE a (id int);")
+    with receiver() as hook:
+        webhook(hook.url, events=["run.started", "run.succeeded"])
+        with transaction.atomic():  # a project with ATOMIC_REQUESTS
+            services.run_pending(actor=ACTOR)
+        got = hook.wait_for(2)
+    bodies = sorted((json.loads(item.body) for item in got), key=lambda b: b["delivery"])
+    assert [(b["event"], b["run"]["outcome"]) for b in bodies] == [
+        ("run.started", "running"),
+        ("run.succeeded", "succeeded"),
+    ]
+
+
+def test_the_admin_refuses_a_url_it_could_not_send(target_db):
+    client = Client()
+    client.force_login(UserFactory(username="admin", superuser=True))
+    page = client.post(
+        "/admin/migrations_manager/webhook/add/",
+        {
+            "name": "x",
+            "url": "https://example.com/hook/\u00fc",
+            "secret": SECRET,
+            "events": ["run.failed"],
+            "format": "json",
+        },
+    )
+    assert page.status_code == 200 and not Webhook.objects.exists()
+    assert "Printable ASCII only" in page.content.decode()
+
+
+def test_a_key_rotated_with_fallbacks_still_opens_the_secrets(target_db, settings):
+    sealed = seal_now("https://example.com/hook")
+    old = settings.SECRET_KEY
+    settings.SECRET_KEY = "the new key, rotated properly"
+    settings.SECRET_KEY_FALLBACKS = [old]
+    assert unseal(sealed) == "https://example.com/hook"
+
+
+def seal_now(text: str) -> str:
+    from migrations_manager.observability.sealing import seal
+
+    return seal(text)

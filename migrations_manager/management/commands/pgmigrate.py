@@ -72,7 +72,8 @@ class Command(BaseCommand):
     def _send_deliveries(self) -> None:
         """The process is about to exit: the webhook deliveries its run queued here go out
         first (within the time their tries may take); any left are in the delivery log."""
-        if outbox.waiting() and not outbox.drain(outbox.longest_delivery()):
+        queued = outbox.waiting()
+        if queued and not outbox.drain(queued * outbox.longest_delivery()):
             self.stderr.write("Some webhook deliveries are still pending (see the delivery log).")
 
     def _write_gate_errors(self, refused: GateRefused) -> None:
