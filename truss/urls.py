@@ -10,5 +10,6 @@ urlpatterns = [
     path("", include("migrations_manager.observability.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
-    re_path(r"^api/", UnknownEndpoint.as_view()),  # a JSON 404, not Django's HTML page
+    # A JSON 404, not Django's HTML page: to anyone (it names only what is not there).
+    re_path(r"^api/", UnknownEndpoint.as_view(), name="api-not-found"),
 ]

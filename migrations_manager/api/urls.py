@@ -31,4 +31,4 @@ router.register("sessions", SessionsViewSet, basename="sessions")
 # check and preview/{filename} sit at the root of api/migrations/.
 router.register("", MigrationsViewSet, basename="migrations")
 
-urlpatterns = [*router.urls, re_path(r"", UnknownEndpoint.as_view())]
+urlpatterns = [*router.urls, re_path(r"", UnknownEndpoint.as_view(), name="not-found")]
