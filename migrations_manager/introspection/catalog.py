@@ -89,16 +89,18 @@ def advisory_lock_holder(conn: psycopg.Connection, key: int) -> LockHolder | Non
 
 def tables_like(conn: psycopg.Connection, patterns: Iterable[str]) -> list[CatalogTable]:
     """Every ordinary or partitioned table whose name matches one of the ILIKE ``patterns``."""
-    rows = conn.execute(queries.TABLES_LIKE, (sorted(set(patterns)),)).fetchall()
-    return [
-        CatalogTable(schema, name, dict(zip(columns, types, strict=True)))
-        for schema, name, columns, types in rows
-    ]
+    return _tables(conn, queries.TABLES_LIKE, patterns)
 
 
 def tables_named(conn: psycopg.Connection, names: Iterable[str]) -> list[CatalogTable]:
     """Every ordinary or partitioned table called one of ``names``, in any user schema."""
-    rows = conn.execute(queries.TABLES_NAMED, (sorted(set(names)),)).fetchall()
+    return _tables(conn, queries.TABLES_NAMED, names)
+
+
+def _tables(
+    conn: psycopg.Connection, query: sql.Composable, values: Iterable[str]
+) -> list[CatalogTable]:
+    rows = conn.execute(query, (sorted(set(values)),)).fetchall()
     return [
         CatalogTable(schema, name, dict(zip(columns, types, strict=True)))
         for schema, name, columns, types in rows

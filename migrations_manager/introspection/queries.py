@@ -70,41 +70,27 @@ ADVISORY_LOCK_HOLDER = sql.SQL(
     " LIMIT 1"
 )
 
+_TABLES_WITH_COLUMNS = (
+    "SELECT n.nspname AS schema, c.relname AS name,"
+    " pg_catalog.array_agg(a.attname::text ORDER BY a.attnum) AS columns,"
+    " pg_catalog.array_agg(pg_catalog.format_type(a.atttypid, a.atttypmod) ORDER BY a.attnum)"
+    "   AS types"
+    " FROM pg_catalog.pg_class c"
+    " JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace"
+    " JOIN pg_catalog.pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0"
+    "   AND NOT a.attisdropped"
+    " WHERE c.relkind IN ('r', 'p') AND {match}"
+    "   AND n.nspname NOT IN ('pg_catalog', 'information_schema')"
+    "   AND n.nspname NOT LIKE 'pg\\_toast%%' AND n.nspname NOT LIKE 'pg\\_temp\\_%%'"
+    " GROUP BY n.nspname, c.relname"
+    " ORDER BY n.nspname, c.relname"
+)
 # Tables whose name is one of the given names, in every schema, with their columns and types:
 # one round trip whatever the number of frameworks or tables.
-TABLES_NAMED = sql.SQL(
-    "SELECT n.nspname AS schema, c.relname AS name,"
-    " pg_catalog.array_agg(a.attname::text ORDER BY a.attnum) AS columns,"
-    " pg_catalog.array_agg(pg_catalog.format_type(a.atttypid, a.atttypmod) ORDER BY a.attnum)"
-    "   AS types"
-    " FROM pg_catalog.pg_class c"
-    " JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace"
-    " JOIN pg_catalog.pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0"
-    "   AND NOT a.attisdropped"
-    " WHERE c.relkind IN ('r', 'p') AND c.relname = ANY(%s)"
-    "   AND n.nspname NOT IN ('pg_catalog', 'information_schema')"
-    "   AND n.nspname NOT LIKE 'pg\\_toast%%' AND n.nspname NOT LIKE 'pg\\_temp\\_%%'"
-    " GROUP BY n.nspname, c.relname"
-    " ORDER BY n.nspname, c.relname"
-)
-
+TABLES_NAMED = sql.SQL(_TABLES_WITH_COLUMNS).format(match=sql.SQL("c.relname = ANY(%s)"))
 # Tables whose name looks like a migrations ledger's (a LIKE pattern of the given ones), with
 # their columns: what may be a framework no adapter knows.
-TABLES_LIKE = sql.SQL(
-    "SELECT n.nspname AS schema, c.relname AS name,"
-    " pg_catalog.array_agg(a.attname::text ORDER BY a.attnum) AS columns,"
-    " pg_catalog.array_agg(pg_catalog.format_type(a.atttypid, a.atttypmod) ORDER BY a.attnum)"
-    "   AS types"
-    " FROM pg_catalog.pg_class c"
-    " JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace"
-    " JOIN pg_catalog.pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0"
-    "   AND NOT a.attisdropped"
-    " WHERE c.relkind IN ('r', 'p') AND c.relname ILIKE ANY(%s)"
-    "   AND n.nspname NOT IN ('pg_catalog', 'information_schema')"
-    "   AND n.nspname NOT LIKE 'pg\\_toast%%' AND n.nspname NOT LIKE 'pg\\_temp\\_%%'"
-    " GROUP BY n.nspname, c.relname"
-    " ORDER BY n.nspname, c.relname"
-)
+TABLES_LIKE = sql.SQL(_TABLES_WITH_COLUMNS).format(match=sql.SQL("c.relname ILIKE ANY(%s)"))
 
 RELATION_EXISTS = sql.SQL("SELECT pg_catalog.to_regclass(%s) IS NOT NULL")
 
