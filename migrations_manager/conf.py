@@ -52,6 +52,11 @@ DEFAULTS: dict[str, Any] = {
     # The node-pg-migrate executable that runs .cjs/.js migrations; None: the project-local
     # install (var/node/node_modules/.bin, by `make`), else node-pg-migrate on PATH.
     "NODE_PG_MIGRATE": None,
+    # Seconds node-pg-migrate may take to run one .cjs migration / to build its SQL in a dry
+    # run before it is stopped (its transaction rolls back); None: no limit. A migration
+    # function that never calls back would otherwise hold the run for ever.
+    "NODE_RUN_TIMEOUT": 3600,
+    "NODE_DRY_RUN_TIMEOUT": 60,
     "EXTRA_FRAMEWORKS": [],
     # GET /metrics asks for "Authorization: Bearer <token>" when this is set (else it is open).
     "METRICS_TOKEN": None,

@@ -631,6 +631,19 @@ class Executor:
         assert step.external is not None
         try:
             result = run_external(step.external, cancelled=self.cancelled)
+        except ExternalTimedOut as late:
+            failure = Failure(
+                step.name,
+                f"{step.external.executor} was stopped: {late}",
+                shlex.join(step.external.argv),
+            )
+            raise _Stop(
+                failure.explained(
+                    f"Its connection closed, so the server rolled back the transaction it had "
+                    f"open; nothing of {step.name} stays. A migration function that never calls "
+                    "back or never settles its promise waits for ever (NODE_RUN_TIMEOUT)."
+                )
+            ) from late
         except OSError as error:
             raise _Stop(
                 Failure(
@@ -715,12 +728,24 @@ def commit_failed(name: str, error: psycopg.Error, *, broken: bool) -> Failure:
     )
 
 
+class ExternalTimedOut(Exception):
+    """The program ran past its command's ``timeout`` and was stopped."""
+
+    def __init__(self, seconds: float) -> None:
+        super().__init__(f"no end within {seconds:g} s")
+        self.seconds = seconds
+
+
 def run_external(
     command: ExternalCommand, *, cancelled: Callable[[], bool] = lambda: False
 ) -> subprocess.CompletedProcess | None:
-    """Run ``command`` to its end, with its own environment only (no timeout: a migration
-    takes the time it takes); None when ``cancelled`` said so first and the program was
-    stopped (its own connection closes with it)."""
+    """Run ``command`` to its end, with its own environment only; None when ``cancelled``
+    said so first and the program was stopped (its own connection closes with it).
+
+    Raises:
+        ExternalTimedOut: it ran past ``command.timeout`` and was stopped.
+    """
+    deadline = None if command.timeout is None else time.monotonic() + command.timeout
     with subprocess.Popen(
         command.argv,
         env=dict(command.env),
@@ -733,9 +758,12 @@ def run_external(
             try:
                 stdout, stderr = child.communicate(timeout=CANCEL_POLL)
             except subprocess.TimeoutExpired:
-                if cancelled():
+                late = deadline is not None and time.monotonic() > deadline
+                if late or cancelled():
                     child.terminate()
                     child.communicate()
+                    if late:
+                        raise ExternalTimedOut(float(command.timeout or 0)) from None
                     return None
                 continue
             return subprocess.CompletedProcess(command.argv, child.returncode, stdout, stderr)

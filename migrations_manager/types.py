@@ -156,7 +156,9 @@ class ExternalCommand:
 
     ``argv`` is safe to show; ``env`` (the whole environment the program gets) may hold the target's
     password and is never shown. ``executor`` names who guarantees the step's transaction;
-    ``read_failure`` reads the program's (stdout, stderr) after a non-zero exit.
+    ``read_failure`` reads the program's (stdout, stderr) after a non-zero exit; past
+    ``timeout`` seconds the program is stopped (its connection closes, its transaction rolls
+    back).
     """
 
     argv: tuple[str, ...]
@@ -166,6 +168,8 @@ class ExternalCommand:
     read_failure: Callable[[str, str], ExternalFailure] | None = field(
         default=None, compare=False, repr=False
     )
+    #: Seconds after which the program is stopped (None: no limit).
+    timeout: float | None = None
 
 
 class StepAction(enum.StrEnum):

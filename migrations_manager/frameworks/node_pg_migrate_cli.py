@@ -41,8 +41,8 @@ from psycopg import conninfo
 from .. import db
 from ..analysis.statements import Statement, parse_statements
 from ..exceptions import MigrationFailed
-from ..executor import external_failure, minimal_environment, run_external
-from ..types import Direction, ExternalCommand, ExternalFailure, Migration, TableRef
+from ..executor import ExternalTimedOut, external_failure, minimal_environment, run_external
+from ..types import Direction, ExternalCommand, ExternalFailure, Failure, Migration, TableRef
 
 EXECUTOR = "node-pg-migrate"
 EXECUTABLE = "node-pg-migrate"
@@ -53,6 +53,15 @@ SETTING = "MIGRATIONS_MANAGER['NODE_PG_MIGRATE']"
 #: Our dry-run driver (node-pg-migrate's ``Migration`` class on a read-only session).
 DRY_RUN_SCRIPT = Path(__file__).resolve().parent.parent / "node" / "dry_run.mjs"
 READ_ONLY = "25006"  # SQLSTATE of a write in a read-only transaction
+# Node's exit status when the module's top-level await never settled: the dry run awaited a
+# migration function that never finished (a callback never called, a promise never settled).
+UNSETTLED = 13
+NEVER_SETTLES = (
+    "its function never finishes: it takes a callback it never calls (node-pg-migrate waits "
+    "for `run()` when `up` has two parameters: a Sequelize or Knex migration, not "
+    "node-pg-migrate's?) or returns a promise that never settles. A run of it would wait for "
+    "ever (until NODE_RUN_TIMEOUT)."
+)
 
 
 def locate(configured: str | os.PathLike | None, project_dir: Path) -> Path | None:
@@ -111,6 +120,9 @@ class NodePgMigrateCli:
     target: str  # libpq URL or conninfo of the target
     application_name: str
     session_settings: tuple[tuple[str, str], ...] = ()  # (lock_timeout, 5s)...
+    #: Seconds a run's / a dry run's program may take before it is stopped (None: no limit).
+    run_timeout: float | None = None
+    dry_run_timeout: float | None = None
 
     def command(self, migration: Migration, direction: Direction) -> ExternalCommand:
         """The command that executes ``migration`` in ``direction`` and writes its row."""
@@ -121,7 +133,7 @@ class NodePgMigrateCli:
             *("--database-url-var", URL_VARIABLE),
             *("--no-lock", "--no-single-transaction", "--check-order", "--no-verbose"),
         )
-        return self._external(argv, read_only=False)
+        return self._external(argv, read_only=False, timeout=self.run_timeout)
 
     def dry_run(
         self, migration: Migration, direction: Direction, earlier: Sequence[Migration] = ()
@@ -146,9 +158,16 @@ class NodePgMigrateCli:
             self.table.schema,
             *(os.fspath(m.path) for m in earlier),
         )
-        command = self._external(argv, read_only=True)
-        result = run_external(command)
+        command = self._external(argv, read_only=True, timeout=self.dry_run_timeout)
+        try:
+            result = run_external(command)
+        except ExternalTimedOut as late:
+            raise MigrationFailed(
+                Failure(migration.name, f"node-pg-migrate's dry run was stopped: {late}")
+            ) from late
         assert result is not None  # only a cancel request stops it, and none is given
+        if result.returncode == UNSETTLED:
+            raise MigrationFailed(Failure(migration.name, NEVER_SETTLES))
         if result.returncode != 0:
             failure = external_failure(migration.name, command, result)
             if failure.sqlstate == READ_ONLY:
@@ -163,13 +182,16 @@ class NodePgMigrateCli:
         )
         return self._without_bookkeeping(statements, self.table.schema)
 
-    def _external(self, argv: tuple[str, ...], *, read_only: bool) -> ExternalCommand:
+    def _external(
+        self, argv: tuple[str, ...], *, read_only: bool, timeout: float | None
+    ) -> ExternalCommand:
         return ExternalCommand(
             argv=argv,
             executor=EXECUTOR,
             env=minimal_environment(((URL_VARIABLE, self._url(read_only=read_only)),)),
             cwd=self.directory,
             read_failure=read_failure,
+            timeout=timeout,
         )
 
     def _url(self, *, read_only: bool) -> str:

@@ -49,7 +49,13 @@ def node_cli(tracking: Tracking, names: Sequence[str]) -> cli.NodePgMigrateCli:
         target=db.target_url(),
         application_name=f"{app_settings.APPLICATION_NAME}:{cli.EXECUTOR}",
         session_settings=tuple((k, str(v)) for k, v in settings.items() if v is not None),
+        run_timeout=_seconds(app_settings.NODE_RUN_TIMEOUT),
+        dry_run_timeout=_seconds(app_settings.NODE_DRY_RUN_TIMEOUT),
     )
+
+
+def _seconds(value: object) -> float | None:
+    return None if value in (None, "", 0) else float(value)  # type: ignore[arg-type]
 
 
 def node_step(

@@ -120,3 +120,39 @@ def test_a_cancelled_cjs_step_stops_its_program_and_records_nothing(target_db, a
     )
     assert not target_db.exists("slow")
     assert target_db.scalar("SELECT count(*) FROM pgmigrations") == 0
+
+
+NEVER_CALLS_BACK = """\
+// Two parameters: node-pg-migrate takes it for a callback-style migration and waits for run().
+exports.up = (pgm, run) => {
+  pgm.sql('CREATE TABLE never (id int)');
+};
+"""
+
+
+def test_a_dry_run_of_a_function_that_never_finishes_says_so(target_db, app_node):
+    """Sequelize's ``up(queryInterface, Sequelize)`` looks like a callback migration to
+    node-pg-migrate, which then waits for ever: the dry run says why, rather than "failed"."""
+    cjs(target_db, "001_never.cjs", NEVER_CALLS_BACK)
+    with pytest.raises(MigrationFailed) as stopped:
+        services.plan_run()
+    assert "never finishes" in stopped.value.message
+    assert not target_db.exists("never")
+
+
+def test_a_dry_run_that_never_ends_is_stopped(target_db, app_node, settings):
+    settings.MIGRATIONS_MANAGER = {**settings.MIGRATIONS_MANAGER, "NODE_DRY_RUN_TIMEOUT": 3}
+    cjs(target_db, "001_loop.cjs", "exports.up = (pgm) => { for (;;) {} };\n")
+    with pytest.raises(MigrationFailed) as stopped:
+        services.plan_run()
+    assert "within 3 s" in stopped.value.message
+
+
+def test_a_run_that_never_ends_is_stopped_when_a_timeout_is_set(target_db, app_node, settings):
+    settings.MIGRATIONS_MANAGER = {**settings.MIGRATIONS_MANAGER, "NODE_RUN_TIMEOUT": 3}
+    cjs(target_db, "001_never.cjs", NEVER_CALLS_BACK)
+    report = services.run_pending(actor=ACTOR)
+    assert not report.ok and "within 3 s" in report.failure.explanation
+    assert not target_db.exists("never")
+    assert MigrationRun.objects.get().outcome == "failed"
+    assert target_db.scalar("SELECT count(*) FROM pgmigrations") == 0
