@@ -4,6 +4,9 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from migrations_manager.api.not_found import UnknownEndpoint
 
+# The admin's "View site" leads to the Migrations panel (the project has no other site).
+admin.site.site_url = "/admin/migrations_manager/migration/"
+
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/migrations/", include("migrations_manager.api.urls")),

@@ -22,6 +22,7 @@ from ..sources import ascii_digits
 from . import control
 
 REASON_EXCERPT = 80  # characters of a run's reason in the list; its page shows all of it
+SUMMARY_EXCERPT = 120  # characters of a run's summary in the list
 
 
 class AuditLogPermissions:
@@ -68,7 +69,16 @@ class MigrationEventInline(AuditLogPermissions, admin.TabularInline):
 class MigrationRunAdmin(AuditLogPermissions, admin.ModelAdmin):
     """The runs, newest first, filtered by outcome, command and source."""
 
-    list_display = ("started", "outcome_badge", "command", "files_text", "actor", "reason_text")
+    list_display = (
+        "started",
+        "outcome_badge",
+        "command",
+        "source",
+        "files_text",
+        "actor",
+        "summary_text",
+        "reason_text",
+    )
     list_filter = ("outcome", "command", "source")
     search_fields = ("actor", "summary", "target", "files", "reason")
     changelist_title = "Migration history"
@@ -139,6 +149,11 @@ class MigrationRunAdmin(AuditLogPermissions, admin.ModelAdmin):
     def reason_text(self, run: MigrationRun) -> str:
         """Why a run went ahead although the safety check said it was not safe."""
         return Truncator(run.reason).chars(REASON_EXCERPT) if run.reason else "—"
+
+    @admin.display(description="summary")
+    def summary_text(self, run: MigrationRun) -> str:
+        """What came of it: the applied files, the failure, or why it was refused."""
+        return Truncator(run.summary).chars(SUMMARY_EXCERPT) if run.summary else "—"
 
     @admin.display(description="files")
     def files_text(self, run: MigrationRun) -> str:

@@ -7,6 +7,7 @@ from django.urls import reverse
 
 from migrations_manager import services
 from migrations_manager.audit import Actor
+from migrations_manager.exceptions import GateRefused
 from migrations_manager.models import MigrationRun
 
 from .helpers import result_url, texts
@@ -84,3 +85,18 @@ def test_the_reason_of_a_run_is_listed_and_searchable(reader, three):
     assert texts(response, "field-reason_text") == ["—", "INC-7 hotfix"]  # newest first
     found = reader.get(HISTORY_URL, {"q": "INC-7"})
     assert [run.actor for run in found.context["cl"].result_list] == ["alice"]
+
+
+def test_the_list_says_where_a_run_came_from_and_what_came_of_it(reader, three):
+    three.execute("CREATE TABLE a (id int)")
+    with pytest.raises(GateRefused):
+        services.run_pending(["001_a.sql"], actor=Actor(name="alice"))
+    response = reader.get(HISTORY_URL)
+    [summary] = texts(response, "field-summary_text")
+    assert "safety gate refuses" in summary and "already exists" in summary
+    assert texts(response, "field-source") == ["command line"]
+
+
+def test_view_site_leads_to_the_migrations_panel(reader):
+    page = reader.get(reverse("admin:index")).content.decode()
+    assert 'href="/admin/migrations_manager/migration/"' in page

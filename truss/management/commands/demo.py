@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import shlex
 import shutil
 import signal
 from pathlib import Path
@@ -16,11 +17,19 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
+from psycopg import conninfo
 
 from migrations_manager.conf import app_settings
-from migrations_manager.db import describe
+from migrations_manager.db import as_url, describe
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+
+
+def psql_command(url: str) -> str:
+    """A ready ``psql`` command for the target, unless its URL holds a password (never shown)."""
+    if conninfo.conninfo_to_dict(url).get("password"):
+        return 'psql "$TRUSS_DATABASE_URL"  (the URL holds a password: not shown)'
+    return f"psql {shlex.quote(as_url(url))}"
 
 
 def _interrupt(signum: int, frame: Any) -> None:
@@ -45,6 +54,7 @@ class Command(BaseCommand):
         username, password = self._superuser()
         self.stdout.write(self.style.SUCCESS("Truss migrations manager demo"))
         self.stdout.write(f"  target:      {describe(str(app_settings.DATABASE_URL))}")
+        self.stdout.write(f"  psql:        {psql_command(str(app_settings.DATABASE_URL))}")
         self.stdout.write(
             f"  migrations:  {app_settings.migrations_dir}"
             + (f" ({seeded} example(s) added)" if seeded else "")
