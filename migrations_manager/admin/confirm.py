@@ -21,6 +21,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, QueryDi
 from django.urls import reverse
 
 from .. import services
+from ..conf import app_settings
 from ..exceptions import GateRefused, MigrationsManagerError
 from ..models import MigrationRun
 from ..types import MigrationStatus, Plan, SegmentMode, State
@@ -85,6 +86,8 @@ def _run_confirmation(
         expect=[f"{step.migration.sha256}:{step.name}" for step in preview.plan.steps],
         segments=segment_rows(preview.plan),
         transaction_mode=transaction_mode(preview.plan),
+        lock_timeout=app_settings.LOCK_TIMEOUT,
+        lock_retries=app_settings.LOCK_RETRIES,
         confirm_label=_run_label(len(shown)),
     )
     return model_admin.render(request, "run_confirmation.html", context)

@@ -36,6 +36,7 @@ def test_confirmation_shows_files_sql_and_transaction_mode_and_runs_nothing(runn
     content = response.content.decode()
     assert "CREATE TABLE a (id int);" in content
     assert "entire batch is rolled back" in content
+    assert "waits at most 5s for a lock" in content and "up to 3 times" in content
     assert '<input type="hidden" name="name" value="001_a.sql">' in content
     assert '<input type="hidden" name="post" value="yes">' in content
     assert not three.exists("a") and not three.exists("pgmigrations")
