@@ -114,8 +114,9 @@ class DetectedTable:
 @dataclass(frozen=True)
 class StatusWarning:
     """Something about the ledger or the directory that makes the states doubtful:
-    ``unknown-ledger`` (a table like a ledger no adapter reads) or ``no-migrations`` (the
-    directory has none while the ledger has rows: the wrong directory?)."""
+    ``unknown-ledger`` (a table like a ledger no adapter reads), ``ambiguous-ledger`` (several
+    ledgers the directory's files do not tell apart) or ``no-migrations`` (the directory has
+    none while the ledger has rows: the wrong directory?)."""
 
     kind: str
     message: str

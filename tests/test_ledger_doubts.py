@@ -108,3 +108,43 @@ def test_application_tables_do_not_stop_a_first_run(target_db):
     target_db.execute("CREATE TABLE user_migrations (id serial, user_id int, created_at date)")
     target_db.write("001_a.sql", "CREATE TABLE a (id int);")
     assert services.run_pending(actor=ACTOR).ok and target_db.exists("a")
+
+
+KNEX = (
+    "CREATE TABLE knex_migrations (id serial PRIMARY KEY, name varchar(255), batch integer,"
+    " migration_time timestamptz);"
+    "CREATE TABLE knex_migrations_lock (index serial PRIMARY KEY, is_locked integer);"
+    "INSERT INTO knex_migrations (name, batch, migration_time) VALUES ('x.js', 1, now())"
+)
+
+
+def test_a_second_ledger_does_not_take_over_the_project_s(target_db):
+    """A knex ledger with one row of its own appears beside the project's pgmigrations: the
+    directory's files still designate pgmigrations."""
+    for index in range(1, 4):
+        target_db.write(f"00{index}_t{index}.sql", f"CREATE TABLE t{index} (id int);")
+    services.run_pending(["001_t1.sql", "002_t2.sql"], actor=ACTOR)
+    target_db.execute(KNEX)
+    report = services.status()
+    assert report.framework == "node-pg-migrate" and report.warnings == ()
+    assert {d.framework for d in report.detected_tables} == {"knex", "node-pg-migrate"}
+    assert services.run_pending(actor=ACTOR).ok and target_db.exists("t3")
+
+
+def test_ledgers_the_files_do_not_tell_apart_refuse_writes_until_they_do(target_db, settings):
+    target_db.execute(KNEX)
+    target_db.execute(
+        "CREATE TABLE pgmigrations (id serial PRIMARY KEY, name varchar(255) NOT NULL,"
+        " run_on timestamp NOT NULL)"
+    )
+    warnings = {w.kind: w for w in services.status().warnings}  # no file: neither is ours
+    warning = warnings["ambiguous-ledger"]
+    assert "knex_migrations" in warning.message and "pgmigrations" in warning.message
+    with pytest.raises(PlanRefused):
+        services.run_pending(actor=ACTOR)
+    settings.MIGRATIONS_MANAGER = {**settings.MIGRATIONS_MANAGER, "FRAMEWORK": "knex"}
+    assert services.status().warnings[0].kind == "no-migrations"  # pinned: no doubt of choice
+    settings.MIGRATIONS_MANAGER = {**settings.MIGRATIONS_MANAGER, "FRAMEWORK": None}
+    target_db.write("001_a.sql", "CREATE TABLE a (id int);")  # node-pg-migrate's file
+    assert services.status().framework == "node-pg-migrate"
+    assert services.run_pending(actor=ACTOR).ok and target_db.exists("a")

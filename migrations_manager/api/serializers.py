@@ -228,7 +228,7 @@ class StatusSummarySerializer(serializers.Serializer):
 
 
 class StatusWarningSerializer(serializers.Serializer):
-    kind = serializers.ChoiceField(choices=["unknown-ledger", "no-migrations"])
+    kind = serializers.ChoiceField(choices=["unknown-ledger", "ambiguous-ledger", "no-migrations"])
     message = serializers.CharField()
 
 
@@ -245,7 +245,8 @@ class StatusReportSerializer(serializers.Serializer):
         required=False,
         help_text=ext(
             "What makes the states doubtful: unknown-ledger (a table like a ledger no adapter "
-            "reads; runs and marks are refused until the framework is named), no-migrations "
+            "reads) or ambiguous-ledger (several ledgers the directory's files do not tell "
+            "apart): runs and marks are refused until the framework is named; no-migrations "
             "(none in the directory while the ledger has rows); absent when nothing."
         ),
     )

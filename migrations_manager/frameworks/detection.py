@@ -34,6 +34,9 @@ class Tracking:
     #: Tables that look like a ledger no adapter knows, when no known one was found and
     #: nothing was pinned (``lookalikes``): writes are refused while they are there.
     unknown: tuple[TableRef, ...] = ()
+    #: Several ledgers the directory's files do not tell apart (``choice``): writes are
+    #: refused until a framework is pinned.
+    ambiguous: tuple[DetectedTable, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -90,7 +90,7 @@ def target_metrics(health: TargetHealth) -> Iterator[Metric]:
             "What makes the states doubtful (unknown-ledger, no-migrations), as status says.",
             labels=["target", "kind"],
         )
-        for kind in ("unknown-ledger", "no-migrations"):
+        for kind in ("unknown-ledger", "ambiguous-ledger", "no-migrations"):
             count = sum(1 for warning in health.status.warnings if warning.kind == kind)
             doubts.add_metric([TARGET, kind], float(count))
         yield doubts

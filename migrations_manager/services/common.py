@@ -12,6 +12,7 @@ from ..conf import app_settings
 from ..exceptions import IrreversibleMigration, UsageError
 from ..frameworks import detection
 from ..frameworks.base import TrackingAdapter
+from ..frameworks.choice import choose_by_files
 from ..frameworks.detection import DEFAULT_FRAMEWORK, Tracking
 from ..introspection import catalog
 from ..planning import shape
@@ -42,17 +43,22 @@ def resolve_tracking(
     standard: bool = False,
     info: catalog.ServerInfo | None = None,
 ) -> Tracking:
-    """The tracking table in use: the standard one, a requested framework's, or detected.
+    """The tracking table in use: the standard one, a requested framework's, or detected
+    (of several ledgers, the one the directory's files designate: ``frameworks.choice``).
 
     ``info``, when the caller already read it, saves a query.
     """
     info = info or catalog.server_info(conn)
-    return detection.resolve(
+    pinned = DEFAULT_FRAMEWORK if standard else framework or app_settings.FRAMEWORK
+    tracking = detection.resolve(
         conn,
-        framework=DEFAULT_FRAMEWORK if standard else framework or app_settings.FRAMEWORK,
+        framework=pinned,
         table=app_settings.TRACKING_TABLE,
         current_schema=info.current_schema,
     )
+    if pinned or app_settings.TRACKING_TABLE:
+        return tracking
+    return choose_by_files(conn, tracking, migrations_directory())
 
 
 def status_of(conn: psycopg.Connection, tracking: Tracking) -> StatusReport:
@@ -75,6 +81,8 @@ def status_warnings(
     tracking: Tracking, directory: MigrationsDirectory, *, has_files: bool, rows: int
 ) -> tuple[StatusWarning, ...]:
     warnings = [StatusWarning("unknown-ledger", unknown_ledger(ref)) for ref in tracking.unknown]
+    if tracking.ambiguous:
+        warnings.append(StatusWarning("ambiguous-ledger", ambiguous_ledgers(tracking)))
     if rows and not has_files:
         warnings.append(
             StatusWarning(
@@ -85,6 +93,16 @@ def status_warnings(
             )
         )
     return tuple(warnings)
+
+
+def ambiguous_ledgers(tracking: Tracking) -> str:
+    tables = ", ".join(f"{d.schema}.{d.table} ({d.framework})" for d in tracking.ambiguous)
+    return (
+        f"Several tracking tables fit the migrations directory equally: {tables}. The status "
+        f"shows {tracking.table} ({tracking.adapter.label}); runs and marks are refused until "
+        "the framework is named (TRUSS_FRAMEWORK and TRUSS_TRACKING_TABLE, --framework, "
+        "?framework=)."
+    )
 
 
 def unknown_ledger(ref: TableRef) -> str:

@@ -27,7 +27,7 @@ from ..frameworks.base import FrameworkLock
 from ..frameworks.detection import Tracking
 from ..introspection import catalog
 from ..types import GateFinding
-from .common import resolve_tracking, unknown_ledger
+from .common import ambiguous_ledgers, resolve_tracking, unknown_ledger
 
 LOCK_POLL_INTERVAL = 0.2
 
@@ -86,6 +86,8 @@ def session(
         tracking = resolve_tracking(conn, framework=framework, standard=standard, info=info)
         if lock and tracking.unknown:
             raise PlanRefused(unknown_ledger(tracking.unknown[0]), kind="ledger")
+        if lock and tracking.ambiguous:
+            raise PlanRefused(ambiguous_ledgers(tracking), kind="ledger")
         if lock:
             own = tracking.adapter.own_lock(tracking.table, info.database)
             if own is not None:
