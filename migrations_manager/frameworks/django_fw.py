@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Iterator, Sequence
+from dataclasses import replace
 from pathlib import Path
 
 import psycopg
 from psycopg import sql
 
 from ..sources import MigrationsDirectory, sha256_of
-from ..types import AppliedRecord, Migration, TableRef
+from ..types import AppliedRecord, Migration, MigrationStatus, TableRef
 from .base import INTEGER_TYPES, TEXT_TYPES, TIMESTAMP_TYPES
 from .graph import DependencyGraphAdapter, topological
 from .native_code import NativeCodeAdapter
@@ -160,6 +161,39 @@ class DjangoAdapter(DependencyGraphAdapter, NativeCodeAdapter):
             for identifier in set(replaced) - files:  # deleted after squashing: not orphans
                 records.pop(identifier, None)
         return list(records.values())
+
+    def statuses(
+        self, migrations: Sequence[Migration], records: Sequence[AppliedRecord]
+    ) -> list[MigrationStatus]:
+        """The migrations as Django's loader sees them: a squash stands for what it replaces
+        when all or none of those are applied (they are not listed, and what depended on them
+        depends on the squash); when some are, the squash is left out and they stand alone."""
+        stand_for = self._squashes_in_use(migrations, records)
+        hidden = set(stand_for) | {
+            m.identifier
+            for m in migrations
+            if self.replaces(m) and m.identifier not in stand_for.values()
+        }
+        visible = [
+            replace(m, requires=tuple(dict.fromkeys(stand_for.get(r, r) for r in m.requires)))
+            for m in migrations
+            if m.identifier not in hidden
+        ]
+        kept = [record for record in records if record.identifier not in stand_for]
+        return super().statuses(visible, kept)
+
+    def _squashes_in_use(
+        self, migrations: Sequence[Migration], records: Sequence[AppliedRecord]
+    ) -> dict[str, str]:
+        """Replaced migration -> the squash that stands for it."""
+        applied = {record.identifier for record in records if not record.failed}
+        stand_for: dict[str, str] = {}
+        for squash in migrations:
+            replaced = self.replaces(squash)
+            done = [identifier in applied for identifier in replaced]
+            if replaced and (all(done) or not any(done)):
+                stand_for.update(dict.fromkeys(replaced, squash.identifier))
+        return stand_for
 
     def record(self, table: TableRef, migrations: Sequence[Migration]) -> list[sql.Composable]:
         statements: list[sql.Composable] = []

@@ -120,3 +120,41 @@ def test_our_table_ddl_is_the_one_django_creates(target_db, django_project):
         " AND table_name = 'django_migrations' ORDER BY ordinal_position"
     )
     assert target_db.query(columns, ("ours",)) == target_db.query(columns, ("public",))
+
+
+SQUASH = """\
+from django.db import migrations
+
+
+class Migration(migrations.Migration):
+    replaces = [("shop", "0001_a"), ("shop", "0002_b")]
+    operations = [
+        migrations.RunSQL("CREATE TABLE a (id int)"),
+        migrations.RunSQL("CREATE TABLE b (id int)"),
+    ]
+"""
+
+
+def shown_by_django(django_project) -> list[str]:
+    """``showmigrations shop`` as ``[X] name`` lines (Django's own view of the squash)."""
+    lines = django_project("showmigrations", "shop").splitlines()
+    return [line.strip().split(" (")[0] for line in lines if line.strip().startswith("[")]
+
+
+def ours() -> list[str]:
+    marks = {"applied": "[X]", "pending": "[ ]"}
+    return [f"{marks[state]} {name.split('.', 1)[1]}" for name, state in states()]
+
+
+def test_a_squash_is_listed_as_django_lists_it(target_db, django_project):
+    squash = target_db.directory / "shop" / "migrations" / "0001_squashed_0002_b.py"
+    django_project("migrate", "shop", "0001_a")  # before the squash existed: partly applied
+    squash.write_text(SQUASH)
+    assert ours() == shown_by_django(django_project) == ["[X] 0001_a", "[ ] 0002_b", "[ ] 0003_c"]
+    django_project("migrate", "shop", "zero", "--fake")  # its rows only: RunSQL has no reverse
+    assert ours() == shown_by_django(django_project)  # none applied: the squash stands
+    assert ours() == ["[ ] 0001_squashed_0002_b", "[ ] 0003_c"]
+    assert services.mark_applied("shop.0001_squashed_0002_b", actor=ACTOR).written
+    assert ours() == shown_by_django(django_project) == ["[X] 0001_squashed_0002_b", "[ ] 0003_c"]
+    assert services.mark_applied("shop.0003_c", actor=ACTOR).written  # its dependency: the squash
+    assert "No migrations to apply." in django_project("migrate")
