@@ -119,6 +119,30 @@ class FrameworkLock:
     table: TableRef | None = None
     release_command: str = ""
 
+    @classmethod
+    def row(
+        cls,
+        label: str,
+        table: TableRef,
+        *,
+        take: sql.SQL,
+        release: sql.SQL,
+        holder: sql.SQL,
+        release_command: str,
+        **values: sql.Composable,
+    ) -> FrameworkLock:
+        """A lock row in ``table``: each statement formatted with ``{lock}`` (the table) and
+        ``values``."""
+        lock = table.identifier
+        return cls(
+            label,
+            take=take.format(lock=lock, **values),
+            release=release.format(lock=lock, **values),
+            holder=holder.format(lock=lock, **values),
+            table=table,
+            release_command=release_command,
+        )
+
 
 class TrackingAdapter:
     """Base class: a row per migration, identified by the file name without extension."""

@@ -125,15 +125,13 @@ class KnexAdapter(ScriptMigrationsAdapter):
         return _with_lock(KNEX_CREATE, table, _knex_lock_table(table))
 
     def own_lock(self, table: TableRef, database: str) -> FrameworkLock:
-        lock_table = _knex_lock_table(table)
-        lock = lock_table.identifier
-        return FrameworkLock(
+        # Knex's lock names no owner: the release runs only after this session took it.
+        return FrameworkLock.row(
             self.label,
-            take=KNEX_TAKE_LOCK.format(lock=lock),
-            # Knex's lock names no owner: the release runs only after this session took it.
-            release=KNEX_RELEASE_LOCK.format(lock=lock),
-            holder=KNEX_LOCK_HOLDER.format(lock=lock),
-            table=lock_table,
+            _knex_lock_table(table),
+            take=KNEX_TAKE_LOCK,
+            release=KNEX_RELEASE_LOCK,
+            holder=KNEX_LOCK_HOLDER,
             release_command="npx knex migrate:unlock",
         )
 

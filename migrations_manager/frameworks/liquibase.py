@@ -182,16 +182,15 @@ class LiquibaseAdapter(TrackingAdapter):
     repair_command = "liquibase clear-checksums / changelog-sync after a manual fix"
 
     def own_lock(self, table: TableRef, database: str) -> FrameworkLock:
-        lock_table = TableRef(table.schema, LOCK_TABLE)
-        lock = lock_table.identifier
         who = sql.Literal(f"{socket.gethostname()}#truss-migrations (pid {os.getpid()})")
-        return FrameworkLock(
+        return FrameworkLock.row(
             self.label,
-            take=TAKE_LOCK.format(lock=lock, who=who),
-            release=RELEASE_LOCK.format(lock=lock, who=who),
-            holder=LOCK_HOLDER.format(lock=lock),
-            table=lock_table,
+            TableRef(table.schema, LOCK_TABLE),
+            take=TAKE_LOCK,
+            release=RELEASE_LOCK,
+            holder=LOCK_HOLDER,
             release_command="liquibase release-locks",
+            who=who,
         )
 
     def discover(self, directory: MigrationsDirectory) -> list[Migration]:

@@ -194,14 +194,12 @@ class YoyoAdapter(TrackingAdapter):
         return topological(pending)
 
     def own_lock(self, table: TableRef, database: str) -> FrameworkLock:
-        lock_table = TableRef(table.schema, LOCK_TABLE)
-        lock = lock_table.identifier
-        return FrameworkLock(
+        return FrameworkLock.row(
             self.label,
-            take=TAKE_LOCK.format(lock=lock),
-            release=RELEASE_LOCK.format(lock=lock),
-            holder=LOCK_HOLDER.format(lock=lock),
-            table=lock_table,
+            TableRef(table.schema, LOCK_TABLE),
+            take=TAKE_LOCK,
+            release=RELEASE_LOCK,
+            holder=LOCK_HOLDER,
             release_command="yoyo break-lock",
         )
 
