@@ -73,6 +73,7 @@ class WebhookForm(forms.ModelForm):
 @admin.register(Webhook)
 class WebhookAdmin(admin.ModelAdmin):
     form = WebhookForm
+    readonly_fields = ("url_host",)  # where the URL points: all that is ever shown of it
     list_display = ("name", "url_host", "event_list", "format", "active")
     list_filter = ("active", "format")
 

@@ -375,3 +375,29 @@ def seal_now(text: str) -> str:
     from migrations_manager.observability.sealing import seal
 
     return seal(text)
+
+
+def test_a_user_who_may_only_read_sees_no_url_or_secret(target_db):
+    """The admin's view-only pages of webhooks and deliveries render, and hold neither the
+    URL's path (a Slack-style token) nor the signing secret."""
+    from django.contrib.auth.models import Permission
+
+    hook = webhook("https://hooks.example.com/services/T0/XXXXSECRETXXXX")
+    viewer = UserFactory(username="viewer")
+    for codename in ("view_webhook", "view_webhookdelivery"):
+        viewer.user_permissions.add(Permission.objects.get(codename=codename))
+    client = Client()
+    client.force_login(viewer)
+    for url in (
+        "/admin/migrations_manager/webhook/",
+        f"/admin/migrations_manager/webhook/{hook.pk}/change/",
+        "/admin/migrations_manager/webhookdelivery/",
+    ):
+        page = client.get(url)
+        shown = page.content.decode()
+        assert page.status_code == 200, url
+        assert "XXXXSECRETXXXX" not in shown and SECRET not in shown
+        assert hook.url_host in shown or "webhookdelivery" in url
+    assert (
+        client.post(f"/admin/migrations_manager/webhook/{hook.pk}/change/", {}).status_code == 403
+    )
