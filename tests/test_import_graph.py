@@ -1,8 +1,9 @@
 """What ``manage.py pgmigrate`` imports: a deploy script calls ``pgmigrate status`` as a process,
 and its start-up is mostly imports. A plain ``status`` must not load the safety check, the lint
 rules, the executor, the REST API's serializers, Pygments, the admin's pages (they register when
-the URLconf loads) or the webhooks' sender and its cryptography (loaded by a run); ``--json``
-loads the serializers (the positive control: the probe sees what is loaded).
+the URLconf loads), the webhooks' sender and its cryptography (loaded by a run) or PyYAML (read
+by pgroll's adapter only); ``--json`` loads the serializers (the positive control: the probe sees
+what is loaded).
 
 Each case is a fresh interpreter on the project's settings and a real target database.
 """
@@ -37,6 +38,7 @@ HEAVY = (
     "migrations_manager.admin",
     "migrations_manager.observability.webhooks",
     "cryptography",
+    "yaml",
 )
 
 PROBE = """
