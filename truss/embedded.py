@@ -15,9 +15,6 @@ import os
 import warnings
 from pathlib import Path
 
-import psycopg
-from psycopg import sql
-
 DATABASE_NAME = "truss"
 
 
@@ -63,6 +60,10 @@ def _forget_dead_users(pgdata: Path) -> None:
 
 
 def create_database(admin_url: str, name: str) -> None:
+    # Imported here: with TRUSS_DATABASE_URL set, manage.py imports this module for nothing.
+    import psycopg
+    from psycopg import sql
+
     with psycopg.connect(admin_url, autocommit=True) as conn:
         exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone()
         if not exists:

@@ -54,7 +54,9 @@ ALLOWED_HOSTS = [
 ]
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # The admin registers its pages when the URLconf loads (truss/urls.py), not at start-up:
+    # a management command such as `pgmigrate status` never imports them.
+    "django.contrib.admin.apps.SimpleAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

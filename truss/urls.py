@@ -4,6 +4,10 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from migrations_manager.api.not_found import UnknownEndpoint
 
+# The admin's pages register here, with the URLconf: the app config is SimpleAdminConfig, so that
+# processes that serve no page (management commands) do not import them.
+admin.autodiscover()
+
 # The admin's "View site" leads to the Migrations panel (the project has no other site).
 admin.site.site_url = "/admin/migrations_manager/migration/"
 

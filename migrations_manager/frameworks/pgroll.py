@@ -15,7 +15,6 @@ from collections.abc import Sequence
 from typing import Any
 
 import psycopg
-import yaml
 from psycopg import sql
 
 from ..exceptions import UnreadableMigration
@@ -83,6 +82,8 @@ class PgrollAdapter(NativeCodeAdapter, VersionRowAdapter):
         return VersionedName(stem, (stem,)) if stem else None
 
     def document(self, migration: Migration) -> Any:
+        import yaml  # here, not at import: every process registers this adapter, few read YAML
+
         text = read_text(migration.path)
         try:
             return json.loads(text) if migration.extension == ".json" else yaml.safe_load(text)

@@ -10,18 +10,22 @@ import logging
 from typing import Any
 
 from ..models import MigrationRun
-from . import events, logs, webhooks
+from . import events, logs
 from .signals import run_finished, run_started
 
 logger = logging.getLogger("migrations_manager.events")
 
 
 def started(sender: Any, run: MigrationRun, **_: Any) -> None:
+    from . import webhooks  # with its cryptography, only in processes that run migrations
+
     logs.log_started(run)
     webhooks.notify(events.Event.RUN_STARTED, run)
 
 
 def finished(sender: Any, run: MigrationRun, **_: Any) -> None:
+    from . import webhooks
+
     logs.log_finished(run)
     event = events.closing_event(run)
     if event is not None:

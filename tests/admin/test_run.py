@@ -181,6 +181,7 @@ def test_a_reason_posted_with_the_confirmation_goes_to_the_audit_log(runner, thr
 
 
 def test_templates_can_be_overridden_per_page(monkeypatch):
+    admin.autodiscover()  # as the URLconf does (the project's admin is SimpleAdminConfig)
     model_admin = admin.site.get_model_admin(Migration)
     assert model_admin.template_names("run_confirmation.html") == [
         "admin/migrations_manager/migration/run_confirmation.html",
