@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
@@ -18,6 +18,7 @@ from django.http import HttpRequest, HttpResponse, QueryDict
 
 from .. import services
 from ..exceptions import MigrationsManagerError, UsageError
+from ..templatetags.migrations_manager import aware
 from ..types import MigrationStatus, State, StatusReport
 
 if TYPE_CHECKING:
@@ -127,7 +128,7 @@ def _row(
     has_file = status.migration is not None
     return Row(
         status=status,
-        applied_at=_aware(status.applied_at),
+        applied_at=aware(status.applied_at) if status.applied_at else None,
         preview_url=model_admin.url("preview", status.name, query=query) if has_file else None,
         run_url=_run_url(model_admin, (status.name,), framework) if can_run else None,
         mark_url=model_admin.url("mark_applied", status.name, query=query) if can_mark else None,
@@ -144,13 +145,6 @@ def _run_url(model_admin: MigrationAdmin, names: Iterable[str], framework: str |
     params = [("name", name) for name in names]
     params += [(FRAMEWORK_VAR, framework)] if framework else []
     return model_admin.url("run", query=f"?{urlencode(params)}" if params else "")
-
-
-def _aware(value: datetime | None) -> datetime | None:
-    """Tracking tables often store ``timestamp without time zone`` in UTC: say so."""
-    if value is not None and value.tzinfo is None:
-        return value.replace(tzinfo=UTC)
-    return value
 
 
 def _state_choices(params: QueryDict, report: StatusReport, current: State | None) -> list[Choice]:

@@ -7,7 +7,7 @@ time read off the list compares with one read off the history.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 
 from django import template
 from django.utils.dateformat import format as date_format
@@ -21,7 +21,12 @@ NO_TIME = "—"
 
 @register.filter
 def timestamp(value: datetime | None) -> str:
-    """``value`` (aware) in the current time zone as ``TIMESTAMP_FORMAT``; None: a dash."""
+    """``value`` in the current time zone as ``TIMESTAMP_FORMAT``; None: a dash."""
     if value is None:
         return NO_TIME
-    return date_format(localtime(value), TIMESTAMP_FORMAT)
+    return date_format(localtime(aware(value)), TIMESTAMP_FORMAT)
+
+
+def aware(value: datetime) -> datetime:
+    """Tracking tables often store ``timestamp without time zone`` in UTC: say so."""
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value
