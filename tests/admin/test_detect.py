@@ -6,6 +6,7 @@ import pytest
 from django.test import Client
 
 from migrations_manager.services.schema import ALL_EXIST, NONE_EXIST, SOME_EXIST
+from tests.factories import UserFactory
 
 from .helpers import DETECT_URL, preview_url, template_names, texts
 
@@ -148,9 +149,9 @@ def test_sql_over_the_body_limit_is_refused_unparsed(reader, users, settings):
     assert "limit is 64 bytes" in error
 
 
-def test_csrf_is_enforced(make_user, users):
+def test_csrf_is_enforced(users):
     client = Client(enforce_csrf_checks=True)
-    client.force_login(make_user("view_migration"))
+    client.force_login(UserFactory(permissions=["view_migration"]))
     assert client.post(DETECT_URL, {"sql": "CREATE TABLE users ()"}).status_code == 403
     page = client.get(DETECT_URL)
     token = page.context["csrf_token"]

@@ -7,6 +7,7 @@ from django.urls import reverse
 
 from migrations_manager import services
 from migrations_manager.audit import Actor
+from tests.factories import UserFactory
 from tests.frameworks.helpers import create_table
 
 from .conftest import FLYWAY_ROW
@@ -161,9 +162,9 @@ def test_staff_without_view_permission_get_403(login, target_db, codenames, stat
     assert login(*codenames).get(LIST_URL).status_code == status
 
 
-def test_anonymous_and_non_staff_are_sent_to_login(client, make_user, target_db):
+def test_anonymous_and_non_staff_are_sent_to_login(client, target_db):
     assert client.get(LIST_URL)["Location"].startswith(reverse("admin:login"))
-    client.force_login(make_user("view_migration", staff=False))
+    client.force_login(UserFactory(is_staff=False, permissions=["view_migration"]))
     assert client.get(LIST_URL)["Location"].startswith(reverse("admin:login"))
 
 
