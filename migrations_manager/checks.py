@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from django.core.checks import Error, Tags, Warning, register
@@ -30,13 +31,24 @@ class Hints:
     )
 
 
-@register(Tags.compatibility, "migrations_manager")
+@register("migrations_manager")
 def check_target(app_configs: Any = None, **kwargs: Any) -> list:
+    if not app_settings.DATABASE_URL:
+        return [Error(Messages.NO_TARGET, hint=Hints.NO_TARGET, id="migrations_manager.E001")]
+    return []
+
+
+# A "database" check, as Django's own: it connects only when the checks are run for databases
+# (``check --database default``, ``migrate``), never before every other management command.
+@register(Tags.database, "migrations_manager")
+def check_target_answers(
+    app_configs: Any = None, databases: Sequence[str] | None = None, **kwargs: Any
+) -> list:
     from . import db
     from .exceptions import MigrationsManagerError
 
-    if not app_settings.DATABASE_URL:
-        return [Error(Messages.NO_TARGET, hint=Hints.NO_TARGET, id="migrations_manager.E001")]
+    if not databases or not app_settings.DATABASE_URL:
+        return []  # no database asked for; a missing target is check_target's
     try:
         with db.connection(application_suffix=":check"):
             pass

@@ -10,6 +10,8 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from .templatetags.migrations_manager import timestamp
+
 # The codenames the admin and the REST API check; ``Migration.permission()`` qualifies them.
 VIEW_PERMISSION = "view_migration"  # Django's default "view" permission of ``Migration``
 RUN_PERMISSION = "run_migrations"
@@ -103,8 +105,7 @@ class MigrationRun(models.Model):
         verbose_name_plural = "migration runs"
 
     def __str__(self) -> str:
-        when = f"{self.started_at:%Y-%m-%d %H:%M:%S}"
-        return f"{self.command} by {self.actor} at {when} ({self.outcome})"
+        return f"{self.command} by {self.actor} at {timestamp(self.started_at)} ({self.outcome})"
 
 
 class MigrationEvent(models.Model):

@@ -487,6 +487,10 @@ class Preview:
     #: A ``.cjs`` file whose SQL was not built: building it runs the file's code, and the
     #: caller may only read.
     sql_withheld: bool = False
+    #: The first and last line of the file that ``up`` / ``down`` are, when a section is this
+    #: file's own text (None: not a section of it, or another file's, like a ``.down.sql``).
+    up_lines: tuple[int, int] | None = None
+    down_lines: tuple[int, int] | None = None
 
 
 @dataclass(frozen=True)

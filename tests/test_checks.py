@@ -2,7 +2,17 @@
 
 from __future__ import annotations
 
-from migrations_manager.checks import check_directory, check_metrics, check_target
+import pytest
+from django.core.checks import run_checks
+
+from migrations_manager.checks import (
+    check_directory,
+    check_metrics,
+    check_target,
+    check_target_answers,
+)
+
+UNREACHABLE = "postgresql://x@127.0.0.1:1/none"
 
 
 def ids(messages) -> list[str]:
@@ -15,15 +25,23 @@ def test_no_target_configured(settings):
 
 
 def test_unreachable_target(settings):
-    settings.MIGRATIONS_MANAGER = {
-        **settings.MIGRATIONS_MANAGER,
-        "DATABASE_URL": "postgresql://x@127.0.0.1:1/none",
-    }
-    assert ids(check_target()) == ["migrations_manager.W001"]
+    settings.MIGRATIONS_MANAGER = {**settings.MIGRATIONS_MANAGER, "DATABASE_URL": UNREACHABLE}
+    assert check_target() == []
+    assert ids(check_target_answers(databases=["default"])) == ["migrations_manager.W001"]
+
+
+@pytest.mark.django_db  # Django's own database checks read the default database
+def test_the_target_is_reached_only_by_the_database_checks(settings):
+    """Every management command runs the checks without ``databases``: none of them connects
+    to the target; ``check --database`` (and ``migrate``) do."""
+    settings.MIGRATIONS_MANAGER = {**settings.MIGRATIONS_MANAGER, "DATABASE_URL": UNREACHABLE}
+    assert "migrations_manager.W001" not in ids(run_checks())
+    assert "migrations_manager.W001" in ids(run_checks(databases=["default"]))
 
 
 def test_reachable_target_and_existing_directory_are_fine(target_db):
     assert check_target() == [] and check_directory() == []
+    assert check_target_answers(databases=["default"]) == []
 
 
 def test_missing_directory(settings, tmp_path):

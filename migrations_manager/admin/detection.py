@@ -1,16 +1,18 @@
 """Schema detection: which objects a migration (or pasted SQL) creates already exist, and how.
 
-The page takes a file name or SQL; the SQL is POSTed (CSRF-protected, it may be long), a file
-name may also come in the query string (``?migration=``: the preview links here). The mark-as-
-applied confirmation shows the same findings for its file (``schema_context``).
+The page takes a file (chosen among the directory's migrations) or SQL; the SQL is POSTed
+(CSRF-protected, it may be long), a file name may also come in the query string
+(``?migration=``: the preview links here). The mark-as-applied confirmation shows the same
+findings for its file (``schema_context``).
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from django import forms
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, QueryDict
 
 from .. import services
 from ..exceptions import MigrationsManagerError, SQLSyntaxError
@@ -25,13 +27,12 @@ PASTED = "pasted.sql"  # how pasted SQL is highlighted and named
 
 
 class DetectSchemaForm(forms.Form):
-    """Exactly one of a migration file name and SQL."""
+    """Exactly one of a migration file (chosen among ``migrations``) and SQL."""
 
-    migration = forms.CharField(
+    migration = forms.ChoiceField(
         required=False,
-        max_length=255,
         label="Migration file",
-        help_text="A file of the migrations directory: its up section is analysed.",
+        help_text="A migration of the directory: its up section is analysed.",
     )
     sql = forms.CharField(
         required=False,
@@ -40,6 +41,10 @@ class DetectSchemaForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 10, "cols": 100, "spellcheck": "false"}),
         help_text="DDL to look for in the target database (CREATE TABLE, INDEX, FUNCTION...).",
     )
+
+    def __init__(self, data: QueryDict | None, *, migrations: Sequence[str]) -> None:
+        super().__init__(data)
+        self.fields["migration"].choices = [("", "—"), *((name, name) for name in migrations)]
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
@@ -54,11 +59,27 @@ def detect_view(model_admin: MigrationAdmin, request: HttpRequest) -> HttpRespon
     submitted = request.POST if request.method == "POST" else None
     if submitted is None and request.GET.get("migration"):
         submitted = request.GET
-    form = DetectSchemaForm(submitted)
-    context: dict[str, Any] = {"title": "Schema detection", "form": form, "framework": framework}
+    migrations, problem = _migrations(framework)
+    form = DetectSchemaForm(submitted, migrations=migrations)
+    context: dict[str, Any] = {
+        "title": "Schema detection",
+        "form": form,
+        "framework": framework,
+        "migrations_problem": problem,
+    }
     if form.is_bound and form.is_valid():
         context.update(_detect(model_admin, form, framework))
     return model_admin.render(request, "detect_schema.html", context)
+
+
+def _migrations(framework: str | None) -> tuple[list[str], str | None]:
+    """The names of the directory's migrations, or none and why (the target does not answer:
+    detection needs it anyway)."""
+    try:
+        report = services.status(framework=framework)
+    except MigrationsManagerError as error:
+        return [], error.message
+    return [status.name for status in report.migrations if status.migration is not None], None
 
 
 def _detect(

@@ -12,14 +12,13 @@ from django.contrib import admin
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.urls import URLPattern, path
-from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.text import Truncator
-from django.utils.timezone import localtime
 
 from ..models import MigrationEvent, MigrationRun
 from ..sources import ascii_digits
 from . import control
+from .columns import timestamp_column
 
 REASON_EXCERPT = 80  # characters of a run's reason in the list; its page shows all of it
 SUMMARY_EXCERPT = 120  # characters of a run's summary in the list
@@ -85,8 +84,8 @@ class MigrationRunAdmin(AuditLogPermissions, admin.ModelAdmin):
     date_hierarchy = "started_at"
     inlines = [MigrationEventInline]
     fields = readonly_fields = (
-        "started_at",
-        "finished_at",
+        "started",
+        "finished",
         "actor",
         "user",
         "client_address",
@@ -140,10 +139,8 @@ class MigrationRunAdmin(AuditLogPermissions, admin.ModelAdmin):
             raise PermissionDenied
         return control.cancel_view(request, run_id, message_user=self.message_user)
 
-    @admin.display(description="started at", ordering="started_at")
-    def started(self, run: MigrationRun) -> str:
-        """To the second, and narrow enough to leave room for the reason."""
-        return date_format(localtime(run.started_at), "Y-m-d H:i:s")
+    started = timestamp_column("started_at", "started at")
+    finished = timestamp_column("finished_at", "finished at")
 
     @admin.display(description="reason")
     def reason_text(self, run: MigrationRun) -> str:

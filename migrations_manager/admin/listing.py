@@ -6,9 +6,10 @@ paging happen here, on the report, so thousands of migrations render one page at
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import re
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
@@ -18,6 +19,8 @@ from django.http import HttpRequest, HttpResponse, QueryDict
 
 from .. import services
 from ..exceptions import MigrationsManagerError, UsageError
+from ..sources import ascii_digits
+from ..templatetags.migrations_manager import aware
 from ..types import MigrationStatus, State, StatusReport
 
 if TYPE_CHECKING:
@@ -67,7 +70,7 @@ def migration_list(
         return _render_error(model_admin, request, error)
     state = _state(request.GET.get(STATE_VAR))
     search = request.GET.get(SEARCH_VAR, "").strip()
-    shown = _matching(report, state, search)
+    shown = _matching(in_list_order(report.migrations), state, search)
     page = Paginator(shown, model_admin.list_per_page).get_page(request.GET.get(PAGE_VAR))
     context = {
         "title": TITLE,
@@ -97,12 +100,41 @@ def _render_error(
     return model_admin.render(request, "change_list.html", {"title": TITLE, "error": error.message})
 
 
-def _matching(report: StatusReport, state: State | None, search: str) -> list[MigrationStatus]:
+def in_list_order(migrations: Sequence[MigrationStatus]) -> list[MigrationStatus]:
+    """The files in the framework's order, and each orphaned row among them where its name
+    falls (the report lists orphans last): an orphan is read next to its neighbours.
+
+    An orphan's name is what the framework stores for a file (its identifier): it is compared
+    with the files' identifiers, numbers as numbers (Flyway's version 10 comes after 9)."""
+    orphans = sorted((s for s in migrations if s.migration is None), key=lambda s: _natural(s.name))
+    ordered: list[MigrationStatus] = []
+    for status in migrations:
+        if status.migration is None:
+            continue
+        mine = _natural(status.migration.identifier)
+        while orphans and _natural(orphans[0].name) < mine:
+            ordered.append(orphans.pop(0))
+        ordered.append(status)
+    return ordered + orphans
+
+
+def _natural(name: str) -> list[tuple[int, int | str]]:
+    """``name``'s sort key: runs of digits compare as numbers, ahead of any text."""
+    return [
+        (0, int(part)) if ascii_digits(part) else (1, part)
+        for part in re.split(r"(\d+)", name)
+        if part
+    ]
+
+
+def _matching(
+    migrations: Sequence[MigrationStatus], state: State | None, search: str
+) -> list[MigrationStatus]:
     """The migrations in ``state`` (any when None) whose name contains ``search``, any case."""
     needle = search.casefold()
     return [
         status
-        for status in report.migrations
+        for status in migrations
         if (state is None or status.state is state) and needle in status.name.casefold()
     ]
 
@@ -127,7 +159,7 @@ def _row(
     has_file = status.migration is not None
     return Row(
         status=status,
-        applied_at=_aware(status.applied_at),
+        applied_at=aware(status.applied_at) if status.applied_at else None,
         preview_url=model_admin.url("preview", status.name, query=query) if has_file else None,
         run_url=_run_url(model_admin, (status.name,), framework) if can_run else None,
         mark_url=model_admin.url("mark_applied", status.name, query=query) if can_mark else None,
@@ -144,13 +176,6 @@ def _run_url(model_admin: MigrationAdmin, names: Iterable[str], framework: str |
     params = [("name", name) for name in names]
     params += [(FRAMEWORK_VAR, framework)] if framework else []
     return model_admin.url("run", query=f"?{urlencode(params)}" if params else "")
-
-
-def _aware(value: datetime | None) -> datetime | None:
-    """Tracking tables often store ``timestamp without time zone`` in UTC: say so."""
-    if value is not None and value.tzinfo is None:
-        return value.replace(tzinfo=UTC)
-    return value
 
 
 def _state_choices(params: QueryDict, report: StatusReport, current: State | None) -> list[Choice]:

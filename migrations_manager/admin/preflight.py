@@ -17,7 +17,7 @@ from django.utils.text import Truncator
 
 from .. import services
 from ..exceptions import MigrationsManagerError
-from ..types import Blocker, CheckReport, LintFinding
+from ..types import Blocker, CheckReport, LintFinding, State
 from .listing import FRAMEWORK_VAR, framework_query
 from .source import highlighted, source_lines
 
@@ -145,12 +145,34 @@ def preview_view(model_admin: MigrationAdmin, request: HttpRequest, name: str) -
         **({FRAMEWORK_VAR: framework} if framework else {}),
     }
     context.update(
+        _file_state(model_admin, request, preview.filename, framework),
         preview=preview,
         source=source_lines(preview.content, preview.filename, preview.lint),
         findings=findings(model_admin, preview.lint, framework),
-        up=highlighted(preview.up, "section.sql"),
-        down=highlighted(preview.down, "section.sql"),
+        # A section that is lines of the file shown above is pointed at, not shown again.
+        up=None if preview.up_lines else highlighted(preview.up, "section.sql"),
+        down=None if preview.down_lines else highlighted(preview.down, "section.sql"),
         node_sql=highlighted(preview.sql, "dry-run.sql"),
         detect_url=model_admin.url("detect_schema", query=f"?{urlencode(detect_params)}"),
     )
     return model_admin.render(request, "preview.html", context)
+
+
+def _file_state(
+    model_admin: MigrationAdmin, request: HttpRequest, name: str, framework: str | None
+) -> dict[str, Any]:
+    """The file's state against the tracking table, and the run / mark-as-applied buttons the
+    user may press when it is pending (each POSTs to its confirmation page)."""
+    try:
+        report = services.status(framework=framework)
+    except MigrationsManagerError as error:
+        return {"state_problem": error.message}
+    status = next((s for s in report.migrations if s.name == name and s.migration), None)
+    pending = status is not None and status.state is State.PENDING
+    can_run = pending and model_admin.has_run_permission(request)
+    can_mark = pending and model_admin.has_mark_permission(request)
+    return {
+        "status": status,
+        "run_action": model_admin.url("run") if can_run else None,
+        "mark_action": model_admin.url("mark_applied", name) if can_mark else None,
+    }

@@ -13,6 +13,7 @@ from django.http import HttpRequest
 from ..models import Webhook, WebhookDelivery
 from ..observability.events import Event
 from ..observability.sealing import seal
+from .columns import timestamp_column
 
 KEEP = "Leave empty to keep the current one."
 
@@ -85,7 +86,7 @@ class WebhookAdmin(admin.ModelAdmin):
 @admin.register(WebhookDelivery)
 class WebhookDeliveryAdmin(admin.ModelAdmin):
     list_display = (
-        "created_at",
+        "created",
         "webhook",
         "event",
         "run",
@@ -104,9 +105,11 @@ class WebhookDeliveryAdmin(admin.ModelAdmin):
         "attempts",
         "response_status",
         "error",
-        "created_at",
-        "finished_at",
+        "created",
+        "finished",
     )
+    created = timestamp_column("created_at", "created at")
+    finished = timestamp_column("finished_at", "finished at")
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

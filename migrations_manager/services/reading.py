@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from .. import highlight as highlighting
 from ..exceptions import MigrationFailed, UnsupportedMigration, UsageError
 from ..sources import read_text
-from ..types import LintFinding, LintReport, Migration, Preview
+from ..types import LintFinding, LintReport, Migration, Preview, Section
 from .cjs import cjs_sql
 from .common import status_of
 from .inspection import (
@@ -52,9 +52,7 @@ def preview(
     with workspace(framework, offline_ok=True, suffix=":preview") as space:
         path, migration = locate(space.adapter, name)
         content = read_text(path)
-        up, down = None, None
-        if migration is not None:
-            up, down = _sections(space, migration)
+        up, down = _sections(space, migration) if migration is not None else (None, None)
         analysed = [item for item in (analyse_file(space.adapter, path, migration),) if item]
         findings = _lint(space, analysed)
         executed = migration is not None and _node_executes(space, path.name)
@@ -63,8 +61,10 @@ def preview(
         filename=path.name,
         content=content,
         lines=count_lines(content),
-        up=up,
-        down=down,
+        up=up.text if up else None,
+        down=down.text if down else None,
+        up_lines=_lines_of(up, content),
+        down_lines=_lines_of(down, content),
         sql=dry_run,
         html=highlighting.html(content, path.name) if highlight else None,
         lint=tuple(findings),
@@ -101,14 +101,24 @@ def count_lines(text: str) -> int:
     return text.count("\n") + (1 if text and not text.endswith("\n") else 0)
 
 
-def _sections(space: Workspace, migration: Migration) -> tuple[str | None, str | None]:
+def _sections(space: Workspace, migration: Migration) -> tuple[Section | None, Section | None]:
     """The SQL the framework runs up and down, when it is SQL this tool reads."""
     try:
-        up = space.adapter.up_section(migration)
-        down = space.adapter.down_section(migration)
+        return space.adapter.up_section(migration), space.adapter.down_section(migration)
     except UnsupportedMigration:
         return None, None
-    return up.text, down.text if down is not None else None
+
+
+def _lines_of(section: Section | None, content: str) -> tuple[int, int] | None:
+    """The first and last line of ``content`` that ``section`` is, when it is that text at its
+    ``first_line`` (a section read from another file, a ``.down.sql``, is not)."""
+    if section is None:
+        return None
+    lines = section.text.splitlines()
+    first = section.first_line
+    if lines and content.splitlines()[first - 1 : first - 1 + len(lines)] == lines:
+        return first, first + len(lines) - 1
+    return None
 
 
 def _node_executes(space: Workspace, name: str) -> bool:

@@ -25,9 +25,8 @@ from migrations_manager import services
 from migrations_manager.audit import Actor
 from migrations_manager.models import MigrationRun
 from migrations_manager.services.schema import ALL_EXIST, SOME_EXIST
+from tests.factories import PASSWORD, UserFactory
 from tests.realfw.conftest import require_tool
-
-from .conftest import PASSWORD
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -64,10 +63,12 @@ def browser() -> Iterator[Browser]:
 
 
 @pytest.fixture
-def page(browser: Browser, live_server, make_user) -> Iterator[Page]:
+def page(browser: Browser, live_server) -> Iterator[Page]:
     """A logged-in page (a staff user who may view, run and mark) that only talks to the
     live server."""
-    user = make_user("view_migration", "run_migrations", "mark_migrations", username="operator")
+    user = UserFactory(
+        username="operator", permissions=["view_migration", "run_migrations", "mark_migrations"]
+    )
     context = browser.new_context(base_url=live_server.url, viewport={"width": 1280, "height": 900})
     elsewhere: list[str] = []
     context.on(

@@ -6,6 +6,7 @@ import pytest
 from django.test import Client
 
 from migrations_manager.services.schema import ALL_EXIST, NONE_EXIST, SOME_EXIST
+from tests.factories import UserFactory
 
 from .helpers import DETECT_URL, preview_url, template_names, texts
 
@@ -37,7 +38,7 @@ def test_the_form_posts_with_a_csrf_token(reader, target_db):
     content = response.content.decode()
     assert '<form method="post" class="mm-detect-form" novalidate>' in content
     assert 'name="csrfmiddlewaretoken"' in content
-    assert 'name="migration"' in content and '<textarea name="sql"' in content
+    assert '<select name="migration"' in content and '<textarea name="sql"' in content
     assert "mm-schema" not in content
 
 
@@ -101,17 +102,40 @@ def test_a_syntax_error_shows_the_parsers_message_and_line(reader, users):
     assert texts(response, "mm-note") == ['error syntax column 8: syntax error at or near "TABLEE"']
 
 
+def test_the_file_is_chosen_among_the_migrations_of_the_directory(reader, users):
+    for name in ("002_b.sql", "001_a.sql"):
+        users.write(name, "CREATE TABLE users (id bigint);")
+    (users.directory / "notes.txt").write_text("not a migration")
+    response = reader.get(DETECT_URL)
+    choices = [value for value, _ in response.context["form"].fields["migration"].choices]
+    assert choices == ["", "001_a.sql", "002_b.sql"]
+    assert '<option value="001_a.sql">001_a.sql</option>' in response.content.decode()
+
+
+def test_with_the_target_down_there_is_nothing_to_choose_and_it_says_why(reader, users, settings):
+    settings.MIGRATIONS_MANAGER = {
+        **settings.MIGRATIONS_MANAGER,
+        "DATABASE_URL": "postgresql://nobody@127.0.0.1:1/none",
+        "CONNECT_TIMEOUT": 2,
+    }
+    users.write("001_a.sql", "CREATE TABLE a (id int);")
+    response = reader.get(DETECT_URL)
+    assert texts(response, "mm-migrations-problem")[0].startswith("No migration to choose: ")
+    assert response.context["form"].fields["migration"].choices == [("", "—")]
+
+
 @pytest.mark.parametrize(
     "data, field, message",
     [
         ({}, None, "Give a migration file name or SQL: one of the two."),
         ({"migration": "001_a.sql", "sql": "SELECT 1"}, None, "one of the two"),
-        ({"migration": "999_nope.sql"}, "migration", "999_nope.sql"),
-        ({"migration": "../etc/passwd.sql"}, "migration", "Invalid migration name"),
+        ({"migration": "999_nope.sql"}, "migration", "999_nope.sql is not one of the available"),
+        ({"migration": "../etc/passwd.sql"}, "migration", "not one of the available choices"),
     ],
     ids=["neither", "both", "unknown-file", "traversal"],
 )
 def test_what_cannot_be_detected_is_explained(reader, users, data, field, message):
+    users.write("001_a.sql", "CREATE TABLE a (id int);")
     response = reader.post(DETECT_URL, data)
     assert response.status_code == 200 and "schema" not in response.context
     errors = response.context["form"].errors.get(field or "__all__")
@@ -125,9 +149,9 @@ def test_sql_over_the_body_limit_is_refused_unparsed(reader, users, settings):
     assert "limit is 64 bytes" in error
 
 
-def test_csrf_is_enforced(make_user, users):
+def test_csrf_is_enforced(users):
     client = Client(enforce_csrf_checks=True)
-    client.force_login(make_user("view_migration"))
+    client.force_login(UserFactory(permissions=["view_migration"]))
     assert client.post(DETECT_URL, {"sql": "CREATE TABLE users ()"}).status_code == 403
     page = client.get(DETECT_URL)
     token = page.context["csrf_token"]

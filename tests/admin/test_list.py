@@ -7,11 +7,15 @@ from django.urls import reverse
 
 from migrations_manager import services
 from migrations_manager.audit import Actor
+from tests.factories import UserFactory
 from tests.frameworks.helpers import create_table
 
+from .conftest import FLYWAY_ROW
 from .helpers import LIST_URL, RUN_URL, badges, mark_url, messages_of, rows, template_names
 
 pytestmark = pytest.mark.django_db
+
+NUMBERS = ("one", "two", "three", "four", "five")
 
 
 def test_index_lists_migrations_and_history_under_database(reader, target_db):
@@ -158,9 +162,9 @@ def test_staff_without_view_permission_get_403(login, target_db, codenames, stat
     assert login(*codenames).get(LIST_URL).status_code == status
 
 
-def test_anonymous_and_non_staff_are_sent_to_login(client, make_user, target_db):
+def test_anonymous_and_non_staff_are_sent_to_login(client, target_db):
     assert client.get(LIST_URL)["Location"].startswith(reverse("admin:login"))
-    client.force_login(make_user("view_migration", staff=False))
+    client.force_login(UserFactory(is_staff=False, permissions=["view_migration"]))
     assert client.get(LIST_URL)["Location"].startswith(reverse("admin:login"))
 
 
@@ -177,3 +181,20 @@ def test_the_admin_list_renders_a_db_migrate_orphan_whose_name_holds_a_slash(log
     assert badges(response)["/20200101000000-x"] == "orphaned"
     orphan = next(r for r in response.context["rows"] if r.status.name == "/20200101000000-x")
     assert (orphan.preview_url, orphan.run_url, orphan.mark_url) == (None, None, None)
+
+
+def test_an_orphaned_row_is_listed_where_its_name_falls_among_the_files(reader, target_db):
+    for name in ("001_a.sql", "002_b.sql", "010_j.sql"):
+        target_db.write(name, f"CREATE TABLE t{name[:3]} (id int);")
+    services.run_pending(actor=Actor(name="alice"))
+    (target_db.directory / "002_b.sql").unlink()
+    target_db.write("011_k.sql", "CREATE TABLE k (id int);")
+    listed = [row.status.name for row in reader.get(LIST_URL).context["rows"]]
+    assert listed == ["001_a.sql", "002_b", "010_j.sql", "011_k.sql"]
+
+
+def test_orphans_compare_with_the_files_identifiers_numbers_as_numbers(reader, five_states):
+    """Flyway's orphans are versions: 10 comes after V5's 5 (as text, "10" < "2")."""
+    five_states.connect().execute(FLYWAY_ROW, (5, "10", "ten", "V10__ten.sql", 1, True))
+    listed = [row.status.name for row in reader.get(LIST_URL).context["rows"]]
+    assert listed == [f"V{n}__{t}.sql" for n, t in enumerate(NUMBERS, start=1)] + ["9", "10"]

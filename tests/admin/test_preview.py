@@ -10,7 +10,17 @@ import pytest
 from migrations_manager.services.node import node_pg_migrate
 from tests.realfw.conftest import require_tool
 
-from .helpers import DETECT_URL, LIST_URL, preview_url, rows, template_names, texts
+from .helpers import (
+    DETECT_URL,
+    LIST_URL,
+    RUN_URL,
+    hidden_fields,
+    mark_url,
+    preview_url,
+    rows,
+    template_names,
+    texts,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -63,14 +73,30 @@ def test_a_lint_finding_is_shown_at_its_line_and_linked_from_the_table(reader, i
     assert '<tr id="line-2" class="mm-line">' in content  # unflagged lines stay plain
 
 
-def test_up_and_down_sections(reader, indexed):
+def test_sections_point_at_their_lines_of_the_file_instead_of_repeating_it(reader, indexed):
     response = reader.get(preview_url("001_index.sql"))
-    [up] = texts(response, "mm-up")
-    [down] = texts(response, "mm-down")
-    assert (
-        up == "-- Up Migration SET lock_timeout = '5s'; CREATE INDEX users_email ON users (email);"
-    )
-    assert down == "-- Down Migration DROP INDEX users_email;"
+    assert texts(response, "mm-up") == ["Lines 1–3 of the file."]
+    assert texts(response, "mm-down") == ["Lines 4–6 of the file."]
+    content = response.content.decode()
+    assert '<a href="#line-4">Lines 4–6</a>' in content
+    assert content.count("DROP") == 1  # the file's own line, shown once
+
+
+def test_a_file_that_is_all_up_section_says_so(reader, target_db):
+    target_db.write("001_a.sql", raw="CREATE TABLE a (id int);\nCREATE TABLE b (id int);\n")
+    response = reader.get(preview_url("001_a.sql"))
+    assert texts(response, "mm-up") == ["The whole file."]
+    assert response.content.decode().count(">CREATE</span>") == 2
+
+
+def test_a_down_section_of_another_file_is_shown_as_its_text(reader, target_db, settings):
+    """golang-migrate's down SQL is in 1_a.down.sql: not lines of the file previewed."""
+    settings.MIGRATIONS_MANAGER = {**settings.MIGRATIONS_MANAGER, "FRAMEWORK": "golang-migrate"}
+    (target_db.directory / "1_a.up.sql").write_text("CREATE TABLE a (id int);\n")
+    (target_db.directory / "1_a.down.sql").write_text("DROP TABLE a;\n")
+    response = reader.get(preview_url("1_a.up.sql"))
+    assert texts(response, "mm-up") == ["The whole file."]
+    assert texts(response, "mm-down") == ["DROP TABLE a;"]
 
 
 def test_without_down_section_it_says_it_cannot_be_rolled_back(reader, target_db):
@@ -80,6 +106,47 @@ def test_without_down_section_it_says_it_cannot_be_rolled_back(reader, target_db
         "No down section: this migration cannot be rolled back."
     ]
     assert texts(response, "mm-file-facts") == ["001_a.sql · 2 lines · no lint finding"]
+
+
+def test_a_pending_file_shows_its_state_and_the_buttons_the_user_may_press(login, indexed):
+    reader = login("view_migration")
+    response = reader.get(preview_url("001_index.sql"))
+    assert texts(response, "mm-file-state")[0].startswith("State: pending")
+    assert "mm-run" not in response.content.decode() and "mm-mark" not in response.content.decode()
+    both = login("view_migration", "run_migrations", "mark_migrations")
+    response = both.get(preview_url("001_index.sql"))
+    content = response.content.decode()
+    assert f'<form method="post" action="{RUN_URL}">' in content
+    assert f'<form method="post" action="{mark_url("001_index.sql")}">' in content
+    # The run button's form, as a browser posts it, leads to the run's confirmation.
+    fields = hidden_fields(response)
+    assert fields["name"] == ["001_index.sql"]
+    confirmation = both.post(RUN_URL, {"name": "001_index.sql"})
+    assert confirmation.status_code == 200
+    assert confirmation.context["names"] == ["001_index.sql"]
+    assert both.post(mark_url("001_index.sql")).context["status"].name == "001_index.sql"
+    assert not indexed.exists("users_email")
+
+
+def test_an_applied_file_shows_its_state_and_no_buttons(login, five_states):
+    client = login("view_migration", "run_migrations", "mark_migrations")
+    response = client.get(preview_url("V1__one.sql"))
+    [state] = texts(response, "mm-file-state")
+    assert state.startswith("State: applied since ") and state.endswith(" UTC")
+    assert "mm-run" not in response.content.decode()
+
+
+def test_with_the_target_down_the_state_is_unknown_and_the_file_still_shown(
+    reader, indexed, settings
+):
+    settings.MIGRATIONS_MANAGER = {
+        **settings.MIGRATIONS_MANAGER,
+        "DATABASE_URL": "postgresql://nobody@127.0.0.1:1/none",
+        "CONNECT_TIMEOUT": 2,
+    }
+    response = reader.get(preview_url("001_index.sql"))
+    assert texts(response, "mm-state-problem")[0].startswith("State unknown: ")
+    assert "mm-source" in response.content.decode()
 
 
 def test_links_to_the_schema_detection_of_the_file(reader, indexed):

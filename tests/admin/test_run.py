@@ -9,6 +9,7 @@ from django.contrib import admin
 from django.urls import reverse
 
 from migrations_manager.models import Migration, MigrationRun
+from tests.factories import UserFactory
 
 from .helpers import (
     LIST_URL,
@@ -102,11 +103,11 @@ def test_permission_is_checked_again_at_post_time(runner, three, django_user_mod
     assert not three.exists("a")
 
 
-def test_csrf_is_enforced(make_user, three):
+def test_csrf_is_enforced(three):
     from django.test import Client
 
     client = Client(enforce_csrf_checks=True)
-    client.force_login(make_user("view_migration", "run_migrations"))
+    client.force_login(UserFactory(permissions=["view_migration", "run_migrations"]))
     assert client.post(RUN_URL, confirmed(three.directory, "001_a.sql")).status_code == 403
     assert not three.exists("a")
 

@@ -8,6 +8,7 @@ from django.test import RequestFactory
 from migrations_manager.models import MigrationRun
 from migrations_manager.web import client_address
 from tests.api.conftest import BASE
+from tests.factories import MigrationRunFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -93,19 +94,6 @@ def test_trusted_proxy_address_reaches_the_audit_log(api, two, settings):
 # ---- history -----------------------------------------------------------------------------------
 
 
-def record(actor: str, outcome: str, **fields) -> MigrationRun:
-    return MigrationRun.objects.create(
-        actor=actor,
-        outcome=outcome,
-        source="cli",
-        command="up",
-        target="t",
-        framework="f",
-        tracking_table="public.pgmigrations",
-        **fields,
-    )
-
-
 def test_history_lists_runs_newest_first_with_their_events(api, two):
     api.post(BASE + "idempotent/mark-applied", {"migration": "001_a.sql"}, format="json")
     api.post(BASE + "idempotent/run", REMOTE_ADDR="203.0.113.7")
@@ -134,9 +122,9 @@ def test_history_lists_runs_newest_first_with_their_events(api, two):
 
 
 def test_history_filters_by_outcome_and_user(api, db):
-    record("alice", "succeeded")
-    record("alice", "failed")
-    record("bob", "failed")
+    MigrationRunFactory(actor="alice", outcome="succeeded")
+    MigrationRunFactory(actor="alice", outcome="failed")
+    MigrationRunFactory(actor="bob", outcome="failed")
     by_outcome = api.get(HISTORY, {"outcome": "failed"}).json()["results"]
     assert sorted(run["actor"] for run in by_outcome) == ["alice", "bob"]
     both = api.get(HISTORY, {"outcome": "failed", "user": "alice"}).json()
@@ -146,7 +134,7 @@ def test_history_filters_by_outcome_and_user(api, db):
 
 def test_history_is_paginated(api, db):
     for index in range(5):
-        record(f"user{index}", "succeeded")
+        MigrationRunFactory(actor=f"user{index}", outcome="succeeded")
     first = api.get(HISTORY, {"page_size": 2}).json()
     assert first["count"] == 5 and len(first["results"]) == 2
     assert first["next"].endswith("/api/migrations/history?page=2&page_size=2")
@@ -166,11 +154,11 @@ def test_history_is_paginated(api, db):
     ids=["outcome", "page-not-a-number", "page-size-zero", "page-size-over-max", "page-beyond"],
 )
 def test_history_bad_query(api, db, query, status, error):
-    record("alice", "succeeded")
+    MigrationRunFactory(actor="alice", outcome="succeeded")
     response = api.get(HISTORY, query)
     assert (response.status_code, response.json()["error"]) == (status, error)
 
 
 def test_history_empty_filters_filter_nothing(api, db):
-    record("alice", "succeeded")
+    MigrationRunFactory(actor="alice", outcome="succeeded")
     assert api.get(HISTORY, {"outcome": "", "user": ""}).json()["count"] == 1

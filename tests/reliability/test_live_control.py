@@ -21,7 +21,7 @@ from migrations_manager.exceptions import UsageError
 from migrations_manager.introspection.activity import cancel_backend
 from migrations_manager.models import MigrationRun
 from tests.api.conftest import token_client
-from tests.factories import UserFactory
+from tests.factories import MigrationRunFactory, UserFactory
 from tests.utils import wait_until
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -259,9 +259,9 @@ def test_a_reused_pid_is_neither_shown_nor_cancelled(held_run):
     live = running_run()
     started = live.backend_start
     assert started is not None
-    dead = MigrationRun.objects.create(
+    dead = MigrationRunFactory(
+        running=True,
         command="run",
-        outcome="running",
         target=live.target,
         actor="killed",
         backend_pid=live.backend_pid,
