@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any
 
+from .live import LiveSchema
 from .names import target_name
 from .rules import REGISTRY, Hit, Rule, Severity
 from .rules.context import SMALL_TABLE_ROWS, LintContext, NewObjects, TableSizes
@@ -65,6 +66,7 @@ def lint(
     source: str | None = None,
     first_line: int = 1,
     created: NewObjects | None = None,
+    live: LiveSchema | None = None,
 ) -> list[Finding]:
     """Lint ``statements`` (one migration, or one section of it), in order.
 
@@ -76,12 +78,15 @@ def lint(
             comments between statements are seen; without it only comments inside statements are.
         created: the tables and indexes the migrations before this one in the same plan create
             (new ones here too: empty, nobody uses them); this lint adds its own to it.
+        live: the catalog's shapes of the tables the plan touches, shared by the migrations of
+            one plan (each forgets there what it changes).
     """
     context = LintContext(
         in_transaction=in_transaction,
         server_version=server_version,
         table_sizes=table_sizes,
         created=created,
+        live=live,
     )
     ignored = _ignored_by_line(source, first_line, statements)
     findings = []

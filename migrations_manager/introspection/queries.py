@@ -116,14 +116,24 @@ ACTIVITY_SUMMARY = sql.SQL(
 # pg_relation_size takes ACCESS SHARE, so it is asked only for a table whose statistics say
 # nothing (never vacuumed nor analysed, or empty), and never of one an ACCESS EXCLUSIVE lock
 # is held or queued for (the check would queue behind the very blocker it is to name).
-# heap_bytes NULL: unknown.
+# heap_bytes NULL: unknown. With the size, what the lint must know of the relation (catalog
+# reads, no lock): its kind, every column's type as format_type() prints it and whether it is NOT
+# NULL, and the definitions of its validated CHECK constraints.
 RELATION_SIZES = sql.SQL(
     "SELECT p.name, c.reltuples::float8 AS reltuples,"
     " CASE WHEN c.relpages > 0 OR c.reltuples > 0"
     "   THEN c.relpages::bigint * pg_catalog.current_setting('block_size')::bigint"
     "   WHEN NOT EXISTS (SELECT FROM pg_catalog.pg_locks l WHERE l.locktype = 'relation'"
     "     AND l.relation = c.oid AND l.mode = 'AccessExclusiveLock')"
-    "   THEN pg_catalog.pg_relation_size(c.oid) END AS heap_bytes"
+    "   THEN pg_catalog.pg_relation_size(c.oid) END AS heap_bytes,"
+    " c.relkind::text AS relkind,"
+    " (SELECT pg_catalog.jsonb_object_agg(a.attname, pg_catalog.jsonb_build_array("
+    "    pg_catalog.format_type(a.atttypid, a.atttypmod), a.attnotnull))"
+    "  FROM pg_catalog.pg_attribute a"
+    "  WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped) AS columns,"
+    " ARRAY(SELECT pg_catalog.pg_get_constraintdef(k.oid) FROM pg_catalog.pg_constraint k"
+    "  WHERE k.conrelid = c.oid AND k.contype = 'c' AND k.convalidated"
+    "  ORDER BY k.conname) AS checks"
     " FROM pg_catalog.unnest(%s::text[]) AS p(name)"
     " JOIN pg_catalog.pg_class c ON c.oid = pg_catalog.to_regclass(p.name)"
 )

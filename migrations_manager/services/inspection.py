@@ -16,6 +16,7 @@ import psycopg
 
 from .. import db
 from ..analysis.lint import lint
+from ..analysis.live import LiveSchema
 from ..analysis.locks import LockRequirement, lock_requirements
 from ..analysis.names import Target
 from ..analysis.rules.context import NewObjects
@@ -156,14 +157,24 @@ def relation_names(analysed: Iterable[Analysed]) -> dict[str, Target]:
     }
 
 
-def table_sizes(
-    conn: psycopg.Connection | None, names: Mapping[str, Target]
-) -> dict[Target, int | None]:
-    """Estimated rows of the relations ``names`` designate, in one query (``{}`` offline)."""
+@dataclass(frozen=True)
+class CatalogTables:
+    """What the catalog says of the relations a plan names: estimated rows and shapes."""
+
+    sizes: dict[Target, int | None]
+    shapes: dict[Target, catalog.TableShape]
+
+
+def catalog_tables(conn: psycopg.Connection | None, names: Mapping[str, Target]) -> CatalogTables:
+    """Sizes and shapes of the relations ``names`` designate, in one query (empty offline)."""
     if conn is None or not names:
-        return {}
-    sizes = catalog.relation_sizes(conn, names)
-    return {target: sizes[name].estimated_rows for name, target in names.items() if name in sizes}
+        return CatalogTables({}, {})
+    found = catalog.relation_sizes(conn, names)
+    known = {target: found[name] for name, target in names.items() if name in found}
+    return CatalogTables(
+        {target: size.estimated_rows for target, size in known.items()},
+        {target: size.shape for target, size in known.items()},
+    )
 
 
 def lint_findings(
@@ -171,14 +182,17 @@ def lint_findings(
     *,
     table_sizes: Mapping[Target, int | None] | None = None,
     server_version: int | None = None,
+    tables: Mapping[Target, catalog.TableShape] | None = None,
 ) -> list[LintFinding]:
     """The findings of every file, in file order then line order; MM000 for a syntax error.
 
     The files are one plan: what an earlier file creates is new for the later ones (an index on
-    a table the plan creates locks nobody out).
+    a table the plan creates locks nobody out), and what it changes is no longer what the
+    catalog (``tables``) says.
     """
     found: list[LintFinding] = []
     created: NewObjects = {}
+    live = LiveSchema(tables)
     for item in analysed:
         if item.syntax_error is not None:
             found.append(_syntax_finding(item.name, item.syntax_error))
@@ -191,6 +205,7 @@ def lint_findings(
             source=item.source,
             first_line=item.first_line,
             created=created,
+            live=live,
         )
         found.extend(
             LintFinding(item.name, f.line, f.rule, str(f.severity), f.message, f.hint, f.statement)

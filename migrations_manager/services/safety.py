@@ -34,9 +34,9 @@ from .conflicts import schema_conflicts
 from .inspection import (
     Analysed,
     analyse_file,
+    catalog_tables,
     lint_findings,
     relation_names,
-    table_sizes,
     workspace,
 )
 from .session import framework_lock_findings, target_key
@@ -146,9 +146,14 @@ def review(
 ) -> Review:
     """The review of ``analysed`` (in plan order): a handful of queries, whatever their number."""
     relations = relation_names(analysed)
-    sizes = table_sizes(conn, relations)
+    tables = catalog_tables(conn, relations)
     locks = relation_locks(conn, relations, server_version=info.server_version_num)
-    lint = lint_findings(analysed, table_sizes=sizes, server_version=info.server_version_num)
+    lint = lint_findings(
+        analysed,
+        table_sizes=tables.sizes,
+        server_version=info.server_version_num,
+        tables=tables.shapes,
+    )
     parsed = [item for item in analysed if item.syntax_error is None]
     conflicts = schema_conflicts(conn, info, parsed)
     return Review(

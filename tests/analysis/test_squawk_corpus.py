@@ -1,8 +1,11 @@
 """Our lint and squawk (PyPI ``squawk-cli``) on the same corpus: ``tests/analysis/corpus``.
 
-Each corpus file is a small migration. ``EXPECTED`` records, per file, the rules each tool
-raises; the README's comparison table is checked against it. The corpus runs both ways: through
-our lint (always) and through the real squawk binary (installed by ``make test``).
+Each corpus file is a small migration, linted against a real database that holds
+``corpus_schema.sql`` (the catalog tells the lint what a file does not). ``EXPECTED`` records,
+per file, the rules each tool raises; the README's comparison table is checked against it.
+``DANGEROUS`` labels the files; precision and recall are measured for both tools. The corpus
+runs both ways: through our lint (always) and through the real squawk binary (installed by
+``make test``).
 """
 
 from __future__ import annotations
@@ -10,15 +13,27 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
+import psycopg
 import pytest
 
-from migrations_manager.analysis.lint import RULES, lint_source
+from migrations_manager.analysis.lint import RULES
+from migrations_manager.analysis.statements import parse_statements
+from migrations_manager.services.inspection import (
+    Analysed,
+    catalog_tables,
+    lint_findings,
+    relation_names,
+)
 from migrations_manager.sources import runs_outside_transaction
+from migrations_manager.types import LintFinding
 from tests.realfw.conftest import require_tool
+from tests.utils import fresh_database
 
 CORPUS = Path(__file__).parent / "corpus"
+SCHEMA = Path(__file__).parent / "corpus_schema.sql"
 README = Path(__file__).parents[2] / "README.md"
 SQUAWK = Path(sys.executable).parent / "squawk"
 PG_VERSION = 160000
@@ -93,7 +108,62 @@ EXPECTED: dict[str, tuple[set[str], set[str]]] = {
     "045_transaction-nesting.sql": (set(), {"transaction-nesting"}),
     "046_drop-database.sql": (set(), {"ban-drop-database", "require-lock-timeout"}),
     "047_suppressed.sql": (set(), {"require-concurrent-index-creation"}),
+    "048_shorten-varchar.sql": ({"MM013", "MM070"}, {"changing-column-type", "prefer-text-field"}),
+    "049_lengthen-varchar.sql": ({"MM070"}, {"changing-column-type", "prefer-text-field"}),
+    "050_text-to-varchar.sql": ({"MM013", "MM070"}, {"changing-column-type", "prefer-text-field"}),
+    "051_varchar-to-text.sql": (set(), {"changing-column-type"}),
+    "052_numeric-scale-change.sql": ({"MM013"}, {"changing-column-type"}),
+    "053_numeric-precision-increase.sql": (set(), {"changing-column-type"}),
+    "054_set-not-null-check-not-validated.sql": ({"MM012"}, {"adding-not-nullable-field"}),
+    "055_set-not-null-validated-check-in-catalog.sql": (set(), {"adding-not-nullable-field"}),
+    "056_set-not-null-of-a-nullable-column.sql": ({"MM012"}, {"adding-not-nullable-field"}),
+    "057_set-not-null-already-not-null.sql": (set(), {"adding-not-nullable-field"}),
 }
+
+# The corpus's labels: a file is dangerous when, on a busy table, it would block traffic for more
+# than a moment, fail, break running clients or destroy data; every other file is safe. A file
+# whose point is a suppression is not labelled.
+DANGEROUS = frozenset(
+    {
+        "001_create-index.sql",
+        "002_concurrently-in-transaction.sql",
+        "004_drop-index.sql",
+        "005_reindex.sql",
+        "006_add-not-null-without-default.sql",
+        "007_add-volatile-default.sql",
+        "009_set-not-null.sql",
+        "011_change-column-type.sql",
+        "012_rename-column.sql",
+        "013_drop-column.sql",
+        "014_add-foreign-key.sql",
+        "016_add-check.sql",
+        "017_add-primary-key.sql",
+        "018_add-unique.sql",
+        "020_add-exclusion.sql",
+        "021_validate-in-same-transaction.sql",
+        "022_rename-table.sql",
+        "023_drop-table.sql",
+        "024_truncate.sql",
+        "025_truncate-cascade.sql",
+        "026_set-logged.sql",
+        "027_lock-table.sql",
+        "029_vacuum-full.sql",
+        "030_cluster.sql",
+        "031_refresh-materialized-view.sql",
+        "032_update-without-where.sql",
+        "033_delete-without-where.sql",
+        "043_alter-domain-add-constraint.sql",
+        "046_drop-database.sql",
+        "048_shorten-varchar.sql",
+        "050_text-to-varchar.sql",
+        "052_numeric-scale-change.sql",
+        "054_set-not-null-check-not-validated.sql",
+        "056_set-not-null-of-a-nullable-column.sql",
+    }
+)
+UNLABELLED = frozenset({"047_suppressed.sql"})
+# What the corpus test demands of our lint (warning and error findings count as flagged).
+MIN_PRECISION, MIN_RECALL = 0.93, 0.95
 
 # The README's table: squawk rule -> the rule of ours that catches the same problem.
 COVERED = {
@@ -128,16 +198,41 @@ def corpus_files() -> list[Path]:
     return sorted(CORPUS.glob("*.sql"))
 
 
+def precision_recall(flagged: set[str]) -> tuple[float, float]:
+    """Precision and recall of a tool that flagged the files ``flagged``, on the labelled ones."""
+    labelled = {path.name for path in corpus_files()} - UNLABELLED
+    hits = len(flagged & DANGEROUS & labelled)
+    flagged_labelled = len(flagged & labelled)
+    return (hits / flagged_labelled if flagged_labelled else 1.0), hits / len(DANGEROUS)
+
+
+@pytest.fixture(scope="module")
+def corpus_target(pg_admin_url, tmp_path_factory) -> Iterator[psycopg.Connection]:
+    """A read-only session on a database holding ``corpus_schema.sql``, as the lint reads it."""
+    with fresh_database(pg_admin_url, tmp_path_factory.mktemp("corpus")) as target:
+        target.execute(SCHEMA.read_text())
+        yield target.connect()
+
+
+def our_findings(conn: psycopg.Connection, path: Path) -> list[LintFinding]:
+    """The file linted as the check lints a plan of one file: sizes and shapes from the catalog,
+    in a transaction unless the file says ``-- truss:no-transaction``."""
+    text = path.read_text()
+    statements = tuple(parse_statements(text, name=path.name))
+    item = Analysed(path.name, text, 1, not runs_outside_transaction(text), statements)
+    tables = catalog_tables(conn, relation_names([item]))
+    return lint_findings(
+        [item], table_sizes=tables.sizes, server_version=PG_VERSION, tables=tables.shapes
+    )
+
+
 def test_every_corpus_file_has_its_expectation():
     assert [path.name for path in corpus_files()] == list(EXPECTED)
 
 
 @pytest.mark.parametrize("path", corpus_files(), ids=lambda path: path.stem)
-def test_our_lint_on_the_corpus(path):
-    text = path.read_text()
-    findings = lint_source(
-        text, in_transaction=not runs_outside_transaction(text), server_version=PG_VERSION
-    )
+def test_our_lint_on_the_corpus(corpus_target, path):
+    findings = our_findings(corpus_target, path)
     assert {finding.rule for finding in findings} == EXPECTED[path.name][0]
 
 
@@ -166,6 +261,20 @@ def test_squawk_on_the_corpus():
         **squawk_rules(binary, outside, in_transaction=False),
     }
     assert found == {name: expected[1] for name, expected in EXPECTED.items()}
+    precision, recall = precision_recall({name for name, rules in found.items() if rules})
+    print(f"squawk: precision {precision:.2f}, recall {recall:.2f}")
+
+
+def test_precision_and_recall_on_the_corpus(corpus_target):
+    """Warning and error findings count as flagged; notices do not (they never stop a run)."""
+    flagged = {
+        path.name
+        for path in corpus_files()
+        if any(finding.severity != "notice" for finding in our_findings(corpus_target, path))
+    }
+    precision, recall = precision_recall(flagged)
+    print(f"ours: precision {precision:.2f}, recall {recall:.2f}")
+    assert precision >= MIN_PRECISION and recall >= MIN_RECALL
 
 
 @pytest.mark.parametrize(("squawk_rule", "ours"), COVERED.items())

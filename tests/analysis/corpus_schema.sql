@@ -1,0 +1,16 @@
+-- The target the corpus is linted against: each file sees these tables in the catalog. The
+-- tables the older files name (users, orders...) are not here: their files say all there is.
+CREATE TABLE profiles (
+    id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    handle varchar(10) NOT NULL,
+    bio text,
+    motto varchar(5),
+    email text,
+    phone text,
+    score numeric(8, 2),
+    CONSTRAINT profiles_email_nn CHECK (email IS NOT NULL)
+);
+ALTER TABLE profiles ADD CONSTRAINT profiles_phone_nn CHECK (phone IS NOT NULL) NOT VALID;
+INSERT INTO profiles (handle, bio, motto, email, phone, score)
+SELECT 'h' || n, 'bio', 'm', 'e' || n, 'p' || n, n FROM generate_series(1, 50000) AS n;
+ANALYZE profiles;

@@ -1,0 +1,104 @@
+"""The lint reads the live catalog: a column's current type, NOT NULL and validated checks decide
+whether a statement rewrites or scans the table, and the verdict is checked against what the real
+server then does (a new relfilenode is a rewrite; a sequential scan counted is a scan)."""
+
+from __future__ import annotations
+
+import pytest
+
+from migrations_manager import services
+
+pytestmark = pytest.mark.django_db
+
+TABLE = """
+CREATE TABLE profiles (
+    id bigint, handle varchar(10) NOT NULL, bio text, motto varchar(5), email text, phone text,
+    score numeric(8, 2), at timestamp(3), address cidr,
+    CONSTRAINT profiles_email_nn CHECK (email IS NOT NULL)
+) WITH (autovacuum_enabled = false);
+ALTER TABLE profiles ADD CONSTRAINT profiles_phone_nn CHECK (phone IS NOT NULL) NOT VALID;
+INSERT INTO profiles
+SELECT n, 'h', 'b', 'm', 'e', 'p', n, now(), '10.0.0.0/8' FROM generate_series(1, 20000) AS n;
+ANALYZE profiles;
+"""
+FILENODE = "SELECT pg_relation_filenode('profiles')"
+SEQ_SCANS = "SELECT seq_scan FROM pg_stat_user_tables WHERE relname = 'profiles'"
+
+
+def findings(target_db, sql: str, rule: str) -> list[str]:
+    target_db.write("001_m.sql", "SET lock_timeout = '2s';\n" + sql)
+    return [f.severity for f in services.lint(["001_m.sql"]).findings if f.rule == rule]
+
+
+TYPE_CHANGES = [
+    ("handle TYPE varchar(5)", True),
+    ("handle TYPE varchar(20)", False),
+    ("handle TYPE text", False),
+    ("bio TYPE varchar(200)", True),
+    ("bio TYPE varchar", False),
+    ("motto TYPE text", False),
+    ("score TYPE numeric(12, 2)", False),
+    ("score TYPE numeric(10, 3)", True),
+    ("score TYPE numeric", False),
+    ("at TYPE timestamp(6)", False),
+    ("at TYPE timestamp(0)", True),
+    ("address TYPE inet", False),
+    ("id TYPE int", True),
+]
+
+
+@pytest.mark.parametrize(("change", "rewrites"), TYPE_CHANGES, ids=[c for c, _ in TYPE_CHANGES])
+def test_type_change_is_judged_by_the_columns_current_type(target_db, change, rewrites):
+    target_db.execute(TABLE)
+    found = findings(target_db, f"ALTER TABLE profiles ALTER COLUMN {change};", "MM013")
+    before = target_db.scalar(FILENODE)
+    target_db.execute(f"ALTER TABLE profiles ALTER COLUMN {change}")
+    assert (target_db.scalar(FILENODE) != before) is rewrites  # what the server did
+    assert found == (["error"] if rewrites else [])
+
+
+SET_NOT_NULL = [
+    pytest.param("email", False, id="validated-check-in-the-catalog"),
+    pytest.param("phone", True, id="check-not-validated"),
+    pytest.param("motto", True, id="no-check"),
+    pytest.param("handle", False, id="already-not-null"),
+]
+
+
+@pytest.mark.parametrize(("column", "scans"), SET_NOT_NULL)
+def test_set_not_null_is_judged_by_the_catalogs_constraints(target_db, column, scans):
+    target_db.execute(TABLE)
+    if target_db.scalar("SELECT current_setting('server_version_num')::int") < 150000:
+        pytest.skip("pg_stat_force_next_flush() is PostgreSQL 15+")
+    found = findings(
+        target_db, f"ALTER TABLE profiles ALTER COLUMN {column} SET NOT NULL;", "MM012"
+    )
+    with target_db.connect() as conn:
+        conn.execute("SELECT pg_stat_force_next_flush()")
+        before = conn.execute(SEQ_SCANS).fetchone()[0]
+        conn.execute(f"ALTER TABLE profiles ALTER COLUMN {column} SET NOT NULL")
+        conn.execute("SELECT pg_stat_force_next_flush()")
+        assert (conn.execute(SEQ_SCANS).fetchone()[0] > before) is scans
+    assert found == (["error"] if scans else [])
+
+
+def test_a_column_the_plan_changed_is_no_longer_judged_by_the_catalog(target_db):
+    target_db.execute(TABLE)
+    target_db.write("001_a.sql", "ALTER TABLE profiles ALTER COLUMN email DROP NOT NULL;")
+    target_db.write("002_b.sql", "ALTER TABLE profiles DROP CONSTRAINT profiles_email_nn;")
+    target_db.write(
+        "003_c.sql",
+        "SET lock_timeout = '2s';\nALTER TABLE profiles ALTER COLUMN email SET NOT NULL;\n"
+        "ALTER TABLE profiles ALTER COLUMN handle SET NOT NULL;",
+    )
+    report = services.lint(["002_b.sql", "003_c.sql"])
+    assert [(f.file, f.line) for f in report.findings if f.rule == "MM012"] == [("003_c.sql", 3)]
+    target_db.write(
+        "004_d.sql",
+        "ALTER TABLE profiles RENAME COLUMN bio TO old_bio;\n"
+        "ALTER TABLE profiles RENAME COLUMN motto TO bio;\n"
+        "ALTER TABLE profiles ALTER COLUMN bio TYPE varchar(200);",
+    )
+    assert [f.severity for f in services.lint(["004_d.sql"]).findings if f.rule == "MM013"] == [
+        "notice"
+    ]
