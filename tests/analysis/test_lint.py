@@ -151,10 +151,20 @@ TRIGGERS = [
     case("MM073", "int-id-column", "CREATE TABLE t (user_id int)"),
     case("MM073", "table-level-key", "CREATE TABLE t (code smallint, PRIMARY KEY (code))"),
     case("MM074", "char", "CREATE TABLE t (code char(2))"),
+    case(
+        "MM020",
+        "add-column-references-with-default",
+        "ALTER TABLE orders ADD COLUMN coupon_id bigint DEFAULT 1 REFERENCES coupons (id)",
+    ),
 ]
 
 # ... and cases that must not.
 QUIET = [
+    case(
+        "MM020",
+        "add-column-references-all-null",
+        "ALTER TABLE orders ADD COLUMN coupon_id bigint REFERENCES coupons (id)",
+    ),
     case("MM001", "concurrently", "CREATE INDEX CONCURRENTLY ix ON users (email)", **NO_TX),
     case("MM001", "table-created-in-migration", "CREATE TABLE t (a int); CREATE INDEX ix ON t (a)"),
     case("MM002", "no-transaction-file", "CREATE INDEX CONCURRENTLY ix ON users (email)", **NO_TX),

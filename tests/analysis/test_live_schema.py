@@ -1,6 +1,6 @@
-"""The lint reads the live catalog: a column's current type, NOT NULL and validated checks decide
-whether a statement rewrites or scans the table, and the verdict is checked against what the real
-server then does (a new relfilenode is a rewrite; a sequential scan counted is a scan)."""
+"""Verdicts checked against what the real server does (a new relfilenode is a rewrite; a
+sequential scan counted is a scan). The lint reads the live catalog: a column's current type,
+NOT NULL and validated checks decide whether a statement rewrites or scans the table."""
 
 from __future__ import annotations
 
@@ -65,20 +65,40 @@ SET_NOT_NULL = [
 ]
 
 
-@pytest.mark.parametrize(("column", "scans"), SET_NOT_NULL)
-def test_set_not_null_is_judged_by_the_catalogs_constraints(target_db, column, scans):
-    target_db.execute(TABLE)
+def scans_profiles(target_db, statement: str) -> bool:
+    """Whether running ``statement`` made the server scan ``profiles`` sequentially."""
     if target_db.scalar("SELECT current_setting('server_version_num')::int") < 150000:
         pytest.skip("pg_stat_force_next_flush() is PostgreSQL 15+")
-    found = findings(
-        target_db, f"ALTER TABLE profiles ALTER COLUMN {column} SET NOT NULL;", "MM012"
-    )
     with target_db.connect() as conn:
         conn.execute("SELECT pg_stat_force_next_flush()")
         before = conn.execute(SEQ_SCANS).fetchone()[0]
-        conn.execute(f"ALTER TABLE profiles ALTER COLUMN {column} SET NOT NULL")
+        conn.execute(statement)
         conn.execute("SELECT pg_stat_force_next_flush()")
-        assert (conn.execute(SEQ_SCANS).fetchone()[0] > before) is scans
+        return conn.execute(SEQ_SCANS).fetchone()[0] > before
+
+
+@pytest.mark.parametrize(("column", "scans"), SET_NOT_NULL)
+def test_set_not_null_is_judged_by_the_catalogs_constraints(target_db, column, scans):
+    target_db.execute(TABLE)
+    statement = f"ALTER TABLE profiles ALTER COLUMN {column} SET NOT NULL"
+    found = findings(target_db, statement + ";", "MM012")
+    assert scans_profiles(target_db, statement) is scans
+    assert found == (["error"] if scans else [])
+
+
+ADDED_REFERENCES = [
+    pytest.param("DEFAULT 1 REFERENCES coupons (id)", True, id="with-a-default"),
+    pytest.param("REFERENCES coupons (id)", False, id="all-null"),
+]
+
+
+@pytest.mark.parametrize(("definition", "scans"), ADDED_REFERENCES)
+def test_add_column_references_is_a_foreign_key_when_rows_get_a_value(target_db, definition, scans):
+    target_db.execute(TABLE + "CREATE TABLE coupons (id bigint PRIMARY KEY);")
+    target_db.execute("INSERT INTO coupons VALUES (1)")
+    statement = f"ALTER TABLE profiles ADD COLUMN coupon_id bigint {definition}"
+    found = findings(target_db, statement + ";", "MM020")
+    assert scans_profiles(target_db, statement) is scans
     assert found == (["error"] if scans else [])
 
 

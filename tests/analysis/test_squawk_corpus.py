@@ -118,6 +118,8 @@ EXPECTED: dict[str, tuple[set[str], set[str]]] = {
     "055_set-not-null-validated-check-in-catalog.sql": (set(), {"adding-not-nullable-field"}),
     "056_set-not-null-of-a-nullable-column.sql": ({"MM012"}, {"adding-not-nullable-field"}),
     "057_set-not-null-already-not-null.sql": (set(), {"adding-not-nullable-field"}),
+    "058_add-column-references-with-default.sql": ({"MM020"}, {"adding-foreign-key-constraint"}),
+    "059_add-column-references-without-default.sql": (set(), {"adding-foreign-key-constraint"}),
 }
 
 # The corpus's labels: a file is dangerous when, on a busy table, it would block traffic for more
@@ -159,6 +161,7 @@ DANGEROUS = frozenset(
         "052_numeric-scale-change.sql",
         "054_set-not-null-check-not-validated.sql",
         "056_set-not-null-of-a-nullable-column.sql",
+        "058_add-column-references-with-default.sql",
     }
 )
 UNLABELLED = frozenset({"047_suppressed.sql"})

@@ -53,7 +53,7 @@ def _default(column: ast.ColumnDef) -> ast.Node | None:
     return None
 
 
-def _fills_rows(column: ast.ColumnDef) -> bool:
+def fills_rows(column: ast.ColumnDef) -> bool:
     """Whether existing rows get a value: default, identity, generated expression or serial."""
     return (
         _default(column) is not None
@@ -84,7 +84,7 @@ def add_column_not_null(statement: Statement, context: LintContext) -> Iterator[
     if node is None or context.is_new(table := relation_target(node.relation)):
         return
     for column in added_columns(statement):
-        if _is_not_null(column) and not _fills_rows(column):
+        if _is_not_null(column) and not fills_rows(column):
             empty = context.rows(table) == 0
             yield Hit(
                 f"ADD COLUMN {column.colname} NOT NULL has no DEFAULT: it fails as soon as "
