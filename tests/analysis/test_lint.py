@@ -151,6 +151,13 @@ TRIGGERS = [
     case("MM073", "int-id-column", "CREATE TABLE t (user_id int)"),
     case("MM073", "table-level-key", "CREATE TABLE t (code smallint, PRIMARY KEY (code))"),
     case("MM074", "char", "CREATE TABLE t (code char(2))"),
+    case("MM062", "rename-value", "ALTER TYPE mood RENAME VALUE 'sad' TO 'blue'"),
+    case(
+        "MM063",
+        "new-value-used-in-the-transaction",
+        "ALTER TYPE mood ADD VALUE 'meh'; UPDATE t SET m = 'meh' WHERE id = 1",
+        **PG16,
+    ),
     case(
         "MM020",
         "add-column-references-with-default",
@@ -160,6 +167,25 @@ TRIGGERS = [
 
 # ... and cases that must not.
 QUIET = [
+    case(
+        "MM062",
+        "value-of-a-type-created-here",
+        "CREATE TYPE mood AS ENUM ('sad'); ALTER TYPE mood RENAME VALUE 'sad' TO 'blue'",
+    ),
+    case(
+        "MM063",
+        "no-transaction-file",
+        "ALTER TYPE mood ADD VALUE 'meh'; UPDATE t SET m = 'meh' WHERE id = 1",
+        **NO_TX,
+        **PG16,
+    ),
+    case(
+        "MM063",
+        "after-commit",
+        "BEGIN; ALTER TYPE mood ADD VALUE 'meh'; COMMIT; UPDATE t SET m = 'meh' WHERE id = 1",
+        **NO_TX,
+        **PG16,
+    ),
     case(
         "MM020",
         "add-column-references-all-null",

@@ -4,6 +4,7 @@ NOT NULL and validated checks decide whether a statement rewrites or scans the t
 
 from __future__ import annotations
 
+import psycopg
 import pytest
 
 from migrations_manager import services
@@ -122,3 +123,12 @@ def test_a_column_the_plan_changed_is_no_longer_judged_by_the_catalog(target_db)
     assert [f.severity for f in services.lint(["004_d.sql"]).findings if f.rule == "MM013"] == [
         "notice"
     ]
+
+
+def test_a_new_enum_value_used_before_the_commit_fails_as_predicted(target_db):
+    target_db.execute("CREATE TYPE mood AS ENUM ('ok', 'sad'); CREATE TABLE people (m mood)")
+    sql = "ALTER TYPE mood ADD VALUE 'meh';\nUPDATE people SET m = 'meh' WHERE m = 'sad';"
+    assert findings(target_db, sql, "MM063") == ["error"]
+    conn = target_db.connect()
+    with pytest.raises(psycopg.errors.UnsafeNewEnumValueUsage), conn.transaction():
+        conn.execute(sql)

@@ -120,6 +120,10 @@ EXPECTED: dict[str, tuple[set[str], set[str]]] = {
     "057_set-not-null-already-not-null.sql": (set(), {"adding-not-nullable-field"}),
     "058_add-column-references-with-default.sql": ({"MM020"}, {"adding-foreign-key-constraint"}),
     "059_add-column-references-without-default.sql": (set(), {"adding-foreign-key-constraint"}),
+    "060_enum-add-value-then-use.sql": ({"MM063"}, {"require-enum-value-ordering"}),
+    "061_enum-add-value-then-use-after-commit.sql": (set(), {"require-enum-value-ordering"}),
+    "062_enum-rename-value.sql": ({"MM062"}, {"renaming-object"}),
+    "063_enum-rename-value-of-new-type.sql": (set(), {"renaming-object", "require-lock-timeout"}),
 }
 
 # The corpus's labels: a file is dangerous when, on a busy table, it would block traffic for more
@@ -162,6 +166,8 @@ DANGEROUS = frozenset(
         "054_set-not-null-check-not-validated.sql",
         "056_set-not-null-of-a-nullable-column.sql",
         "058_add-column-references-with-default.sql",
+        "060_enum-add-value-then-use.sql",
+        "062_enum-rename-value.sql",
     }
 )
 UNLABELLED = frozenset({"047_suppressed.sql"})
@@ -186,6 +192,7 @@ COVERED = {
     "adding-serial-primary-key-field": "MM022",
     "disallowed-unique-constraint": "MM022",
     "renaming-table": "MM030",
+    "renaming-object": "MM062",
     "ban-drop-table": "MM031",
     "ban-truncate-cascade": "MM032",
     "require-lock-timeout": "MM060",

@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from pglast import ast
-from pglast.enums import AlterTableType, VariableSetKind
+from pglast.enums import AlterTableType, TransactionStmtKind, VariableSetKind
 from pglast.enums import ObjectType as PgObject
 
 from ..live import LiveSchema, lookup, not_null_check_column
@@ -28,6 +28,12 @@ _CHANGES_A_COLUMN = frozenset(
         AlterTableType.AT_DropColumn,
         AlterTableType.AT_DropNotNull,
     }
+)
+
+# The objects whose creation earlier in the plan makes later statements on them harmless.
+_REMEMBERED_KINDS = frozenset({ObjectType.TABLE, ObjectType.INDEX, ObjectType.TYPE})
+_ENDS_A_TRANSACTION = frozenset(
+    {TransactionStmtKind.TRANS_STMT_COMMIT, TransactionStmtKind.TRANS_STMT_ROLLBACK}
 )
 
 SMALL_TABLE_ROWS = 10_000
@@ -71,6 +77,8 @@ class LintContext:
         self._column_types: list[tuple[Target, str, ast.TypeName]] = []
         self._checks: list[_NotNullCheck] = []
         self._not_valid: list[tuple[Target, str]] = []
+        #: Enum labels added in the transaction still open, with their type.
+        self.new_enum_values: dict[str, Target] = {}
         self.lock_timeout_set = False
         self.took_blocking_lock = False
 
@@ -122,7 +130,7 @@ class LintContext:
         """Record what ``statement`` did, for the rules that look at later statements."""
         self.took_blocking_lock = self.took_blocking_lock or bool(self.blocking_locks(statement))
         for item in created_by(statement):
-            if item.type in (ObjectType.TABLE, ObjectType.INDEX) and item.name:
+            if item.type in _REMEMBERED_KINDS and item.name:
                 self._created.setdefault((item.type, item.name), set()).add(item.schema)
         node = statement.node
         if isinstance(node, ast.CreateStmt):
@@ -131,6 +139,11 @@ class LintContext:
             self._remember_alter(relation_target(node.relation), node.cmds or ())
         elif isinstance(node, ast.RenameStmt | ast.DropStmt):
             self._forget_renamed_or_dropped(node)
+        elif isinstance(node, ast.AlterEnumStmt) and node.oldVal is None and node.newVal:
+            if self.in_transaction:
+                self.new_enum_values[node.newVal] = names_target(node.typeName)
+        elif isinstance(node, ast.TransactionStmt) and node.kind in _ENDS_A_TRANSACTION:
+            self.new_enum_values.clear()
         elif isinstance(node, ast.VariableSetStmt) and node.name == "lock_timeout":
             self.lock_timeout_set = _sets_a_timeout(node)
         elif isinstance(node, ast.SelectStmt):
