@@ -4,8 +4,9 @@ Every rule of ``RULES`` looks at each statement in order, knowing what the earli
 (tables created, NOT VALID constraints, lock_timeout...). Findings of rules that rewrite or scan a
 table are weighed by that table's size: a table created in the same migration or with fewer than
 ``SMALL_TABLE_ROWS`` rows gives a notice, a larger one an error, and an unknown size leaves the
-rule's own severity (a warning). A comment ``-- truss:ignore MM001, MM013`` on the statement's
-first line or the line just before silences those rules for that statement.
+rule's own severity (a warning). The statements inside a PL/pgSQL ``DO`` block are linted too,
+at their own lines, as statements of a transaction. A comment ``-- truss:ignore MM001, MM013``
+on the statement's first line or the line just before silences those rules for that statement.
 
     >>> from migrations_manager.analysis.statements import parse_statements
     >>> [f.rule for f in lint(parse_statements("CREATE INDEX i ON users (email);"))]
@@ -14,13 +15,14 @@ first line or the line just before silences those rules for that statement.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any
 
 from .live import LiveSchema
 from .names import target_name
+from .plpgsql import do_body, do_body_statements
 from .rules import REGISTRY, Hit, Rule, Severity
 from .rules.context import SMALL_TABLE_ROWS, LintContext, NewObjects, TableSizes
 from .statements import Statement, comments, parse_statements
@@ -90,7 +92,10 @@ def lint(
     )
     ignored = _ignored_by_line(source, first_line, statements)
     findings = []
-    for statement in statements:
+    for statement, in_do_block in _with_do_bodies(statements):
+        # A DO block runs in a transaction of its own even where the file has none.
+        context.in_transaction = in_transaction or in_do_block
+        context.in_do_block = in_do_block
         silenced = ignored.get(statement.line, set()) | ignored.get(statement.line - 1, set())
         for rule in RULES.values():
             if rule.id in silenced or rule.name in silenced:
@@ -100,6 +105,14 @@ def lint(
             )
         context.remember(statement)
     return findings
+
+
+def _with_do_bodies(statements: Sequence[Statement]) -> Iterator[tuple[Statement, bool]]:
+    """Each statement, followed by those of its body when it is a DO block."""
+    for statement in statements:
+        yield statement, False
+        for inner in do_body_statements(statement):
+            yield inner, True
 
 
 def lint_source(
@@ -161,6 +174,10 @@ def _ignored_by_line(
             for comment in comments(statement.text, first_line=statement.line)
         ]
     )
+    for statement in statements:
+        body = do_body(statement)
+        if body is not None:
+            found = (*found, *comments(body[0], first_line=body[1]))
     ignored: dict[int, set[str]] = {}
     for comment in found:
         words = comment.text.replace(",", " ").split()

@@ -552,3 +552,51 @@ def test_clean_migration_has_no_findings() -> None:
         REFERENCES accounts (id) NOT VALID;
     """
     assert found(sql) == []
+
+
+# ---- DO blocks ----------------------------------------------------------------------------------
+
+DO_BLOCK = """SET lock_timeout = '5s';
+DO $$
+BEGIN
+    IF NOT EXISTS (SELECT FROM pg_indexes WHERE indexname = 'i') THEN
+        CREATE INDEX i ON users (email);
+    END IF;
+    -- truss:ignore MM050
+    UPDATE users SET a = 1;
+    EXECUTE 'ALTER TABLE users ALTER COLUMN age TYPE bigint';
+    EXECUTE format('DROP INDEX %I', 'x');
+    FOR n IN 1..3 LOOP
+        CREATE INDEX CONCURRENTLY j ON users (a);
+    END LOOP;
+END
+$$;"""
+
+
+def test_statements_inside_a_do_block_are_linted_at_their_lines() -> None:
+    found = [(f.line, f.rule) for f in lint_source(DO_BLOCK, **NO_TX, **PG16)]
+    assert found == [(5, "MM001"), (9, "MM013"), (12, "MM002")]
+
+
+def test_concurrently_inside_a_do_block_fails_even_without_a_transaction() -> None:
+    [finding] = [f for f in lint_source(DO_BLOCK, **NO_TX, **PG16) if f.rule == "MM002"]
+    assert "DO block" in finding.message and "out of the DO block" in finding.hint
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        pytest.param("DO LANGUAGE plperl $$ CREATE INDEX i ON users (a) $$", id="other-language"),
+        pytest.param("DO $$ BEGIN CREATE INDEX i ON users (a) $$", id="body-that-does-not-parse"),
+        pytest.param("DO $$ BEGIN EXECUTE 'CREATE INDEX ' || 'i ON users (a)'; END $$", id="dyn"),
+    ],
+)
+def test_do_blocks_without_readable_statements_give_nothing(sql: str) -> None:
+    assert [f.rule for f in lint_source(sql, **PG16) if f.rule != "MM060"] == []
+
+
+def test_a_single_quoted_do_body_is_linted_at_the_do_line() -> None:
+    sql = "SELECT 1;\nDO 'BEGIN CREATE INDEX i ON users (a); END';"
+    assert [(f.line, f.rule) for f in lint_source(sql, **PG16) if f.rule == "MM001"] == [
+        (2, "MM001")
+    ]

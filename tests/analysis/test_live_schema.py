@@ -132,3 +132,12 @@ def test_a_new_enum_value_used_before_the_commit_fails_as_predicted(target_db):
     conn = target_db.connect()
     with pytest.raises(psycopg.errors.UnsafeNewEnumValueUsage), conn.transaction():
         conn.execute(sql)
+
+
+def test_concurrently_in_a_do_block_fails_as_predicted_without_a_transaction(target_db):
+    target_db.execute("CREATE TABLE people (email text)")
+    sql = "DO $$ BEGIN CREATE INDEX CONCURRENTLY i ON people (email); END $$;"
+    target_db.write("001_m.sql", "-- truss:no-transaction\n" + sql)
+    assert [f.rule for f in services.lint(["001_m.sql"]).findings] == ["MM002"]
+    with pytest.raises(psycopg.errors.ActiveSqlTransaction):
+        target_db.connect().execute(sql)

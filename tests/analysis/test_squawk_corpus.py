@@ -124,6 +124,11 @@ EXPECTED: dict[str, tuple[set[str], set[str]]] = {
     "061_enum-add-value-then-use-after-commit.sql": (set(), {"require-enum-value-ordering"}),
     "062_enum-rename-value.sql": ({"MM062"}, {"renaming-object"}),
     "063_enum-rename-value-of-new-type.sql": (set(), {"renaming-object", "require-lock-timeout"}),
+    "064_do-block-create-index.sql": ({"MM001"}, set()),
+    "065_do-block-add-check-not-valid.sql": (set(), set()),
+    "066_do-block-concurrently.sql": ({"MM002"}, set()),
+    "067_do-block-backfill-in-batches.sql": (set(), set()),
+    "068_do-block-update-everything.sql": ({"MM050"}, set()),
 }
 
 # The corpus's labels: a file is dangerous when, on a busy table, it would block traffic for more
@@ -168,6 +173,9 @@ DANGEROUS = frozenset(
         "058_add-column-references-with-default.sql",
         "060_enum-add-value-then-use.sql",
         "062_enum-rename-value.sql",
+        "064_do-block-create-index.sql",
+        "066_do-block-concurrently.sql",
+        "068_do-block-update-everything.sql",
     }
 )
 UNLABELLED = frozenset({"047_suppressed.sql"})

@@ -79,6 +79,8 @@ class LintContext:
         self._not_valid: list[tuple[Target, str]] = []
         #: Enum labels added in the transaction still open, with their type.
         self.new_enum_values: dict[str, Target] = {}
+        #: Whether the statement being checked is inside a DO block (the engine sets it).
+        self.in_do_block = False
         self.lock_timeout_set = False
         self.took_blocking_lock = False
 

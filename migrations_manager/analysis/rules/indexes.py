@@ -60,7 +60,17 @@ def create_index_non_concurrently(statement: Statement, context: LintContext) ->
 def concurrently_in_transaction(statement: Statement, context: LintContext) -> Iterator[Hit]:
     if context.in_transaction and statement.no_transaction:
         name = _NO_TRANSACTION_NAMES.get(type(statement.node), "This statement")
-        yield Hit(f"{name} cannot run inside a transaction block: PostgreSQL will refuse it.")
+        where = "a DO block (it runs in a transaction)" if context.in_do_block else "a transaction"
+        yield Hit(
+            f"{name} cannot run inside {where}: PostgreSQL will refuse it.",
+            hint=_OUT_OF_THE_DO_BLOCK if context.in_do_block else None,
+        )
+
+
+_OUT_OF_THE_DO_BLOCK = (
+    "Take the statement out of the DO block, into a migration of its own that starts with "
+    "`-- truss:no-transaction` (IF NOT EXISTS keeps it idempotent)."
+)
 
 
 @rule(
