@@ -14,3 +14,5 @@ ALTER TABLE profiles ADD CONSTRAINT profiles_phone_nn CHECK (phone IS NOT NULL) 
 INSERT INTO profiles (handle, bio, motto, email, phone, score)
 SELECT 'h' || n, 'bio', 'm', 'e' || n, 'p' || n, n FROM generate_series(1, 50000) AS n;
 ANALYZE profiles;
+CREATE TABLE legacy_accounts (id integer PRIMARY KEY);
+INSERT INTO legacy_accounts SELECT n FROM generate_series(1, 100) AS n;

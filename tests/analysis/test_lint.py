@@ -600,3 +600,39 @@ def test_a_single_quoted_do_body_is_linted_at_the_do_line() -> None:
     assert [(f.line, f.rule) for f in lint_source(sql, **PG16) if f.rule == "MM001"] == [
         (2, "MM001")
     ]
+
+
+# ---- type-choice rules: where the choice is made ------------------------------------------------
+
+
+def test_style_rules_are_notices_on_tables_the_migration_creates() -> None:
+    sql = (
+        "CREATE TABLE t (id int PRIMARY KEY, at timestamp);\n"
+        "ALTER TABLE t ADD COLUMN owner_id int;\n"
+        "ALTER TABLE users ADD COLUMN seen timestamp;"
+    )
+    found = [(f.line, f.rule, f.severity) for f in lint_source(sql, **PG16) if f.rule != "MM060"]
+    assert found == [
+        (1, "MM071", Severity.NOTICE),
+        (1, "MM073", Severity.NOTICE),
+        (2, "MM073", Severity.NOTICE),
+        (3, "MM071", Severity.WARNING),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("key", "flagged"),
+    [
+        pytest.param("integer", False, id="int-key"),
+        pytest.param("serial", False, id="serial-key"),
+        pytest.param("bigint", True, id="bigint-key"),
+    ],
+)
+def test_int_foreign_key_column_must_match_the_key_it_references(key: str, flagged: bool) -> None:
+    sql = (
+        f"CREATE TABLE teams (id {key} PRIMARY KEY);\n"
+        "ALTER TABLE orders ADD COLUMN team_id int REFERENCES teams (id);\n"
+        "ALTER TABLE orders ADD COLUMN lead_id int, ADD FOREIGN KEY (lead_id) REFERENCES teams;"
+    )
+    found = [(f.line, f.rule) for f in lint_source(sql, **PG16) if f.rule == "MM073"]
+    assert found == [(1, "MM073")] * (key != "bigint") + [(2, "MM073")] * flagged + [(3, "MM073")]

@@ -129,6 +129,14 @@ EXPECTED: dict[str, tuple[set[str], set[str]]] = {
     "066_do-block-concurrently.sql": ({"MM002"}, set()),
     "067_do-block-backfill-in-batches.sql": (set(), set()),
     "068_do-block-update-everything.sql": ({"MM050"}, set()),
+    "069_int-foreign-key-to-an-int-key.sql": (
+        set(),
+        {"adding-foreign-key-constraint", "prefer-bigint-over-int"},
+    ),
+    "070_int-foreign-key-with-a-default.sql": (
+        {"MM020"},
+        {"adding-foreign-key-constraint", "prefer-bigint-over-int"},
+    ),
 }
 
 # The corpus's labels: a file is dangerous when, on a busy table, it would block traffic for more
@@ -176,11 +184,12 @@ DANGEROUS = frozenset(
         "064_do-block-create-index.sql",
         "066_do-block-concurrently.sql",
         "068_do-block-update-everything.sql",
+        "070_int-foreign-key-with-a-default.sql",
     }
 )
 UNLABELLED = frozenset({"047_suppressed.sql"})
 # What the corpus test demands of our lint (warning and error findings count as flagged).
-MIN_PRECISION, MIN_RECALL = 0.93, 0.95
+MIN_PRECISION = MIN_RECALL = 0.95
 
 # The README's table: squawk rule -> the rule of ours that catches the same problem.
 COVERED = {
