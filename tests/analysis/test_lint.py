@@ -636,3 +636,27 @@ def test_int_foreign_key_column_must_match_the_key_it_references(key: str, flagg
     )
     found = [(f.line, f.rule) for f in lint_source(sql, **PG16) if f.rule == "MM073"]
     assert found == [(1, "MM073")] * (key != "bigint") + [(2, "MM073")] * flagged + [(3, "MM073")]
+
+
+@pytest.mark.parametrize(
+    ("sql", "expected"),
+    [
+        pytest.param(
+            "CREATE INDEX a ON users (x); -- truss:ignore MM001\nCREATE INDEX b ON users (y);",
+            [2],
+            id="trailing-comment-is-its-statements-only",
+        ),
+        pytest.param(
+            "CREATE INDEX a\n  ON users (x); -- truss:ignore MM001\nCREATE INDEX b ON users (y);",
+            [3],
+            id="trailing-the-last-line-of-a-long-statement",
+        ),
+        pytest.param(
+            "SELECT 1;\n-- truss:ignore MM001\nCREATE INDEX b ON users (y);",
+            [],
+            id="own-line-comment-is-the-next-statements",
+        ),
+    ],
+)
+def test_a_suppression_applies_to_its_own_statement_only(sql: str, expected: list[int]) -> None:
+    assert [f.line for f in lint_source(sql, **PG16) if f.rule == "MM001"] == expected

@@ -137,6 +137,10 @@ EXPECTED: dict[str, tuple[set[str], set[str]]] = {
         {"MM020"},
         {"adding-foreign-key-constraint", "prefer-bigint-over-int"},
     ),
+    "071_suppression-of-the-line-before.sql": (
+        {"MM001"},
+        {"require-concurrent-index-creation", "require-concurrent-index-deletion"},
+    ),
 }
 
 # The corpus's labels: a file is dangerous when, on a busy table, it would block traffic for more
@@ -185,6 +189,7 @@ DANGEROUS = frozenset(
         "066_do-block-concurrently.sql",
         "068_do-block-update-everything.sql",
         "070_int-foreign-key-with-a-default.sql",
+        "071_suppression-of-the-line-before.sql",
     }
 )
 UNLABELLED = frozenset({"047_suppressed.sql"})
