@@ -16,3 +16,9 @@ SELECT 'h' || n, 'bio', 'm', 'e' || n, 'p' || n, n FROM generate_series(1, 50000
 ANALYZE profiles;
 CREATE TABLE legacy_accounts (id integer PRIMARY KEY);
 INSERT INTO legacy_accounts SELECT n FROM generate_series(1, 100) AS n;
+CREATE TABLE measurements (at date NOT NULL, reading int) PARTITION BY RANGE (at);
+CREATE TABLE measurements_2025 PARTITION OF measurements
+    FOR VALUES FROM ('2025-01-01') TO ('2026-01-01');
+INSERT INTO measurements
+SELECT DATE '2025-01-01' + n % 300, n FROM generate_series(1, 50000) AS n;
+ANALYZE measurements;

@@ -151,6 +151,12 @@ TRIGGERS = [
     case("MM073", "int-id-column", "CREATE TABLE t (user_id int)"),
     case("MM073", "table-level-key", "CREATE TABLE t (code smallint, PRIMARY KEY (code))"),
     case("MM074", "char", "CREATE TABLE t (code char(2))"),
+    case(
+        "MM005",
+        "partitioned-in-the-migration",
+        "CREATE TABLE m (at date) PARTITION BY RANGE (at); CREATE INDEX CONCURRENTLY i ON m (at)",
+        **NO_TX,
+    ),
     case("MM062", "rename-value", "ALTER TYPE mood RENAME VALUE 'sad' TO 'blue'"),
     case(
         "MM063",
@@ -167,6 +173,7 @@ TRIGGERS = [
 
 # ... and cases that must not.
 QUIET = [
+    case("MM005", "plain-table", "CREATE INDEX CONCURRENTLY i ON users (email)", **NO_TX),
     case(
         "MM062",
         "value-of-a-type-created-here",
@@ -660,3 +667,8 @@ def test_int_foreign_key_column_must_match_the_key_it_references(key: str, flagg
 )
 def test_a_suppression_applies_to_its_own_statement_only(sql: str, expected: list[int]) -> None:
     assert [f.line for f in lint_source(sql, **PG16) if f.rule == "MM001"] == expected
+
+
+def test_an_index_on_only_a_table_of_unknown_kind_is_a_notice() -> None:
+    [finding] = [f for f in lint_source("CREATE INDEX i ON ONLY m (at)") if f.rule == "MM001"]
+    assert finding.severity == Severity.NOTICE and "partitioned" in finding.message

@@ -141,3 +141,44 @@ def test_concurrently_in_a_do_block_fails_as_predicted_without_a_transaction(tar
     assert [f.rule for f in services.lint(["001_m.sql"]).findings] == ["MM002"]
     with pytest.raises(psycopg.errors.ActiveSqlTransaction):
         target_db.connect().execute(sql)
+
+
+PARTITIONED = """
+CREATE TABLE readings (at date NOT NULL, value int) PARTITION BY RANGE (at);
+CREATE TABLE readings_2025 PARTITION OF readings FOR VALUES FROM ('2025-01-01') TO ('2026-01-01');
+INSERT INTO readings SELECT DATE '2025-01-01' + n % 300, n FROM generate_series(1, 20000) AS n;
+ANALYZE readings;
+"""
+
+
+def lint_rules(target_db, sql: str, *, no_transaction: bool = False) -> list[tuple[str, str]]:
+    header = "-- truss:no-transaction\n" if no_transaction else ""
+    target_db.write("001_m.sql", raw=header + "SET lock_timeout = '2s';\n" + sql)
+    return [(f.rule, f.severity) for f in services.lint(["001_m.sql"]).findings]
+
+
+def test_an_index_on_only_a_partitioned_parent_builds_nothing(target_db):
+    target_db.execute(PARTITIONED)
+    assert lint_rules(target_db, "CREATE INDEX readings_at ON ONLY readings (at);") == []
+    target_db.execute("CREATE INDEX readings_at ON ONLY readings (at)")
+    assert (
+        target_db.scalar(
+            "SELECT indisvalid FROM pg_index WHERE indexrelid = 'readings_at'::regclass"
+        )
+        is False
+    )
+
+
+def test_an_index_on_a_partitioned_parent_gets_the_partition_recipe(target_db):
+    target_db.execute(PARTITIONED)
+    target_db.write("001_m.sql", raw="SET lock_timeout = '2s';\nCREATE INDEX i ON readings (at);")
+    [finding] = services.lint(["001_m.sql"]).findings
+    assert finding.rule == "MM001" and "ATTACH PARTITION" in finding.hint
+
+
+def test_concurrently_on_a_partitioned_parent_is_refused_as_predicted(target_db):
+    target_db.execute(PARTITIONED)
+    sql = "CREATE INDEX CONCURRENTLY i ON readings (at);"
+    assert lint_rules(target_db, sql, no_transaction=True) == [("MM005", "error")]
+    with pytest.raises(psycopg.errors.FeatureNotSupported):
+        target_db.connect().execute(sql)

@@ -141,6 +141,10 @@ EXPECTED: dict[str, tuple[set[str], set[str]]] = {
         {"MM001"},
         {"require-concurrent-index-creation", "require-concurrent-index-deletion"},
     ),
+    "072_index-partitioned-parent-concurrently.sql": ({"MM005"}, {"prefer-robust-stmts"}),
+    "073_index-partitioned-parent.sql": ({"MM001"}, {"require-concurrent-index-creation"}),
+    "074_index-on-only-partitioned-parent.sql": (set(), {"require-concurrent-index-creation"}),
+    "075_index-partition-concurrently-and-attach.sql": (set(), {"prefer-robust-stmts"}),
 }
 
 # The corpus's labels: a file is dangerous when, on a busy table, it would block traffic for more
@@ -190,6 +194,8 @@ DANGEROUS = frozenset(
         "068_do-block-update-everything.sql",
         "070_int-foreign-key-with-a-default.sql",
         "071_suppression-of-the-line-before.sql",
+        "072_index-partitioned-parent-concurrently.sql",
+        "073_index-partitioned-parent.sql",
     }
 )
 UNLABELLED = frozenset({"047_suppressed.sql"})

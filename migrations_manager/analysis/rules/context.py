@@ -77,6 +77,7 @@ class LintContext:
         self._column_types: list[tuple[Target, str, ast.TypeName]] = []
         self._checks: list[_NotNullCheck] = []
         self._not_valid: list[tuple[Target, str]] = []
+        self._partitioned: list[Target] = []
         #: Enum labels added in the transaction still open, with their type.
         self.new_enum_values: dict[str, Target] = {}
         #: Whether the statement being checked is inside a DO block (the engine sets it).
@@ -109,6 +110,14 @@ class LintContext:
             for check in self._checks
         )
 
+    def is_partitioned(self, table: Target) -> bool | None:
+        """Whether ``table`` is partitioned (created so in this migration, or so in the
+        catalog); None when neither tells."""
+        if any(same_table(known, table) for known in self._partitioned):
+            return True
+        shape = self.live.table(table)
+        return None if shape is None else shape.relkind == "p"
+
     def is_not_null(self, table: Target, column: str) -> bool:
         """Whether the catalog has the column NOT NULL already (and the plan left it so)."""
         found = self.live.column(table, column)
@@ -137,6 +146,8 @@ class LintContext:
         node = statement.node
         if isinstance(node, ast.CreateStmt):
             self._remember_columns(relation_target(node.relation), node.tableElts or ())
+            if node.partspec is not None:
+                self._partitioned.append(relation_target(node.relation))
         elif isinstance(node, ast.AlterTableStmt) and node.relation is not None:
             self._remember_alter(relation_target(node.relation), node.cmds or ())
         elif isinstance(node, ast.RenameStmt | ast.DropStmt):
