@@ -672,3 +672,17 @@ def test_a_suppression_applies_to_its_own_statement_only(sql: str, expected: lis
 def test_an_index_on_only_a_table_of_unknown_kind_is_a_notice() -> None:
     [finding] = [f for f in lint_source("CREATE INDEX i ON ONLY m (at)") if f.rule == "MM001"]
     assert finding.severity == Severity.NOTICE and "partitioned" in finding.message
+
+
+@pytest.mark.parametrize(
+    ("sql", "rule", "says"),
+    [
+        ("LOCK TABLE users IN ACCESS EXCLUSIVE MODE", "MM034", "blocks reads and writes"),
+        ("LOCK TABLE users IN SHARE MODE", "MM034", "blocks writes (reads go on)"),
+        ("ALTER TABLE users ADD COLUMN a text", "MM060", "meanwhile reads and writes on users"),
+        ("CREATE INDEX i ON users (a)", "MM060", "meanwhile writes (reads go on) on users"),
+    ],
+)
+def test_lock_messages_name_the_mode_and_what_it_blocks(sql: str, rule: str, says: str) -> None:
+    [finding] = [f for f in lint_source(sql, **PG16) if f.rule == rule]
+    assert says in finding.message
