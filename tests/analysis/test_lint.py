@@ -686,3 +686,12 @@ def test_an_index_on_only_a_table_of_unknown_kind_is_a_notice() -> None:
 def test_lock_messages_name_the_mode_and_what_it_blocks(sql: str, rule: str, says: str) -> None:
     [finding] = [f for f in lint_source(sql, **PG16) if f.rule == rule]
     assert says in finding.message
+
+
+def test_set_not_null_after_a_check_not_yet_validated_says_to_validate_it() -> None:
+    sql = (
+        "ALTER TABLE users ADD CONSTRAINT users_email_nn CHECK (email IS NOT NULL) NOT VALID;\n"
+        "ALTER TABLE users ALTER COLUMN email SET NOT NULL;"
+    )
+    [finding] = [f for f in lint_source(sql, **PG16) if f.rule == "MM012"]
+    assert finding.hint.startswith("users_email_nn is NOT VALID yet: VALIDATE CONSTRAINT")

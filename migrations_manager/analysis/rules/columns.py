@@ -161,10 +161,16 @@ def set_not_null_without_check(statement: Statement, context: LintContext) -> It
             continue  # already NOT NULL: PostgreSQL checks nothing
         if old_server or not context.has_validated_not_null_check(table, command.name):
             why = " (before PostgreSQL 12, even with a check)" if old_server else ""
+            pending = context.unvalidated_not_null_check(table, command.name)
             yield Hit(
                 f"SET NOT NULL on {target_name(table)}.{command.name} scans the table "
                 f"under an ACCESS EXCLUSIVE lock{why}.",
                 table,
+                hint=None
+                if pending is None or old_server
+                else f"{pending} is NOT VALID yet: VALIDATE CONSTRAINT {pending} in an earlier "
+                "migration (it scans under SHARE UPDATE EXCLUSIVE, traffic goes on), then SET "
+                "NOT NULL here.",
             )
 
 

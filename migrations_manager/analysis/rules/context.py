@@ -110,6 +110,14 @@ class LintContext:
             for check in self._checks
         )
 
+    def unvalidated_not_null_check(self, table: Target, column: str) -> str | None:
+        """The name of a CHECK (column IS NOT NULL) this migration added NOT VALID and has not
+        validated, if any."""
+        for check in self._checks:
+            if not check.validated and check.column == column and same_table(check.table, table):
+                return check.name or "the check"
+        return None
+
     def is_partitioned(self, table: Target) -> bool | None:
         """Whether ``table`` is partitioned (created so in this migration, or so in the
         catalog); None when neither tells."""
