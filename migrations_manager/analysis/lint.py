@@ -16,7 +16,7 @@ for that statement only.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any
@@ -70,6 +70,7 @@ def lint(
     first_line: int = 1,
     created: NewObjects | None = None,
     live: LiveSchema | None = None,
+    planned: Mapping[str, int] | None = None,
 ) -> list[Finding]:
     """Lint ``statements`` (one migration, or one section of it), in order.
 
@@ -83,6 +84,7 @@ def lint(
             (new ones here too: empty, nobody uses them); this lint adds its own to it.
         live: the catalog's shapes of the tables the plan touches, shared by the migrations of
             one plan (each forgets there what it changes).
+        planned: the target's planner's row estimates of UPDATE / DELETE statements, by text.
     """
     context = LintContext(
         in_transaction=in_transaction,
@@ -90,6 +92,7 @@ def lint(
         table_sizes=table_sizes,
         created=created,
         live=live,
+        planned=planned,
     )
     ignored = _ignored_by_line(source, first_line, statements)
     findings = []

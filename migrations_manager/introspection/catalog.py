@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -124,7 +124,7 @@ class ColumnShape:
 class TableShape:
     """What the lint reads of a live relation: its kind (``pg_class.relkind``: ``r`` a table,
     ``p`` a partitioned one...), its columns, and its validated CHECK constraints as
-    ``pg_get_constraintdef`` prints them."""
+    ``pg_get_constraintdef`` prints them (none read while the table is locked out)."""
 
     relkind: str
     columns: dict[str, ColumnShape]
@@ -159,9 +159,36 @@ def relation_sizes(conn: psycopg.Connection, names: Iterable[str]) -> dict[str, 
     }
 
 
-def _shape(relkind: str, columns: dict[str, list] | None, checks: list[str]) -> TableShape:
+def _shape(relkind: str, columns: dict[str, list] | None, checks: list[str] | None) -> TableShape:
     found = {column: ColumnShape(*shape) for column, shape in (columns or {}).items()}
-    return TableShape(relkind, found, tuple(checks))
+    return TableShape(relkind, found, tuple(checks or ()))
+
+
+def planned_rows(conn: psycopg.Connection, statements: Sequence[str]) -> list[int | None]:
+    """The planner's row estimate of each statement (None where it cannot be planned: an object
+    an earlier migration creates, a lock it could not get at once...), in one transaction rolled
+    back; nothing is executed."""
+    found: list[int | None] = []
+    with conn.transaction(force_rollback=True):
+        conn.execute(queries.EXPLAIN_GUARDS)
+        for text in statements:
+            try:
+                with conn.transaction():
+                    query = queries.EXPLAIN.format(statement=sql.SQL(text))  # type: ignore[arg-type]
+                    row = conn.execute(query).fetchone()
+            except psycopg.Error:
+                found.append(None)
+                continue
+            found.append(_rows_written(row[0][0]["Plan"]) if row else None)
+    return found
+
+
+def _rows_written(plan: dict) -> int:
+    # The ModifyTable node estimates the rows it returns (none without RETURNING); the rows it
+    # writes are those of the scan under it.
+    if plan.get("Node Type") == "ModifyTable" and plan.get("Plans"):
+        plan = plan["Plans"][0]
+    return int(plan["Plan Rows"])
 
 
 def invalid_index(conn: psycopg.Connection, qualified_name: str) -> tuple[str, str] | None:

@@ -20,6 +20,7 @@ from ..analysis.live import LiveSchema
 from ..analysis.locks import LockRequirement, lock_requirements
 from ..analysis.names import Target
 from ..analysis.rules.context import NewObjects
+from ..analysis.rules.data import needs_estimate
 from ..analysis.statements import Statement, parse_statements
 from ..conf import app_settings
 from ..exceptions import ConfigurationError, SQLSyntaxError, TargetUnavailable, UnsupportedMigration
@@ -177,12 +178,34 @@ def catalog_tables(conn: psycopg.Connection | None, names: Mapping[str, Target])
     )
 
 
+# At most this many UPDATE / DELETE statements are planned by the target for one lint.
+MAX_PLANNED = 100
+
+
+def planned_rows(conn: psycopg.Connection | None, analysed: Iterable[Analysed]) -> dict[str, int]:
+    """The target's planner's row estimates of the plan's UPDATE / DELETE ... WHERE statements,
+    by statement text (``{}`` offline); none is executed."""
+    texts = list(
+        dict.fromkeys(
+            statement.text
+            for item in analysed
+            for statement in item.statements
+            if needs_estimate(statement)
+        )
+    )[:MAX_PLANNED]
+    if conn is None or not texts:
+        return {}
+    estimates = catalog.planned_rows(conn, texts)
+    return {text: rows for text, rows in zip(texts, estimates, strict=True) if rows is not None}
+
+
 def lint_findings(
     analysed: Iterable[Analysed],
     *,
     table_sizes: Mapping[Target, int | None] | None = None,
     server_version: int | None = None,
     tables: Mapping[Target, catalog.TableShape] | None = None,
+    planned: Mapping[str, int] | None = None,
 ) -> list[LintFinding]:
     """The findings of every file, in file order then line order; MM000 for a syntax error.
 
@@ -206,6 +229,7 @@ def lint_findings(
             first_line=item.first_line,
             created=created,
             live=live,
+            planned=planned,
         )
         found.extend(
             LintFinding(item.name, f.line, f.rule, str(f.severity), f.message, f.hint, f.statement)

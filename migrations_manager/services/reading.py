@@ -23,6 +23,7 @@ from .inspection import (
     catalog_tables,
     lint_findings,
     locate,
+    planned_rows,
     relation_names,
     workspace,
 )
@@ -134,4 +135,5 @@ def _lint(space: Workspace, analysed: Sequence[Analysed]) -> list[LintFinding]:
         table_sizes=tables.sizes,
         server_version=space.server_version,
         tables=tables.shapes,
+        planned=planned_rows(space.conn, analysed),
     )

@@ -36,6 +36,7 @@ from .inspection import (
     analyse_file,
     catalog_tables,
     lint_findings,
+    planned_rows,
     relation_names,
     workspace,
 )
@@ -153,6 +154,7 @@ def review(
         table_sizes=tables.sizes,
         server_version=info.server_version_num,
         tables=tables.shapes,
+        planned=planned_rows(conn, analysed),
     )
     parsed = [item for item in analysed if item.syntax_error is None]
     conflicts = schema_conflicts(conn, info, parsed)

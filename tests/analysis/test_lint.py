@@ -34,6 +34,8 @@ def case(rule: str, name: str, sql: str, **options: Any) -> Any:
     return pytest.param(rule, sql, options, id=f"{rule}-{name}")
 
 
+WHERE_WRITE = "UPDATE users SET a = 1 WHERE id > 0"
+
 # Each rule: cases that must trigger it ...
 TRIGGERS = [
     case("MM001", "plain-create-index", "CREATE INDEX ix ON users (email)"),
@@ -157,6 +159,13 @@ TRIGGERS = [
         "CREATE TABLE m (at date) PARTITION BY RANGE (at); CREATE INDEX CONCURRENTLY i ON m (at)",
         **NO_TX,
     ),
+    case(
+        "MM052",
+        "planner-expects-most-rows",
+        WHERE_WRITE,
+        planned={WHERE_WRITE: 900},
+        table_sizes={(None, "users"): 1000},
+    ),
     case("MM062", "rename-value", "ALTER TYPE mood RENAME VALUE 'sad' TO 'blue'"),
     case(
         "MM063",
@@ -173,6 +182,13 @@ TRIGGERS = [
 
 # ... and cases that must not.
 QUIET = [
+    case(
+        "MM052",
+        "planner-expects-few-rows",
+        WHERE_WRITE,
+        planned={WHERE_WRITE: 10},
+        table_sizes={(None, "users"): 1000},
+    ),
     case("MM005", "plain-table", "CREATE INDEX CONCURRENTLY i ON users (email)", **NO_TX),
     case(
         "MM062",

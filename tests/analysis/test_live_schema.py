@@ -182,3 +182,29 @@ def test_concurrently_on_a_partitioned_parent_is_refused_as_predicted(target_db)
     assert lint_rules(target_db, sql, no_transaction=True) == [("MM005", "error")]
     with pytest.raises(psycopg.errors.FeatureNotSupported):
         target_db.connect().execute(sql)
+
+
+WRITES = [
+    pytest.param("UPDATE profiles SET bio = 'x' WHERE id > 0;", "MM052", id="update-matching-all"),
+    pytest.param("DELETE FROM profiles WHERE motto = 'm';", "MM052", id="delete-matching-all"),
+    pytest.param("UPDATE profiles SET bio = 'x' WHERE id < 100;", None, id="update-of-a-few"),
+    pytest.param(
+        "UPDATE profiles SET bio = 'x' WHERE id > length(bio);", None, id="calls-a-function"
+    ),
+]
+
+
+@pytest.mark.parametrize(("sql", "rule"), WRITES)
+def test_writes_are_weighed_by_the_planners_estimate(target_db, sql, rule):
+    target_db.execute(TABLE)
+    found = lint_rules(target_db, sql)
+    assert found == ([(rule, "error")] if rule else [])
+    assert target_db.scalar("SELECT count(*) FROM profiles WHERE bio = 'x'") == 0  # not executed
+
+
+def test_planning_a_write_never_waits_behind_a_lock(target_db):
+    target_db.execute(TABLE)
+    holder = target_db.connect()
+    holder.execute("BEGIN; LOCK TABLE profiles IN ACCESS EXCLUSIVE MODE")
+    assert lint_rules(target_db, "UPDATE profiles SET bio = 'x' WHERE id > 0;") == []
+    holder.execute("ROLLBACK")

@@ -25,6 +25,7 @@ from migrations_manager.services.inspection import (
     Analysed,
     catalog_tables,
     lint_findings,
+    planned_rows,
     relation_names,
 )
 from migrations_manager.sources import runs_outside_transaction
@@ -145,6 +146,10 @@ EXPECTED: dict[str, tuple[set[str], set[str]]] = {
     "073_index-partitioned-parent.sql": ({"MM001"}, {"require-concurrent-index-creation"}),
     "074_index-on-only-partitioned-parent.sql": (set(), {"require-concurrent-index-creation"}),
     "075_index-partition-concurrently-and-attach.sql": (set(), {"prefer-robust-stmts"}),
+    "076_update-matching-every-row.sql": ({"MM052"}, set()),
+    "077_update-in-a-batch.sql": (set(), set()),
+    "078_delete-matching-every-row.sql": ({"MM052"}, set()),
+    "079_delete-a-few-rows.sql": (set(), set()),
 }
 
 # The corpus's labels: a file is dangerous when, on a busy table, it would block traffic for more
@@ -196,6 +201,8 @@ DANGEROUS = frozenset(
         "071_suppression-of-the-line-before.sql",
         "072_index-partitioned-parent-concurrently.sql",
         "073_index-partitioned-parent.sql",
+        "076_update-matching-every-row.sql",
+        "078_delete-matching-every-row.sql",
     }
 )
 UNLABELLED = frozenset({"047_suppressed.sql"})
@@ -260,7 +267,11 @@ def our_findings(conn: psycopg.Connection, path: Path) -> list[LintFinding]:
     item = Analysed(path.name, text, 1, not runs_outside_transaction(text), statements)
     tables = catalog_tables(conn, relation_names([item]))
     return lint_findings(
-        [item], table_sizes=tables.sizes, server_version=PG_VERSION, tables=tables.shapes
+        [item],
+        table_sizes=tables.sizes,
+        server_version=PG_VERSION,
+        tables=tables.shapes,
+        planned=planned_rows(conn, [item]),
     )
 
 

@@ -68,12 +68,14 @@ class LintContext:
         table_sizes: TableSizes | None = None,
         created: NewObjects | None = None,
         live: LiveSchema | None = None,
+        planned: Mapping[str, int] | None = None,
     ) -> None:
         self.in_transaction = in_transaction
         self.server_version = server_version
         self._sizes = dict(table_sizes or {})
         self._created: NewObjects = {} if created is None else created
         self.live = LiveSchema() if live is None else live
+        self._planned = planned or {}
         self._column_types: list[tuple[Target, str, ast.TypeName]] = []
         self._checks: list[_NotNullCheck] = []
         self._not_valid: list[tuple[Target, str]] = []
@@ -117,6 +119,10 @@ class LintContext:
             if not check.validated and check.column == column and same_table(check.table, table):
                 return check.name or "the check"
         return None
+
+    def planned_rows(self, statement: Statement) -> int | None:
+        """The target's planner's row estimate for ``statement``, when the caller got one."""
+        return self._planned.get(statement.text)
 
     def is_partitioned(self, table: Target) -> bool | None:
         """Whether ``table`` is partitioned (created so in this migration, or so in the
