@@ -19,6 +19,7 @@ from ..analysis.lint import lint
 from ..analysis.live import LiveSchema
 from ..analysis.locks import LockRequirement, lock_requirements
 from ..analysis.names import Target
+from ..analysis.plpgsql import do_body_statements
 from ..analysis.rules.context import NewObjects
 from ..analysis.rules.data import needs_estimate
 from ..analysis.statements import Statement, parse_statements
@@ -150,11 +151,14 @@ def workspace(framework: str | None, *, offline_ok: bool, suffix: str) -> Iterat
 
 
 def relation_names(analysed: Iterable[Analysed]) -> dict[str, Target]:
-    """Every relation the statements lock, by its name as written (quoted where needed)."""
+    """Every relation the statements lock, those inside DO blocks too (the lint weighs them),
+    by its name as written (quoted where needed)."""
     return {
         requirement.qualified_name: (requirement.schema, requirement.table)
         for item in analysed
-        for requirement in item.requirements()
+        for statement in item.statements
+        for inner in (statement, *do_body_statements(statement))
+        for requirement in lock_requirements(inner)
     }
 
 
