@@ -380,6 +380,15 @@ def corpus_target(pg_admin_url, tmp_path_factory) -> Iterator[psycopg.Connection
         yield target.connect()
 
 
+def figures_row(tool: str, precision: float, recall: float) -> str:
+    """The README's row of the comparison's figures for ``tool``."""
+    return f"| {tool} | {precision:.2f} | {recall:.2f} |"
+
+
+def assert_in_readme(row: str) -> None:
+    assert row in README.read_text().splitlines(), f"README's figures should read: {row}"
+
+
 def our_findings(conn: psycopg.Connection, path: Path) -> list[LintFinding]:
     """The file linted as the check lints a plan of one file: sizes and shapes from the catalog,
     in a transaction unless the file says ``-- truss:no-transaction``."""
@@ -433,6 +442,7 @@ def test_squawk_on_the_corpus():
     assert found == {name: expected[1] for name, expected in EXPECTED.items()}
     precision, recall = precision_recall({name for name, rules in found.items() if rules})
     print(f"squawk: precision {precision:.2f}, recall {recall:.2f}")
+    assert_in_readme(figures_row("squawk 2.70.0, tuned to our runner", precision, recall))
 
 
 def test_precision_and_recall_on_the_corpus(corpus_target):
@@ -445,6 +455,7 @@ def test_precision_and_recall_on_the_corpus(corpus_target):
     precision, recall = precision_recall(flagged)
     print(f"ours: precision {precision:.2f}, recall {recall:.2f}")
     assert precision >= MIN_PRECISION and recall >= MIN_RECALL
+    assert_in_readme(figures_row("truss lint", precision, recall))
 
 
 @pytest.mark.parametrize(("squawk_rule", "ours"), COVERED.items())
