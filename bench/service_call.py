@@ -1,6 +1,6 @@
 """Time one service call inside an already started Django process (no start-up cost).
 
-    python bench/service_call.py run|up|status|lint|detect-schema|check [ARG]
+    python bench/service_call.py run|up|status|lint|lint-after-catalog|detect-schema|check [ARG]
 
 Prints one JSON line: {"seconds": ..., "statements": ..., "result": ...}. ``statements`` counts
 what the process sent to PostgreSQL during the call (every cursor execute).
@@ -41,11 +41,46 @@ def call(name: str, argument: str | None):
         "status": lambda: services.status().summary,
         "check": lambda: services.check().safe,
         "lint": lambda: len(services.lint([argument] if argument else None).findings),
+        "lint-after-catalog": lambda: lint_after_catalog(argument),
         "detect-schema": lambda: services.detect_schema(migration=argument).recommendation,
         "api-status": api_status,
         "run-dead-webhooks": run_with_dead_webhooks,
     }
     return calls[name]()
+
+
+_READ: dict[str, tuple] = {}
+
+
+def lint_after_catalog(name: str | None) -> int:
+    """The lint of one file as the service runs it, its catalog reads (sizes, shapes, planner
+    estimates) made by the first call only: the next calls time the lint itself."""
+    from migrations_manager.services.inspection import (
+        analyse_file,
+        catalog_tables,
+        lint_findings,
+        locate,
+        planned_rows,
+        relation_names,
+        workspace,
+    )
+
+    if name not in _READ:
+        with workspace(None, offline_ok=False, suffix=":bench") as space:
+            path, migration = locate(space.adapter, name)
+            analysed = [analyse_file(space.adapter, path, migration)]
+            tables = catalog_tables(space.conn, relation_names(analysed))
+            planned = planned_rows(space.conn, analysed)
+            _READ[name] = (analysed, tables, planned, space.server_version)
+    analysed, tables, planned, version = _READ[name]
+    findings = lint_findings(
+        analysed,
+        table_sizes=tables.sizes,
+        server_version=version,
+        tables=tables.shapes,
+        planned=planned,
+    )
+    return len(findings)
 
 
 DEAD_WEBHOOKS = 3

@@ -4,8 +4,10 @@ Every rule of ``RULES`` looks at each statement in order, knowing what the earli
 (tables created, NOT VALID constraints, lock_timeout...). Findings of rules that rewrite or scan a
 table are weighed by that table's size: a table created in the same migration or with fewer than
 ``SMALL_TABLE_ROWS`` rows gives a notice, a larger one an error, and an unknown size leaves the
-rule's own severity (a warning). A comment ``-- truss:ignore MM001, MM013`` on the statement's
-first line or the line just before silences those rules for that statement.
+rule's own severity (a warning). The statements inside a PL/pgSQL ``DO`` block are linted too,
+at their own lines, as statements of a transaction. A comment ``-- truss:ignore MM001, MM013``
+in a statement, at the end of its last line, or on the line just before it silences those rules
+for that statement only.
 
     >>> from migrations_manager.analysis.statements import parse_statements
     >>> [f.rule for f in lint(parse_statements("CREATE INDEX i ON users (email);"))]
@@ -14,15 +16,17 @@ first line or the line just before silences those rules for that statement.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any
 
+from .live import LiveSchema
 from .names import target_name
+from .plpgsql import do_body, do_body_statements
 from .rules import REGISTRY, Hit, Rule, Severity
 from .rules.context import SMALL_TABLE_ROWS, LintContext, NewObjects, TableSizes
-from .statements import Statement, comments, parse_statements
+from .statements import Comment, Statement, comments, parse_statements
 
 __all__ = ["RULES", "SMALL_TABLE_ROWS", "Finding", "Rule", "Severity", "lint", "lint_source"]
 
@@ -65,6 +69,8 @@ def lint(
     source: str | None = None,
     first_line: int = 1,
     created: NewObjects | None = None,
+    live: LiveSchema | None = None,
+    planned: Mapping[str, int] | None = None,
 ) -> list[Finding]:
     """Lint ``statements`` (one migration, or one section of it), in order.
 
@@ -76,17 +82,25 @@ def lint(
             comments between statements are seen; without it only comments inside statements are.
         created: the tables and indexes the migrations before this one in the same plan create
             (new ones here too: empty, nobody uses them); this lint adds its own to it.
+        live: the catalog's shapes of the tables the plan touches, shared by the migrations of
+            one plan (each forgets there what it changes).
+        planned: the target's planner's row estimates of UPDATE / DELETE statements, by text.
     """
     context = LintContext(
         in_transaction=in_transaction,
         server_version=server_version,
         table_sizes=table_sizes,
         created=created,
+        live=live,
+        planned=planned,
     )
     ignored = _ignored_by_line(source, first_line, statements)
     findings = []
-    for statement in statements:
-        silenced = ignored.get(statement.line, set()) | ignored.get(statement.line - 1, set())
+    for statement, in_do_block in _with_do_bodies(statements):
+        # A DO block runs in a transaction of its own even where the file has none.
+        context.in_transaction = in_transaction or in_do_block
+        context.in_do_block = in_do_block
+        silenced = ignored.get(statement.line, set())
         for rule in RULES.values():
             if rule.id in silenced or rule.name in silenced:
                 continue
@@ -95,6 +109,14 @@ def lint(
             )
         context.remember(statement)
     return findings
+
+
+def _with_do_bodies(statements: Sequence[Statement]) -> Iterator[tuple[Statement, bool]]:
+    """Each statement, followed by those of its body when it is a DO block."""
+    for statement in statements:
+        yield statement, False
+        for inner in do_body_statements(statement):
+            yield inner, True
 
 
 def lint_source(
@@ -144,22 +166,44 @@ def _excerpt(text: str) -> str:
 
 
 def _ignored_by_line(
-    source: str | None, first_line: int, statements: Iterable[Statement]
+    source: str | None, first_line: int, statements: Sequence[Statement]
 ) -> dict[int, set[str]]:
-    """Rule ids (or names) silenced by ``truss:ignore`` comments, by the comment's line."""
-    found = (
-        comments(source, first_line=first_line)
-        if source is not None
-        else [
-            comment
-            for statement in statements
-            for comment in comments(statement.text, first_line=statement.line)
-        ]
-    )
+    """Rule ids (or names) silenced by ``truss:ignore`` comments, by the first line of the
+    statement each silences: the statement the comment is in or ends the line of, else the
+    statement starting on the comment's line or the next one."""
     ignored: dict[int, set[str]] = {}
-    for comment in found:
+    for comment, lines in _directive_comments(source, first_line, statements):
         words = comment.text.replace(",", " ").split()
         if words[:1] == [IGNORE_DIRECTIVE]:
             ids = {word.upper() if word[:2].upper() == "MM" else word.lower() for word in words[1:]}
-            ignored.setdefault(comment.line, set()).update(ids)
+            for line in lines:
+                ignored.setdefault(line, set()).update(ids)
     return ignored
+
+
+def _directive_comments(
+    source: str | None, first_line: int, statements: Sequence[Statement]
+) -> Iterator[tuple[Comment, tuple[int, ...]]]:
+    """Each comment, with the first lines of the statements it may speak for."""
+    if source is None:
+        for statement in statements:
+            for comment in comments(statement.text, first_line=statement.line):
+                yield comment, (statement.line,)
+    else:
+        for comment in comments(source, first_line=first_line):
+            owner = _statement_before(statements, comment)
+            yield comment, (owner.line,) if owner else (comment.line, comment.line + 1)
+    for body, line in filter(None, map(do_body, statements)):
+        for comment in comments(body, first_line=line):
+            yield comment, (comment.line, comment.line + 1)
+
+
+def _statement_before(statements: Sequence[Statement], comment: Comment) -> Statement | None:
+    """The statement ``comment`` is inside of, or trails on its last line (``stmt; -- ...``)."""
+    before = [statement for statement in statements if statement.start <= comment.start]
+    if not before:
+        return None
+    statement = before[-1]
+    inside = comment.start < statement.start + len(statement.text)
+    last_line = statement.line + statement.text.count("\n")
+    return statement if inside or last_line == comment.line else None

@@ -70,6 +70,17 @@ def conflicts(mode_a: LockMode | str, mode_b: LockMode | str) -> bool:
     return _as_mode(mode_b).level in _CONFLICTING_LEVELS[_as_mode(mode_a).level]
 
 
+def blocked_traffic(mode: LockMode) -> str:
+    """What of the application's traffic a lock of ``mode`` (held, or queued) holds up."""
+    if conflicts(mode, LockMode.ACCESS_SHARE):
+        return "reads and writes"
+    if conflicts(mode, LockMode.ROW_EXCLUSIVE):
+        return "writes (reads go on)"
+    if conflicts(mode, LockMode.ROW_SHARE):
+        return "SELECT ... FOR UPDATE / FOR SHARE (plain reads and writes go on)"
+    return "other schema changes and maintenance (reads and writes go on)"
+
+
 def strongest(modes: Iterable[LockMode]) -> LockMode:
     """The mode PostgreSQL takes for several subcommands: the highest-numbered one."""
     return max(modes, key=lambda mode: mode.level)

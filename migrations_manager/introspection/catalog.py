@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -113,12 +113,32 @@ def relation_exists(conn: psycopg.Connection, qualified_name: str) -> bool:
 
 
 @dataclass(frozen=True)
+class ColumnShape:
+    """A column as the catalog has it: ``format_type`` spelling and NOT NULL."""
+
+    type: str
+    not_null: bool
+
+
+@dataclass(frozen=True)
+class TableShape:
+    """What the lint reads of a live relation: its kind (``pg_class.relkind``: ``r`` a table,
+    ``p`` a partitioned one...), its columns, and its validated CHECK constraints as
+    ``pg_get_constraintdef`` prints them (none read while the table is locked out)."""
+
+    relkind: str
+    columns: dict[str, ColumnShape]
+    checks: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class RelationSize:
     """What the catalog knows of a relation's size (``reltuples`` is -1 before the first
-    VACUUM / ANALYZE on PostgreSQL 14+, 0 on older servers)."""
+    VACUUM / ANALYZE on PostgreSQL 14+, 0 on older servers), and its shape."""
 
     reltuples: float
     heap_bytes: int | None  # None: unknown (the table is locked out, never analysed)
+    shape: TableShape
 
     @property
     def estimated_rows(self) -> int | None:
@@ -130,9 +150,45 @@ class RelationSize:
 
 
 def relation_sizes(conn: psycopg.Connection, names: Iterable[str]) -> dict[str, RelationSize]:
-    """Sizes by name as given (``users``, ``app."Orders"``), in one query; unknown names absent."""
+    """Sizes and shapes by name as given (``users``, ``app."Orders"``), in one query; unknown
+    names absent."""
     rows = conn.execute(queries.RELATION_SIZES, (sorted(set(names)),)).fetchall()
-    return {name: RelationSize(reltuples, heap) for name, reltuples, heap in rows}
+    return {
+        name: RelationSize(reltuples, heap, _shape(relkind, columns, checks))
+        for name, reltuples, heap, relkind, columns, checks in rows
+    }
+
+
+def _shape(relkind: str, columns: dict[str, list] | None, checks: list[str] | None) -> TableShape:
+    found = {column: ColumnShape(*shape) for column, shape in (columns or {}).items()}
+    return TableShape(relkind, found, tuple(checks or ()))
+
+
+def planned_rows(conn: psycopg.Connection, statements: Sequence[str]) -> list[int | None]:
+    """The planner's row estimate of each statement (None where it cannot be planned: an object
+    an earlier migration creates, a lock it could not get at once...), in one transaction rolled
+    back; nothing is executed."""
+    found: list[int | None] = []
+    with conn.transaction(force_rollback=True):
+        conn.execute(queries.EXPLAIN_GUARDS)
+        for text in statements:
+            try:
+                with conn.transaction():
+                    query = queries.EXPLAIN.format(statement=sql.SQL(text))  # type: ignore[arg-type]
+                    row = conn.execute(query).fetchone()
+            except psycopg.Error:
+                found.append(None)
+                continue
+            found.append(_rows_written(row[0][0]["Plan"]) if row else None)
+    return found
+
+
+def _rows_written(plan: dict) -> int:
+    # The ModifyTable node estimates the rows it returns (none without RETURNING); the rows it
+    # writes are those of the scan under it.
+    if plan.get("Node Type") == "ModifyTable" and plan.get("Plans"):
+        plan = plan["Plans"][0]
+    return int(plan["Plan Rows"])
 
 
 def invalid_index(conn: psycopg.Connection, qualified_name: str) -> tuple[str, str] | None:

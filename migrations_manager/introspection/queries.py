@@ -116,14 +116,28 @@ ACTIVITY_SUMMARY = sql.SQL(
 # pg_relation_size takes ACCESS SHARE, so it is asked only for a table whose statistics say
 # nothing (never vacuumed nor analysed, or empty), and never of one an ACCESS EXCLUSIVE lock
 # is held or queued for (the check would queue behind the very blocker it is to name).
-# heap_bytes NULL: unknown.
+# heap_bytes NULL: unknown. With the size, what the lint must know of the relation: its kind,
+# every column's type as format_type() prints it and whether it is NOT NULL (catalog reads, no
+# lock), and the definitions of its validated CHECK constraints (pg_get_constraintdef takes
+# ACCESS SHARE: asked under the same condition as pg_relation_size; NULL: unknown).
 RELATION_SIZES = sql.SQL(
     "SELECT p.name, c.reltuples::float8 AS reltuples,"
     " CASE WHEN c.relpages > 0 OR c.reltuples > 0"
     "   THEN c.relpages::bigint * pg_catalog.current_setting('block_size')::bigint"
     "   WHEN NOT EXISTS (SELECT FROM pg_catalog.pg_locks l WHERE l.locktype = 'relation'"
     "     AND l.relation = c.oid AND l.mode = 'AccessExclusiveLock')"
-    "   THEN pg_catalog.pg_relation_size(c.oid) END AS heap_bytes"
+    "   THEN pg_catalog.pg_relation_size(c.oid) END AS heap_bytes,"
+    " c.relkind::text AS relkind,"
+    " (SELECT pg_catalog.jsonb_object_agg(a.attname, pg_catalog.jsonb_build_array("
+    "    pg_catalog.format_type(a.atttypid, a.atttypmod), a.attnotnull))"
+    "  FROM pg_catalog.pg_attribute a"
+    "  WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped) AS columns,"
+    " CASE WHEN NOT EXISTS (SELECT FROM pg_catalog.pg_locks l WHERE l.locktype = 'relation'"
+    "     AND l.relation = c.oid AND l.mode = 'AccessExclusiveLock')"
+    "   THEN ARRAY(SELECT pg_catalog.pg_get_constraintdef(k.oid)"
+    "     FROM pg_catalog.pg_constraint k"
+    "     WHERE k.conrelid = c.oid AND k.contype = 'c' AND k.convalidated"
+    "     ORDER BY k.conname) END AS checks"
     " FROM pg_catalog.unnest(%s::text[]) AS p(name)"
     " JOIN pg_catalog.pg_class c ON c.oid = pg_catalog.to_regclass(p.name)"
 )
@@ -219,6 +233,16 @@ OBJECT_PROBES = sql.SQL(
     "   AS p(kind, name, parent, position)"
     " ORDER BY p.position"
 )
+
+# The planner's estimate for a statement of a migration, never executed: EXPLAIN without ANALYZE,
+# in a read-only transaction that is rolled back, with short waits (planning an UPDATE takes
+# ROW EXCLUSIVE on its table: it must never queue behind a lock for long). {statement} is the
+# statement's own text (sql.SQL: it is SQL, not a value).
+EXPLAIN_GUARDS = sql.SQL(
+    "SET LOCAL transaction_read_only = on; SET LOCAL lock_timeout = '100ms';"
+    " SET LOCAL statement_timeout = '2s'"
+)
+EXPLAIN = sql.SQL("EXPLAIN (FORMAT JSON) {statement}")
 
 # The index a CREATE INDEX CONCURRENTLY left behind when it failed (indisvalid = false).
 INVALID_INDEX = sql.SQL(

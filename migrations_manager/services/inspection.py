@@ -16,9 +16,12 @@ import psycopg
 
 from .. import db
 from ..analysis.lint import lint
+from ..analysis.live import LiveSchema
 from ..analysis.locks import LockRequirement, lock_requirements
 from ..analysis.names import Target
+from ..analysis.plpgsql import do_body_statements
 from ..analysis.rules.context import NewObjects
+from ..analysis.rules.data import needs_estimate
 from ..analysis.statements import Statement, parse_statements
 from ..conf import app_settings
 from ..exceptions import ConfigurationError, SQLSyntaxError, TargetUnavailable, UnsupportedMigration
@@ -148,22 +151,56 @@ def workspace(framework: str | None, *, offline_ok: bool, suffix: str) -> Iterat
 
 
 def relation_names(analysed: Iterable[Analysed]) -> dict[str, Target]:
-    """Every relation the statements lock, by its name as written (quoted where needed)."""
+    """Every relation the statements lock, those inside DO blocks too (the lint weighs them),
+    by its name as written (quoted where needed)."""
     return {
         requirement.qualified_name: (requirement.schema, requirement.table)
         for item in analysed
-        for requirement in item.requirements()
+        for statement in item.statements
+        for inner in (statement, *do_body_statements(statement))
+        for requirement in lock_requirements(inner)
     }
 
 
-def table_sizes(
-    conn: psycopg.Connection | None, names: Mapping[str, Target]
-) -> dict[Target, int | None]:
-    """Estimated rows of the relations ``names`` designate, in one query (``{}`` offline)."""
+@dataclass(frozen=True)
+class CatalogTables:
+    """What the catalog says of the relations a plan names: estimated rows and shapes."""
+
+    sizes: dict[Target, int | None]
+    shapes: dict[Target, catalog.TableShape]
+
+
+def catalog_tables(conn: psycopg.Connection | None, names: Mapping[str, Target]) -> CatalogTables:
+    """Sizes and shapes of the relations ``names`` designate, in one query (empty offline)."""
     if conn is None or not names:
+        return CatalogTables({}, {})
+    found = catalog.relation_sizes(conn, names)
+    known = {target: found[name] for name, target in names.items() if name in found}
+    return CatalogTables(
+        {target: size.estimated_rows for target, size in known.items()},
+        {target: size.shape for target, size in known.items()},
+    )
+
+
+# At most this many UPDATE / DELETE statements are planned by the target for one lint.
+MAX_PLANNED = 100
+
+
+def planned_rows(conn: psycopg.Connection | None, analysed: Iterable[Analysed]) -> dict[str, int]:
+    """The target's planner's row estimates of the plan's UPDATE / DELETE ... WHERE statements,
+    by statement text (``{}`` offline); none is executed."""
+    texts = list(
+        dict.fromkeys(
+            statement.text
+            for item in analysed
+            for statement in item.statements
+            if needs_estimate(statement)
+        )
+    )[:MAX_PLANNED]
+    if conn is None or not texts:
         return {}
-    sizes = catalog.relation_sizes(conn, names)
-    return {target: sizes[name].estimated_rows for name, target in names.items() if name in sizes}
+    estimates = catalog.planned_rows(conn, texts)
+    return {text: rows for text, rows in zip(texts, estimates, strict=True) if rows is not None}
 
 
 def lint_findings(
@@ -171,14 +208,18 @@ def lint_findings(
     *,
     table_sizes: Mapping[Target, int | None] | None = None,
     server_version: int | None = None,
+    tables: Mapping[Target, catalog.TableShape] | None = None,
+    planned: Mapping[str, int] | None = None,
 ) -> list[LintFinding]:
     """The findings of every file, in file order then line order; MM000 for a syntax error.
 
     The files are one plan: what an earlier file creates is new for the later ones (an index on
-    a table the plan creates locks nobody out).
+    a table the plan creates locks nobody out), and what it changes is no longer what the
+    catalog (``tables``) says.
     """
     found: list[LintFinding] = []
     created: NewObjects = {}
+    live = LiveSchema(tables)
     for item in analysed:
         if item.syntax_error is not None:
             found.append(_syntax_finding(item.name, item.syntax_error))
@@ -191,6 +232,8 @@ def lint_findings(
             source=item.source,
             first_line=item.first_line,
             created=created,
+            live=live,
+            planned=planned,
         )
         found.extend(
             LintFinding(item.name, f.line, f.rule, str(f.severity), f.message, f.hint, f.statement)

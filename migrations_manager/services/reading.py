@@ -20,10 +20,11 @@ from .inspection import (
     Analysed,
     Workspace,
     analyse_file,
+    catalog_tables,
     lint_findings,
     locate,
+    planned_rows,
     relation_names,
-    table_sizes,
     workspace,
 )
 
@@ -138,5 +139,11 @@ def _node_dry_run(space: Workspace, name: str) -> str | None:
 
 
 def _lint(space: Workspace, analysed: Sequence[Analysed]) -> list[LintFinding]:
-    sizes = table_sizes(space.conn, relation_names(analysed))
-    return lint_findings(analysed, table_sizes=sizes, server_version=space.server_version)
+    tables = catalog_tables(space.conn, relation_names(analysed))
+    return lint_findings(
+        analysed,
+        table_sizes=tables.sizes,
+        server_version=space.server_version,
+        tables=tables.shapes,
+        planned=planned_rows(space.conn, analysed),
+    )

@@ -34,9 +34,10 @@ from .conflicts import schema_conflicts
 from .inspection import (
     Analysed,
     analyse_file,
+    catalog_tables,
     lint_findings,
+    planned_rows,
     relation_names,
-    table_sizes,
     workspace,
 )
 from .session import framework_lock_findings, target_key
@@ -146,9 +147,15 @@ def review(
 ) -> Review:
     """The review of ``analysed`` (in plan order): a handful of queries, whatever their number."""
     relations = relation_names(analysed)
-    sizes = table_sizes(conn, relations)
+    tables = catalog_tables(conn, relations)
     locks = relation_locks(conn, relations, server_version=info.server_version_num)
-    lint = lint_findings(analysed, table_sizes=sizes, server_version=info.server_version_num)
+    lint = lint_findings(
+        analysed,
+        table_sizes=tables.sizes,
+        server_version=info.server_version_num,
+        tables=tables.shapes,
+        planned=planned_rows(conn, analysed),
+    )
     parsed = [item for item in analysed if item.syntax_error is None]
     conflicts = schema_conflicts(conn, info, parsed)
     return Review(

@@ -34,6 +34,8 @@ def case(rule: str, name: str, sql: str, **options: Any) -> Any:
     return pytest.param(rule, sql, options, id=f"{rule}-{name}")
 
 
+WHERE_WRITE = "UPDATE users SET a = 1 WHERE id > 0"
+
 # Each rule: cases that must trigger it ...
 TRIGGERS = [
     case("MM001", "plain-create-index", "CREATE INDEX ix ON users (email)"),
@@ -151,10 +153,67 @@ TRIGGERS = [
     case("MM073", "int-id-column", "CREATE TABLE t (user_id int)"),
     case("MM073", "table-level-key", "CREATE TABLE t (code smallint, PRIMARY KEY (code))"),
     case("MM074", "char", "CREATE TABLE t (code char(2))"),
+    case(
+        "MM005",
+        "partitioned-in-the-migration",
+        "CREATE TABLE m (at date) PARTITION BY RANGE (at); CREATE INDEX CONCURRENTLY i ON m (at)",
+        **NO_TX,
+    ),
+    case(
+        "MM052",
+        "planner-expects-most-rows",
+        WHERE_WRITE,
+        planned={WHERE_WRITE: 900},
+        table_sizes={(None, "users"): 1000},
+    ),
+    case("MM062", "rename-value", "ALTER TYPE mood RENAME VALUE 'sad' TO 'blue'"),
+    case(
+        "MM063",
+        "new-value-used-in-the-transaction",
+        "ALTER TYPE mood ADD VALUE 'meh'; UPDATE t SET m = 'meh' WHERE id = 1",
+        **PG16,
+    ),
+    case(
+        "MM020",
+        "add-column-references-with-default",
+        "ALTER TABLE orders ADD COLUMN coupon_id bigint DEFAULT 1 REFERENCES coupons (id)",
+    ),
 ]
 
 # ... and cases that must not.
 QUIET = [
+    case(
+        "MM052",
+        "planner-expects-few-rows",
+        WHERE_WRITE,
+        planned={WHERE_WRITE: 10},
+        table_sizes={(None, "users"): 1000},
+    ),
+    case("MM005", "plain-table", "CREATE INDEX CONCURRENTLY i ON users (email)", **NO_TX),
+    case(
+        "MM062",
+        "value-of-a-type-created-here",
+        "CREATE TYPE mood AS ENUM ('sad'); ALTER TYPE mood RENAME VALUE 'sad' TO 'blue'",
+    ),
+    case(
+        "MM063",
+        "no-transaction-file",
+        "ALTER TYPE mood ADD VALUE 'meh'; UPDATE t SET m = 'meh' WHERE id = 1",
+        **NO_TX,
+        **PG16,
+    ),
+    case(
+        "MM063",
+        "after-commit",
+        "BEGIN; ALTER TYPE mood ADD VALUE 'meh'; COMMIT; UPDATE t SET m = 'meh' WHERE id = 1",
+        **NO_TX,
+        **PG16,
+    ),
+    case(
+        "MM020",
+        "add-column-references-all-null",
+        "ALTER TABLE orders ADD COLUMN coupon_id bigint REFERENCES coupons (id)",
+    ),
     case("MM001", "concurrently", "CREATE INDEX CONCURRENTLY ix ON users (email)", **NO_TX),
     case("MM001", "table-created-in-migration", "CREATE TABLE t (a int); CREATE INDEX ix ON t (a)"),
     case("MM002", "no-transaction-file", "CREATE INDEX CONCURRENTLY ix ON users (email)", **NO_TX),
@@ -516,3 +575,139 @@ def test_clean_migration_has_no_findings() -> None:
         REFERENCES accounts (id) NOT VALID;
     """
     assert found(sql) == []
+
+
+# ---- DO blocks ----------------------------------------------------------------------------------
+
+DO_BLOCK = """SET lock_timeout = '5s';
+DO $$
+BEGIN
+    IF NOT EXISTS (SELECT FROM pg_indexes WHERE indexname = 'i') THEN
+        CREATE INDEX i ON users (email);
+    END IF;
+    -- truss:ignore MM050
+    UPDATE users SET a = 1;
+    EXECUTE 'ALTER TABLE users ALTER COLUMN age TYPE bigint';
+    EXECUTE format('DROP INDEX %I', 'x');
+    FOR n IN 1..3 LOOP
+        CREATE INDEX CONCURRENTLY j ON users (a);
+    END LOOP;
+END
+$$;"""
+
+
+def test_statements_inside_a_do_block_are_linted_at_their_lines() -> None:
+    found = [(f.line, f.rule) for f in lint_source(DO_BLOCK, **NO_TX, **PG16)]
+    assert found == [(5, "MM001"), (9, "MM013"), (12, "MM002")]
+
+
+def test_concurrently_inside_a_do_block_fails_even_without_a_transaction() -> None:
+    [finding] = [f for f in lint_source(DO_BLOCK, **NO_TX, **PG16) if f.rule == "MM002"]
+    assert "DO block" in finding.message and "out of the DO block" in finding.hint
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        pytest.param("DO LANGUAGE plperl $$ CREATE INDEX i ON users (a) $$", id="other-language"),
+        pytest.param("DO $$ BEGIN CREATE INDEX i ON users (a) $$", id="body-that-does-not-parse"),
+        pytest.param("DO $$ BEGIN EXECUTE 'CREATE INDEX ' || 'i ON users (a)'; END $$", id="dyn"),
+    ],
+)
+def test_do_blocks_without_readable_statements_give_nothing(sql: str) -> None:
+    assert [f.rule for f in lint_source(sql, **PG16) if f.rule != "MM060"] == []
+
+
+def test_a_single_quoted_do_body_is_linted_at_the_do_line() -> None:
+    sql = "SELECT 1;\nDO 'BEGIN CREATE INDEX i ON users (a); END';"
+    assert [(f.line, f.rule) for f in lint_source(sql, **PG16) if f.rule == "MM001"] == [
+        (2, "MM001")
+    ]
+
+
+# ---- type-choice rules: where the choice is made ------------------------------------------------
+
+
+def test_style_rules_are_notices_on_tables_the_migration_creates() -> None:
+    sql = (
+        "CREATE TABLE t (id int PRIMARY KEY, at timestamp);\n"
+        "ALTER TABLE t ADD COLUMN owner_id int;\n"
+        "ALTER TABLE users ADD COLUMN seen timestamp;"
+    )
+    found = [(f.line, f.rule, f.severity) for f in lint_source(sql, **PG16) if f.rule != "MM060"]
+    assert found == [
+        (1, "MM071", Severity.NOTICE),
+        (1, "MM073", Severity.NOTICE),
+        (2, "MM073", Severity.NOTICE),
+        (3, "MM071", Severity.WARNING),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("key", "flagged"),
+    [
+        pytest.param("integer", False, id="int-key"),
+        pytest.param("serial", False, id="serial-key"),
+        pytest.param("bigint", True, id="bigint-key"),
+    ],
+)
+def test_int_foreign_key_column_must_match_the_key_it_references(key: str, flagged: bool) -> None:
+    sql = (
+        f"CREATE TABLE teams (id {key} PRIMARY KEY);\n"
+        "ALTER TABLE orders ADD COLUMN team_id int REFERENCES teams (id);\n"
+        "ALTER TABLE orders ADD COLUMN lead_id int, ADD FOREIGN KEY (lead_id) REFERENCES teams;"
+    )
+    found = [(f.line, f.rule) for f in lint_source(sql, **PG16) if f.rule == "MM073"]
+    assert found == [(1, "MM073")] * (key != "bigint") + [(2, "MM073")] * flagged + [(3, "MM073")]
+
+
+@pytest.mark.parametrize(
+    ("sql", "expected"),
+    [
+        pytest.param(
+            "CREATE INDEX a ON users (x); -- truss:ignore MM001\nCREATE INDEX b ON users (y);",
+            [2],
+            id="trailing-comment-is-its-statements-only",
+        ),
+        pytest.param(
+            "CREATE INDEX a\n  ON users (x); -- truss:ignore MM001\nCREATE INDEX b ON users (y);",
+            [3],
+            id="trailing-the-last-line-of-a-long-statement",
+        ),
+        pytest.param(
+            "SELECT 1;\n-- truss:ignore MM001\nCREATE INDEX b ON users (y);",
+            [],
+            id="own-line-comment-is-the-next-statements",
+        ),
+    ],
+)
+def test_a_suppression_applies_to_its_own_statement_only(sql: str, expected: list[int]) -> None:
+    assert [f.line for f in lint_source(sql, **PG16) if f.rule == "MM001"] == expected
+
+
+def test_an_index_on_only_a_table_of_unknown_kind_is_a_notice() -> None:
+    [finding] = [f for f in lint_source("CREATE INDEX i ON ONLY m (at)") if f.rule == "MM001"]
+    assert finding.severity == Severity.NOTICE and "partitioned" in finding.message
+
+
+@pytest.mark.parametrize(
+    ("sql", "rule", "says"),
+    [
+        ("LOCK TABLE users IN ACCESS EXCLUSIVE MODE", "MM034", "blocks reads and writes"),
+        ("LOCK TABLE users IN SHARE MODE", "MM034", "blocks writes (reads go on)"),
+        ("ALTER TABLE users ADD COLUMN a text", "MM060", "meanwhile reads and writes on users"),
+        ("CREATE INDEX i ON users (a)", "MM060", "meanwhile writes (reads go on) on users"),
+    ],
+)
+def test_lock_messages_name_the_mode_and_what_it_blocks(sql: str, rule: str, says: str) -> None:
+    [finding] = [f for f in lint_source(sql, **PG16) if f.rule == rule]
+    assert says in finding.message
+
+
+def test_set_not_null_after_a_check_not_yet_validated_says_to_validate_it() -> None:
+    sql = (
+        "ALTER TABLE users ADD CONSTRAINT users_email_nn CHECK (email IS NOT NULL) NOT VALID;\n"
+        "ALTER TABLE users ALTER COLUMN email SET NOT NULL;"
+    )
+    [finding] = [f for f in lint_source(sql, **PG16) if f.rule == "MM012"]
+    assert finding.hint.startswith("users_email_nn is NOT VALID yet: VALIDATE CONSTRAINT")

@@ -3,7 +3,17 @@
 See ``base.py`` for how a rule is written and ``analysis/lint.py`` for the engine that runs them.
 """
 
-from . import columns, constraints, data, indexes, maintenance, session, tables, typechoice
+from . import (
+    columns,
+    constraints,
+    data,
+    enums,
+    indexes,
+    maintenance,
+    session,
+    tables,
+    typechoice,
+)
 from .base import REGISTRY, Hit, Rule, Severity
 
 __all__ = [
@@ -14,6 +24,7 @@ __all__ = [
     "columns",
     "constraints",
     "data",
+    "enums",
     "indexes",
     "maintenance",
     "session",

@@ -53,7 +53,7 @@ def _default(column: ast.ColumnDef) -> ast.Node | None:
     return None
 
 
-def _fills_rows(column: ast.ColumnDef) -> bool:
+def fills_rows(column: ast.ColumnDef) -> bool:
     """Whether existing rows get a value: default, identity, generated expression or serial."""
     return (
         _default(column) is not None
@@ -84,7 +84,7 @@ def add_column_not_null(statement: Statement, context: LintContext) -> Iterator[
     if node is None or context.is_new(table := relation_target(node.relation)):
         return
     for column in added_columns(statement):
-        if _is_not_null(column) and not _fills_rows(column):
+        if _is_not_null(column) and not fills_rows(column):
             empty = context.rows(table) == 0
             yield Hit(
                 f"ADD COLUMN {column.colname} NOT NULL has no DEFAULT: it fails as soon as "
@@ -142,9 +142,11 @@ def add_column_volatile_default(statement: Statement, context: LintContext) -> I
     "set-not-null-without-check",
     Severity.WARNING,
     weighted=True,
-    summary="SET NOT NULL without a validated CHECK (column IS NOT NULL) earlier.",
+    summary="SET NOT NULL without a validated CHECK (column IS NOT NULL), in the file or the "
+    "catalog.",
     docs="SET NOT NULL scans the whole table under an ACCESS EXCLUSIVE lock, unless (PostgreSQL "
-    "12+) a validated CHECK (column IS NOT NULL) constraint already proves it.",
+    "12+) a validated CHECK (column IS NOT NULL) constraint already proves it, or the catalog "
+    "has the column NOT NULL already.",
     hint="Earlier: ADD CONSTRAINT c CHECK (col IS NOT NULL) NOT VALID; then, in another "
     "migration, VALIDATE CONSTRAINT c; then SET NOT NULL and drop the check.",
 )
@@ -155,12 +157,20 @@ def set_not_null_without_check(statement: Statement, context: LintContext) -> It
     table = relation_target(node.relation)
     old_server = context.server_version is not None and context.server_version < 120000
     for command in commands(statement, AT.AT_SetNotNull):
+        if context.is_not_null(table, command.name):
+            continue  # already NOT NULL: PostgreSQL checks nothing
         if old_server or not context.has_validated_not_null_check(table, command.name):
             why = " (before PostgreSQL 12, even with a check)" if old_server else ""
+            pending = context.unvalidated_not_null_check(table, command.name)
             yield Hit(
                 f"SET NOT NULL on {target_name(table)}.{command.name} scans the table "
                 f"under an ACCESS EXCLUSIVE lock{why}.",
                 table,
+                hint=None
+                if pending is None or old_server
+                else f"{pending} is NOT VALID yet: VALIDATE CONSTRAINT {pending} in an earlier "
+                "migration (it scans under SHARE UPDATE EXCLUSIVE, traffic goes on), then SET "
+                "NOT NULL here.",
             )
 
 
@@ -172,7 +182,9 @@ def set_not_null_without_check(statement: Statement, context: LintContext) -> It
     summary="ALTER COLUMN ... TYPE that rewrites the table.",
     docs="Changing a column's type rewrites the table and rebuilds its indexes under an ACCESS "
     "EXCLUSIVE lock, except for binary-coercible changes (varchar(n) to a longer varchar "
-    "or to text, numeric precision increase, cidr to inet...).",
+    "or to text, numeric precision increase, cidr to inet...). The current type is the one "
+    "the migration gave the column, else the catalog's; when neither tells, a change that "
+    "could be binary-coercible is a notice.",
     hint="Add a new column of the new type, backfill it in batches, switch the code, then drop "
     "the old column.",
 )

@@ -20,6 +20,7 @@ from .base import (
     commands,
     rule,
 )
+from .columns import fills_rows
 from .context import LintContext
 
 
@@ -32,9 +33,11 @@ def _label(constraint: ast.Constraint) -> str:
     "add-foreign-key-without-not-valid",
     Severity.WARNING,
     weighted=True,
-    summary="ADD FOREIGN KEY without NOT VALID.",
+    summary="ADD FOREIGN KEY without NOT VALID (also ADD COLUMN ... DEFAULT ... REFERENCES).",
     docs="Adding a foreign key checks every existing row while holding SHARE ROW EXCLUSIVE locks "
-    "on both tables: writes to either table wait for the whole scan.",
+    "on both tables: writes to either table wait for the whole scan. ADD COLUMN ... REFERENCES "
+    "with a DEFAULT (or identity, serial) does the same under ACCESS EXCLUSIVE on the altered "
+    "table; without one the new column is all NULL and nothing is checked.",
     hint="ADD CONSTRAINT ... FOREIGN KEY ... NOT VALID, then VALIDATE CONSTRAINT in a later "
     "migration (validation only takes SHARE UPDATE EXCLUSIVE).",
 )
@@ -50,6 +53,18 @@ def add_foreign_key(statement: Statement, context: LintContext) -> Iterator[Hit]
                 f"ADD FOREIGN KEY{_label(constraint)} scans {target_name(table)} while "
                 f"blocking writes to it and to {referenced}.",
                 table,
+            )
+    # A new column without a value for the existing rows is all NULL: PostgreSQL checks nothing.
+    for column in filter(fills_rows, added_columns(statement)):
+        for constraint in column_constraints(column, ConstrType.CONSTR_FOREIGN):
+            referenced = target_name(relation_target(constraint.pktable))
+            yield Hit(
+                f"ADD COLUMN {column.colname} REFERENCES {referenced} with a value for every "
+                f"row checks each of them: it scans {target_name(table)} under an ACCESS "
+                f"EXCLUSIVE lock (no reads or writes) while blocking writes to {referenced}.",
+                table,
+                hint="Add the column without REFERENCES, then ADD CONSTRAINT ... FOREIGN KEY "
+                "... NOT VALID, and VALIDATE CONSTRAINT in a later migration.",
             )
 
 

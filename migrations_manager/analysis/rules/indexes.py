@@ -37,13 +37,52 @@ _NO_TRANSACTION_NAMES = {
 )
 def create_index_non_concurrently(statement: Statement, context: LintContext) -> Iterator[Hit]:
     node = statement.node
-    if isinstance(node, ast.IndexStmt) and not node.concurrent:
-        table = relation_target(node.relation)
-        if not context.is_new(table):
+    if not isinstance(node, ast.IndexStmt) or node.concurrent:
+        return
+    table = relation_target(node.relation)
+    if context.is_new(table):
+        return
+    partitioned = context.is_partitioned(table)
+    if not node.relation.inh and partitioned is not False:
+        # ON ONLY a partitioned table builds nothing: an invalid index, until ATTACHed.
+        if partitioned is None:
             yield Hit(
-                f"CREATE INDEX on {target_name(table)} blocks writes to it until the "
-                "index is built.",
-                table,
+                f"CREATE INDEX ON ONLY {target_name(table)} builds nothing if it is a "
+                "partitioned table; otherwise it blocks writes until the index is built.",
+                severity=Severity.NOTICE,
+            )
+        return
+    yield Hit(
+        f"CREATE INDEX on {target_name(table)} blocks writes to it until the index is built"
+        + (" on every partition." if partitioned else "."),
+        table,
+        hint=PARTITIONED_RECIPE if partitioned else None,
+    )
+
+
+PARTITIONED_RECIPE = (
+    "A partitioned table takes no CONCURRENTLY: CREATE INDEX ... ON ONLY the parent (builds "
+    "nothing), then for each partition CREATE INDEX CONCURRENTLY (a migration with "
+    "`-- truss:no-transaction`) and ALTER INDEX parent_index ATTACH PARTITION partition_index."
+)
+
+
+@rule(
+    "MM005",
+    "concurrently-on-partitioned-table",
+    Severity.ERROR,
+    summary="CREATE INDEX CONCURRENTLY on a partitioned table.",
+    docs="PostgreSQL refuses CONCURRENTLY on a partitioned table: the statement fails.",
+    hint=PARTITIONED_RECIPE,
+)
+def concurrently_on_partitioned(statement: Statement, context: LintContext) -> Iterator[Hit]:
+    node = statement.node
+    if isinstance(node, ast.IndexStmt) and node.concurrent:
+        table = relation_target(node.relation)
+        if context.is_partitioned(table):
+            yield Hit(
+                f"{target_name(table)} is partitioned: PostgreSQL refuses CREATE INDEX "
+                "CONCURRENTLY on it."
             )
 
 
@@ -60,7 +99,17 @@ def create_index_non_concurrently(statement: Statement, context: LintContext) ->
 def concurrently_in_transaction(statement: Statement, context: LintContext) -> Iterator[Hit]:
     if context.in_transaction and statement.no_transaction:
         name = _NO_TRANSACTION_NAMES.get(type(statement.node), "This statement")
-        yield Hit(f"{name} cannot run inside a transaction block: PostgreSQL will refuse it.")
+        where = "a DO block (it runs in a transaction)" if context.in_do_block else "a transaction"
+        yield Hit(
+            f"{name} cannot run inside {where}: PostgreSQL will refuse it.",
+            hint=_OUT_OF_THE_DO_BLOCK if context.in_do_block else None,
+        )
+
+
+_OUT_OF_THE_DO_BLOCK = (
+    "Take the statement out of the DO block, into a migration of its own that starts with "
+    "`-- truss:no-transaction` (IF NOT EXISTS keeps it idempotent)."
+)
 
 
 @rule(

@@ -6,6 +6,7 @@ from collections.abc import Iterator
 
 from pglast import ast
 
+from ..lockmodes import blocked_traffic
 from ..names import names_target, target_name
 from ..statements import Statement
 from .base import Hit, Severity, rule
@@ -17,8 +18,9 @@ from .context import LintContext
     "missing-lock-timeout",
     Severity.NOTICE,
     summary="No SET lock_timeout before the first statement that blocks writes.",
-    docs="A statement waiting for its lock makes every later query on that table queue behind "
-    "it: without a lock_timeout, one long transaction elsewhere turns into an outage.",
+    docs="A statement waiting for its lock makes every later query its lock conflicts with "
+    "queue behind it (writes; reads too for ACCESS EXCLUSIVE): without a lock_timeout, one "
+    "long transaction elsewhere turns into an outage.",
     hint="The truss runner sets lock_timeout itself (setting, default 5 s) when it applies "
     "migrations; add `SET lock_timeout = '5s';` at the top for runs made with other tools.",
 )
@@ -30,7 +32,8 @@ def missing_lock_timeout(statement: Statement, context: LintContext) -> Iterator
         first = blocking[0]
         yield Hit(
             f"{first.description} waits for its {first.mode} lock with no lock_timeout "
-            f"set: meanwhile every query on {first.qualified_name} queues behind it."
+            f"set: meanwhile {blocked_traffic(first.mode)} on {first.qualified_name} queue "
+            "behind it."
         )
 
 

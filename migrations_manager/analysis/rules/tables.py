@@ -8,7 +8,7 @@ from pglast import ast
 from pglast.enums import AlterTableType as AT
 from pglast.enums import ObjectType as PgObject
 
-from ..lockmodes import LockMode, conflicts
+from ..lockmodes import LockMode, blocked_traffic, conflicts
 from ..names import names_target, relation_target, target_name
 from ..statements import Statement
 from .base import Hit, Severity, alter_table, commands, rule
@@ -108,7 +108,7 @@ def alter_table_rewrite(statement: Statement, context: LintContext) -> Iterator[
     "MM034",
     "lock-table",
     Severity.WARNING,
-    summary="Explicit LOCK TABLE in a mode that blocks writes.",
+    summary="Explicit LOCK TABLE in a mode that blocks writes (ACCESS EXCLUSIVE: reads too).",
     docs="LOCK TABLE in SHARE mode or stronger blocks the application's writes (ACCESS EXCLUSIVE "
     "also its reads) until the migration's transaction ends.",
     hint="Keep the transaction short and set a lock_timeout; prefer the weakest mode that works.",
@@ -122,8 +122,8 @@ def lock_table(statement: Statement, context: LintContext) -> Iterator[Hit]:
                 table = relation_target(relation)
                 if not context.is_new(table):
                     yield Hit(
-                        f"LOCK TABLE {target_name(table)} IN {mode} MODE blocks writes "
-                        "until commit."
+                        f"LOCK TABLE {target_name(table)} IN {mode} MODE blocks "
+                        f"{blocked_traffic(mode)} until commit."
                     )
 
 

@@ -1,0 +1,2 @@
+SET lock_timeout = '5s';
+CREATE INDEX measurements_at_idx ON ONLY measurements (at);

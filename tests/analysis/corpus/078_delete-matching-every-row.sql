@@ -1,0 +1,2 @@
+SET lock_timeout = '5s';
+DELETE FROM profiles WHERE id > 0;

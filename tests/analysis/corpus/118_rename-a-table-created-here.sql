@@ -1,0 +1,2 @@
+CREATE TABLE coupons (id bigint PRIMARY KEY);
+ALTER TABLE coupons RENAME TO vouchers;

@@ -1,0 +1,2 @@
+CREATE TABLE coupons (id bigint PRIMARY KEY);
+CREATE TRIGGER coupons_audit AFTER UPDATE ON coupons FOR EACH ROW EXECUTE FUNCTION audit();

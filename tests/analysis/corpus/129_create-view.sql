@@ -1,0 +1,1 @@
+CREATE VIEW active_profiles AS SELECT id, handle FROM profiles WHERE email IS NOT NULL;

@@ -1,0 +1,1 @@
+COMMENT ON TABLE profiles IS 'One row per person';

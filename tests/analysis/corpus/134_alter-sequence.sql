@@ -1,0 +1,1 @@
+ALTER SEQUENCE invoice_numbers RESTART WITH 5000;

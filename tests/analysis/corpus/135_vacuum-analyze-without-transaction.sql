@@ -1,0 +1,2 @@
+-- truss:no-transaction
+VACUUM (ANALYZE) profiles;

@@ -1,0 +1,1 @@
+INSERT INTO legacy_accounts (id) VALUES (1000), (1001);

@@ -1,0 +1,1 @@
+CREATE TYPE shipping_speed AS ENUM ('slow', 'fast');

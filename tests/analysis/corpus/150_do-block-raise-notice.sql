@@ -1,0 +1,5 @@
+DO $$
+BEGIN
+    RAISE NOTICE 'profiles: %', (SELECT count(*) FROM profiles);
+END
+$$;
