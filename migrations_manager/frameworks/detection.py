@@ -1,9 +1,11 @@
 """Find which framework's tracking table the target holds: by table name AND columns.
 
-One catalog query reads every table carrying a name some adapter uses, in every schema, with
-its columns; each adapter scores each table; the most specific match wins. A setting or a
-request may pin the framework (and the table); with nothing found, the standard mode's
-``public.pgmigrations`` (node-pg-migrate) is the default.
+One catalog query reads every table carrying a name some adapter uses or a framework's config
+names (``project_config``), and every small table with a column that identifies a ledger
+whatever its name (``TrackingAdapter.key_columns``), in every schema, with its columns; each
+adapter scores each table; the most specific match wins. A setting or a request may pin the
+framework (and the table); with nothing found, a framework the project's config names, else
+the standard mode's ``public.pgmigrations`` (node-pg-migrate), is the default.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from ..introspection import catalog
 from ..types import DetectedTable, TableRef
 from .base import TrackingAdapter
 from .lookalikes import unknown_ledgers
+from .project_config import ConfiguredLedger
 from .registry import NotRegistered, registry
 
 DEFAULT_FRAMEWORK = "node-pg-migrate"
@@ -45,12 +48,37 @@ class _Candidate:
     score: int
 
 
-def detect(conn: psycopg.Connection, *, extra_names: tuple[str, ...] = ()) -> list[_Candidate]:
+def detect(
+    conn: psycopg.Connection,
+    *,
+    extra_names: tuple[str, ...] = (),
+    configured: tuple[ConfiguredLedger, ...] = (),
+) -> list[_Candidate]:
     """Every (table, framework) pair that matches, best first."""
-    return _candidates(catalog.tables_named(conn, registry.table_names() | set(extra_names)))
+    return _candidates(_ledger_tables(conn, extra_names, configured), configured)
 
 
-def _candidates(tables: list[catalog.CatalogTable]) -> list[_Candidate]:
+def _ledger_tables(
+    conn: psycopg.Connection, extra: tuple[str, ...], configured: tuple[ConfiguredLedger, ...]
+) -> list[catalog.CatalogTable]:
+    names = registry.table_names() | set(extra) | {c.table for c in configured if c.table}
+    return catalog.tables_named_or_keyed(conn, names, registry.key_columns())
+
+
+def _configures(
+    configured: tuple[ConfiguredLedger, ...], framework: str, table: catalog.CatalogTable
+) -> bool:
+    return any(
+        c.framework == framework
+        and c.table == table.name
+        and (c.schema is None or c.schema == table.schema)
+        for c in configured
+    )
+
+
+def _candidates(
+    tables: list[catalog.CatalogTable], configured: tuple[ConfiguredLedger, ...] = ()
+) -> list[_Candidate]:
     names_by_schema: dict[str, set[str]] = defaultdict(set)
     for table in tables:
         names_by_schema[table.schema].add(table.name)
@@ -59,7 +87,15 @@ def _candidates(tables: list[catalog.CatalogTable]) -> list[_Candidate]:
     for table in tables:
         siblings = frozenset(names_by_schema[table.schema] - {table.name})
         alone = table.name in distinctive
-        scores = {a.name: a.match_score(table, siblings, distinctive=alone) for a in registry.all()}
+        scores = {
+            a.name: a.match_score(
+                table,
+                siblings,
+                distinctive=alone,
+                configured=_configures(configured, a.name, table),
+            )
+            for a in registry.all()
+        }
         scores = {name: score for name, score in scores.items() if score is not None}
         best = max(scores.values(), default=None)
         candidates.extend(
@@ -84,16 +120,18 @@ def resolve(
     framework: str | None = None,
     table: str | None = None,
     current_schema: str | None = None,
+    configured: tuple[ConfiguredLedger, ...] = (),
 ) -> Tracking:
-    """The tracking table to use, given an optional pinned framework and table name.
+    """The tracking table to use, given an optional pinned framework and table name, and the
+    ledgers the project's config files name.
 
     Raises:
         UsageError: the pinned framework is unknown, or not among the detected tables.
     """
     pinned_table = _parse_table(table, current_schema) if table else None
     extra = (pinned_table.name,) if pinned_table else ()
-    tables = catalog.tables_named(conn, registry.table_names() | set(extra))
-    candidates = _candidates(tables)
+    tables = _ledger_tables(conn, extra, configured)
+    candidates = _candidates(tables, configured)
     detected = tuple(c.detected for c in candidates)
     adapter = adapter_named(framework) if framework else None
     if pinned_table:
@@ -111,14 +149,27 @@ def resolve(
                 + ")."
             )
         if match is None:
-            return _absent(adapter, adapter.default_table(current_schema), tables, detected)
+            where = _default_table(adapter, configured, current_schema)
+            return _absent(adapter, where, tables, detected)
         return Tracking(adapter, match.ref, True, detected)
     if candidates:
         best = candidates[0].detected
         return Tracking(registry.get(best.framework), best.ref, True, detected)
-    default = registry.get(DEFAULT_FRAMEWORK)
-    tracking = _absent(default, default.default_table(current_schema), tables, detected)
+    default = registry.get(configured[0].framework if configured else DEFAULT_FRAMEWORK)
+    where = _default_table(default, configured, current_schema)
+    tracking = _absent(default, where, tables, detected)
     return replace(tracking, unknown=unknown_ledgers(conn))
+
+
+def _default_table(
+    adapter: TrackingAdapter, configured: tuple[ConfiguredLedger, ...], current_schema: str | None
+) -> TableRef:
+    """Where ``adapter``'s ledger goes: as the project's config names it, else its default."""
+    default = adapter.default_table(current_schema)
+    for ledger in configured:
+        if ledger.framework == adapter.name:
+            return TableRef(ledger.schema or default.schema, ledger.table or default.name)
+    return default
 
 
 def _absent(

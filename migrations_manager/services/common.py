@@ -14,6 +14,7 @@ from ..frameworks import detection
 from ..frameworks.base import TrackingAdapter
 from ..frameworks.choice import choose_by_files
 from ..frameworks.detection import DEFAULT_FRAMEWORK, Tracking
+from ..frameworks.project_config import configured_ledgers
 from ..introspection import catalog
 from ..planning import shape
 from ..sources import MigrationsDirectory, validate_name
@@ -50,15 +51,17 @@ def resolve_tracking(
     """
     info = info or catalog.server_info(conn)
     pinned = DEFAULT_FRAMEWORK if standard else framework or app_settings.FRAMEWORK
+    directory = migrations_directory()
     tracking = detection.resolve(
         conn,
         framework=pinned,
         table=app_settings.TRACKING_TABLE,
         current_schema=info.current_schema,
+        configured=() if standard else configured_ledgers(directory.root),
     )
     if pinned or app_settings.TRACKING_TABLE:
         return tracking
-    return choose_by_files(conn, tracking, migrations_directory())
+    return choose_by_files(conn, tracking, directory)
 
 
 def status_of(conn: psycopg.Connection, tracking: Tracking) -> StatusReport:
