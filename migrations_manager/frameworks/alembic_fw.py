@@ -2,10 +2,11 @@
 
 The migrations directory is Alembic's script location (revisions are its ``versions/*.py``
 files) or that ``versions/`` folder itself (a folder without a ``versions`` subfolder: its own
-``*.py`` files). They are read with ``ast`` (``revision``, ``down_revision`` — a tuple for a merge — and
-``depends_on``), never imported. Applied = the stored heads and all their ancestors. Recording a
-revision replaces the heads that are its ancestors (through ``down_revision`` and ``depends_on``)
-by it, as ``alembic stamp`` does; its ancestors must already be applied, otherwise it is refused.
+``*.py`` files). They are read with ``ast`` (``revision``, ``down_revision`` — a tuple for a
+merge — and ``depends_on``), never imported. Applied = the stored heads and all their
+ancestors. Recording a revision replaces the heads that are its ancestors (through
+``down_revision`` and ``depends_on``) by it, as ``alembic stamp`` does; its ancestors must
+already be applied, otherwise it is refused.
 (frameworks.md §2.9)
 """
 

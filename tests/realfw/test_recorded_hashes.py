@@ -57,7 +57,8 @@ def test_the_hash_belongs_to_the_target_it_was_recorded_on(target_db, second_db,
     settings.MIGRATIONS_MANAGER = {**settings.MIGRATIONS_MANAGER, "DATABASE_URL": second_db.url}
     second_db.execute(
         "CREATE TABLE pgmigrations (id serial PRIMARY KEY, name varchar(255) NOT NULL,"
-        " run_on timestamp NOT NULL); INSERT INTO pgmigrations (name, run_on) VALUES ('001_a', now())"
+        " run_on timestamp NOT NULL);"
+        " INSERT INTO pgmigrations (name, run_on) VALUES ('001_a', now())"
     )
     target_db.write("001_a.sql", "CREATE TABLE a (id bigint);")
     assert by_name() == {"001_a.sql": ("applied", None, "unavailable")}
