@@ -134,6 +134,8 @@ class StatusReport:
     detected_tables: tuple[DetectedTable, ...]
     migrations: tuple[MigrationStatus, ...]
     warnings: tuple[StatusWarning, ...] = ()
+    #: Why ``tracking_table`` is the one in use (pinned, the only one, the directory's...).
+    reason: str = ""
 
     def count(self, state: State) -> int:
         return sum(1 for status in self.migrations if status.state is state)

@@ -24,6 +24,11 @@ from .project_config import ConfiguredLedger
 from .registry import NotRegistered, registry
 
 DEFAULT_FRAMEWORK = "node-pg-migrate"
+# Why the table in use is the one (``Tracking.reason``).
+PINNED_TABLE = "named in the settings (TRUSS_TRACKING_TABLE)"
+PINNED_FRAMEWORK = "its framework is named (TRUSS_FRAMEWORK, --framework or ?framework=)"
+FOUND = "the most specific tracking table found (by name and columns)"
+NONE_YET = "no tracking table exists yet: the default framework's, created on the first run"
 
 
 @dataclass(frozen=True)
@@ -40,6 +45,8 @@ class Tracking:
     #: Several ledgers the directory's files do not tell apart (``choice``): writes are
     #: refused until a framework is pinned.
     ambiguous: tuple[DetectedTable, ...] = ()
+    #: Why this table is the one in use, in a sentence (the admin shows it).
+    reason: str = ""
 
 
 @dataclass(frozen=True)
@@ -65,14 +72,19 @@ def _ledger_tables(
     return catalog.tables_named_or_keyed(conn, names, registry.key_columns())
 
 
-def _configures(
-    configured: tuple[ConfiguredLedger, ...], framework: str, table: catalog.CatalogTable
-) -> bool:
-    return any(
-        c.framework == framework
-        and c.table == table.name
-        and (c.schema is None or c.schema == table.schema)
-        for c in configured
+def _config_of(
+    configured: tuple[ConfiguredLedger, ...], framework: str, schema: str, table: str
+) -> ConfiguredLedger | None:
+    """The config that names ``schema.table`` as ``framework``'s ledger, if one does."""
+    return next(
+        (
+            c
+            for c in configured
+            if c.framework == framework
+            and c.table == table
+            and (c.schema is None or c.schema == schema)
+        ),
+        None,
     )
 
 
@@ -92,7 +104,7 @@ def _candidates(
                 table,
                 siblings,
                 distinctive=alone,
-                configured=_configures(configured, a.name, table),
+                configured=_config_of(configured, a.name, table.schema, table.name) is not None,
             )
             for a in registry.all()
         }
@@ -139,7 +151,7 @@ def resolve(
             adapter or _framework_of(candidates, pinned_table) or adapter_named(DEFAULT_FRAMEWORK)
         )
         exists = catalog.relation_exists(conn, pinned_table.identifier.as_string(conn))
-        return Tracking(chosen, pinned_table, exists, detected)
+        return Tracking(chosen, pinned_table, exists, detected, reason=PINNED_TABLE)
     if adapter:
         match = next((d for d in detected if d.framework == adapter.name), None)
         if match is None and detected:
@@ -150,15 +162,22 @@ def resolve(
             )
         if match is None:
             where = _default_table(adapter, configured, current_schema)
-            return _absent(adapter, where, tables, detected)
-        return Tracking(adapter, match.ref, True, detected)
+            return replace(_absent(adapter, where, tables, detected), reason=PINNED_FRAMEWORK)
+        return Tracking(adapter, match.ref, True, detected, reason=PINNED_FRAMEWORK)
     if candidates:
         best = candidates[0].detected
-        return Tracking(registry.get(best.framework), best.ref, True, detected)
+        config = _config_of(configured, best.framework, best.schema, best.table)
+        reason = f"{config.source} names this table" if config else FOUND
+        return Tracking(registry.get(best.framework), best.ref, True, detected, reason=reason)
     default = registry.get(configured[0].framework if configured else DEFAULT_FRAMEWORK)
     where = _default_table(default, configured, current_schema)
     tracking = _absent(default, where, tables, detected)
-    return replace(tracking, unknown=unknown_ledgers(conn))
+    reason = (
+        f"no tracking table exists yet: {configured[0].source} names {default.label}'s"
+        if configured
+        else NONE_YET
+    )
+    return replace(tracking, unknown=unknown_ledgers(conn), reason=reason)
 
 
 def _default_table(

@@ -87,6 +87,7 @@ def status_of(conn: psycopg.Connection, tracking: Tracking) -> StatusReport:
         warnings=status_warnings(
             tracking, directory, has_files=bool(migrations), rows=len(records)
         ),
+        reason=tracking.reason,
     )
 
 
