@@ -14,6 +14,7 @@ from migrations_manager import services
 from migrations_manager.exceptions import UnsupportedMigration
 
 from .common import ACTOR, mark, states
+from .test_typeorm import DATA_SOURCE
 
 pytestmark = [pytest.mark.django_db, pytest.mark.realfw]
 
@@ -148,19 +149,7 @@ def test_sequelize_files_never_reach_node_pg_migrate(target_db, project):
     assert not target_db.exists("pgmigrations")
 
 
-TYPEORM_DATA_SOURCE = """\
-const { DataSource } = require("typeorm");
-module.exports = new DataSource({
-  type: "postgres",
-  host: process.env.PGHOST,
-  port: Number(process.env.PGPORT),
-  username: process.env.PGUSER,
-  password: process.env.PGPASSWORD || undefined,
-  database: process.env.PGDATABASE,
-  migrations: [process.env.MIGRATIONS_DIR + "/*.js"],
-  migrationsTableName: "typeorm_history",
-});
-"""
+TYPEORM_DATA_SOURCE = DATA_SOURCE.replace("});", '  migrationsTableName: "typeorm_history",\n});')
 
 
 def test_typeorm_migrations_table_named_in_the_data_source(target_db, project):
