@@ -290,6 +290,20 @@ def _event_direction(step: Step) -> str:
     return "mark" if step.action is StepAction.RECORD else str(step.direction)
 
 
+def recorded_hashes(target_key: str, names: Sequence[str]) -> dict[str, str]:
+    """The SHA-256 this tool recorded for each of ``names`` when it last applied or marked it
+    on the target, while that is the last thing it did to it (rolled back since: none)."""
+    latest: dict[str, str] = {}
+    events = (
+        MigrationEvent.objects.filter(target_key=target_key, name__in=names, ok=True)
+        .order_by("id")
+        .values_list("name", "direction", "file_hash")
+    )
+    for name, direction, file_hash in events:
+        latest[name] = file_hash if direction in ("up", "mark") else ""
+    return {name: file_hash for name, file_hash in latest.items() if file_hash}
+
+
 def resume_point(target_key: str, migration: Migration, statements: Sequence[Statement]) -> int:
     """How many statements of ``migration`` an earlier run on this target completed before it
     failed: when the latest event of the migration on this target is that failure (or a failed

@@ -98,6 +98,11 @@ class MigrationStatus:
     #: Where the record comes in the framework's own reading of its table (its history
     #: order, e.g. node-pg-migrate's ``run_on, id``); None when nothing is recorded.
     position: int | None = field(default=None, compare=False)
+    #: What an applied file was compared with: ``framework`` (the checksum its framework
+    #: stored), ``recorded`` (for a ledger without one: the SHA-256 this tool recorded when it
+    #: applied or marked the file on this target), ``unavailable`` (no ledger checksum, and
+    #: applied by another tool); None when nothing is recorded or the file is gone.
+    compared_with: str | None = None
 
 
 @dataclass(frozen=True)
@@ -129,6 +134,8 @@ class StatusReport:
     detected_tables: tuple[DetectedTable, ...]
     migrations: tuple[MigrationStatus, ...]
     warnings: tuple[StatusWarning, ...] = ()
+    #: Why ``tracking_table`` is the one in use (pinned, the only one, the directory's...).
+    reason: str = ""
 
     def count(self, state: State) -> int:
         return sum(1 for status in self.migrations if status.state is state)

@@ -18,19 +18,20 @@ from tests.factories import UserFactory
 pytestmark = pytest.mark.django_db
 
 ACTOR = Actor(name="tester")
-GORP = (
-    "CREATE TABLE gorp_migrations (id text PRIMARY KEY, applied_at timestamptz);"
-    "INSERT INTO gorp_migrations VALUES ('001_a.sql', now())"
+# A home-grown ledger: no framework this tool reads keeps one of this name.
+UNKNOWN = (
+    "CREATE TABLE deploy_migrations (id text PRIMARY KEY, applied_at timestamptz);"
+    "INSERT INTO deploy_migrations VALUES ('001_a.sql', now())"
 )
 
 
 def test_an_unknown_ledger_is_a_warning_and_refuses_writes(target_db):
-    target_db.execute(GORP)
+    target_db.execute(UNKNOWN)
     target_db.execute("CREATE TABLE a (id int)")
     target_db.write("001_a.sql", "CREATE TABLE a (id int);")
     report = services.status()
     [warning] = report.warnings
-    assert warning.kind == "unknown-ledger" and "public.gorp_migrations" in warning.message
+    assert warning.kind == "unknown-ledger" and "public.deploy_migrations" in warning.message
     with pytest.raises(PlanRefused) as refused:
         services.run_pending(actor=ACTOR, reason="a reason does not make it a known ledger")
     assert refused.value.kind == "ledger"
@@ -38,11 +39,11 @@ def test_an_unknown_ledger_is_a_warning_and_refuses_writes(target_db):
         services.mark_applied("001_a.sql", actor=ACTOR)
     assert not target_db.exists("pgmigrations")
     check = services.check()
-    assert not check.safe and any("gorp_migrations" in w for w in check.warnings)
+    assert not check.safe and any("deploy_migrations" in w for w in check.warnings)
 
 
 def test_naming_the_framework_is_the_way_past_an_unknown_ledger(target_db, settings):
-    target_db.execute(GORP)
+    target_db.execute(UNKNOWN)
     target_db.write("001_a.sql", "CREATE TABLE a (id int);")
     settings.MIGRATIONS_MANAGER = {**settings.MIGRATIONS_MANAGER, "FRAMEWORK": "node-pg-migrate"}
     assert services.status().warnings == ()

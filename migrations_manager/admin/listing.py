@@ -192,9 +192,8 @@ def _state_choices(params: QueryDict, report: StatusReport, current: State | Non
 
 
 def _framework_choices(params: QueryDict, report: StatusReport) -> list[Choice]:
-    """One link per detected tracking table, when there is a choice to make."""
-    frameworks = {detected.framework for detected in report.detected_tables}
-    if len(frameworks) < 2:
+    """One link per detected tracking table, when there are several (each is shown)."""
+    if len(report.detected_tables) < 2:
         return []
     return [
         Choice(

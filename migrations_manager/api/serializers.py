@@ -217,6 +217,17 @@ class MigrationStatusSerializer(serializers.Serializer):
         allow_null=True, help_text="What the framework stored, as it stored it."
     )
     file_hash = serializers.CharField(allow_null=True, help_text="SHA-256 (hex) of the file.")
+    compared_with = serializers.ChoiceField(
+        choices=["framework", "recorded", "unavailable"],
+        allow_null=True,
+        help_text=ext(
+            "What an applied file was compared with: framework (the checksum its framework "
+            "stored); recorded (a ledger without checksum: the SHA-256 this tool recorded when "
+            "it applied or marked the file on this target, then in stored_hash when they "
+            "differ); unavailable (no ledger checksum, applied by another tool: whether the "
+            "file changed since cannot be told). Null when nothing is recorded."
+        ),
+    )
 
 
 class StatusSummarySerializer(serializers.Serializer):

@@ -1,10 +1,12 @@
 """Alembic: ``alembic_version(version_num varchar(32) PK)`` holds one row per current HEAD.
 
-The migrations directory is Alembic's script location: revisions are the ``versions/*.py``
-files, read with ``ast`` (``revision``, ``down_revision`` — a tuple for a merge — and
-``depends_on``), never imported. Applied = the stored heads and all their ancestors. Recording a
-revision replaces the heads that are its ancestors (through ``down_revision`` and ``depends_on``)
-by it, as ``alembic stamp`` does; its ancestors must already be applied, otherwise it is refused.
+The migrations directory is Alembic's script location (revisions are its ``versions/*.py``
+files) or that ``versions/`` folder itself (a folder without a ``versions`` subfolder: its own
+``*.py`` files). They are read with ``ast`` (``revision``, ``down_revision`` — a tuple for a
+merge — and ``depends_on``), never imported. Applied = the stored heads and all their
+ancestors. Recording a revision replaces the heads that are its ancestors (through
+``down_revision`` and ``depends_on``) by it, as ``alembic stamp`` does; its ancestors must
+already be applied, otherwise it is refused.
 (frameworks.md §2.9)
 """
 
@@ -60,7 +62,8 @@ class AlembicAdapter(DependencyGraphAdapter, NativeCodeAdapter):
 
     def discover(self, directory: MigrationsDirectory) -> list[Migration]:
         found = []
-        for path in directory.files((".py",), under=VERSIONS_FOLDER):
+        under = VERSIONS_FOLDER if directory.child(VERSIONS_FOLDER).is_dir() else ""
+        for path in directory.files((".py",), under=under):
             digest = sha256_of(path)
             fields = revision_fields(path, digest)
             if fields is not None:
@@ -118,10 +121,10 @@ class AlembicAdapter(DependencyGraphAdapter, NativeCodeAdapter):
         return statements
 
     def _graph_of(self, migration: Migration) -> dict[str, tuple[str, ...]]:
-        """Every revision's parents and dependencies, from the script location holding
-        ``migration`` (``<location>/versions/<file>.py``)."""
-        location = MigrationsDirectory(migration.path.parent.parent)
-        return {m.identifier: m.requires for m in self.discover(location)}
+        """Every revision's parents and dependencies, from the folder holding ``migration``
+        (``versions/``: read as a migrations directory, it is its own revisions)."""
+        versions = MigrationsDirectory(migration.path.parent)
+        return {m.identifier: m.requires for m in self.discover(versions)}
 
     def create_table(self, table: TableRef) -> list[sql.Composable]:
         return [CREATE_TABLE.format(table=table.identifier, pk=sql.Identifier(f"{table.name}_pkc"))]

@@ -161,6 +161,10 @@ class TrackingAdapter:
     #: shared name such as ``migrations``; a name only this framework uses still matches with
     #: extra columns: a column someone added never turns the ledger into "no ledger").
     exact_columns: ClassVar[bool] = False
+    #: Columns that, in a table of exactly ``signature``'s columns, make it this framework's
+    #: ledger whatever its name (Knex's ``batch``, ``migration_time``): a ledger renamed in the
+    #: framework's config is still found. Empty: only its names (or a config) identify it.
+    key_columns: ClassVar[frozenset[str]] = frozenset()
     #: Tables that must / must not exist in the same schema for this framework to match.
     required_siblings: ClassVar[frozenset[str]] = frozenset()
     forbidden_siblings: ClassVar[frozenset[str]] = frozenset()
@@ -200,13 +204,21 @@ class TrackingAdapter:
     # ---- detection -------------------------------------------------------------------------
 
     def match_score(
-        self, table: CatalogTable, siblings: frozenset[str], *, distinctive: bool = False
+        self,
+        table: CatalogTable,
+        siblings: frozenset[str],
+        *,
+        distinctive: bool = False,
+        configured: bool = False,
     ) -> int | None:
         """How specifically ``table`` looks like this framework's table; ``None``: not at all.
 
-        ``distinctive``: no other framework uses the table's name.
+        ``distinctive``: no other framework uses the table's name. ``configured``: the
+        framework's config file names the table. Otherwise a table of another name is this
+        framework's only by its ``key_columns`` and exactly its columns.
         """
-        if table.name not in self.table_names:
+        named = configured or table.name in self.table_names
+        if not named and not self.key_columns & set(table.columns):
             return None
         if self.only_schemas and table.schema not in self.only_schemas:
             return None
@@ -219,10 +231,11 @@ class TrackingAdapter:
         if not self.required_siblings <= siblings or self.forbidden_siblings & siblings:
             return None
         exact = set(families) == set(self.signature)
-        if self.exact_columns and not exact and not distinctive:
+        if not (exact or configured) and (not named or self.exact_columns and not distinctive):
             return None
         return (
             10 * len(self.signature)
+            + (20 if configured else 10 if named else 0)
             + 5 * len(self.required_siblings)
             + 5 * len(self.only_schemas and {table.schema})
             + (3 if exact else 0)

@@ -21,6 +21,8 @@ from ..types import DetectedTable
 from .detection import Tracking
 from .registry import registry
 
+AMBIGUOUS = "ambiguous: the directory's files do not tell the tracking tables apart"
+
 
 def choose_by_files(
     conn: psycopg.Connection, tracking: Tracking, directory: MigrationsDirectory
@@ -40,8 +42,18 @@ def choose_by_files(
     (best_score, best), (second_score, _) = ranked[0], ranked[1]
     if best_score == second_score:
         tied = tuple(detected for score, detected in ranked if score == best_score)
-        return replace(tracking, ambiguous=tied)
-    return replace(tracking, adapter=registry.get(best.framework), table=best.ref, exists=True)
+        return replace(tracking, ambiguous=tied, reason=AMBIGUOUS)
+    common, files = best_score
+    reason = (
+        f"of {len(ranked)} tracking tables, its records have the most names in common with the "
+        f"directory's files ({common})"
+        if common > second_score[0]
+        else f"of {len(ranked)} tracking tables with as many names in common with the "
+        f"directory's files ({common}), its framework finds the most files there ({files})"
+    )
+    return replace(
+        tracking, adapter=registry.get(best.framework), table=best.ref, exists=True, reason=reason
+    )
 
 
 def _match(

@@ -1,9 +1,11 @@
 """Find which framework's tracking table the target holds: by table name AND columns.
 
-One catalog query reads every table carrying a name some adapter uses, in every schema, with
-its columns; each adapter scores each table; the most specific match wins. A setting or a
-request may pin the framework (and the table); with nothing found, the standard mode's
-``public.pgmigrations`` (node-pg-migrate) is the default.
+One catalog query reads every table carrying a name some adapter uses or a framework's config
+names (``project_config``), and every small table with a column that identifies a ledger
+whatever its name (``TrackingAdapter.key_columns``), in every schema, with its columns; each
+adapter scores each table; the most specific match wins. A setting or a request may pin the
+framework (and the table); with nothing found, a framework the project's config names, else
+the standard mode's ``public.pgmigrations`` (node-pg-migrate), is the default.
 """
 
 from __future__ import annotations
@@ -18,9 +20,15 @@ from ..introspection import catalog
 from ..types import DetectedTable, TableRef
 from .base import TrackingAdapter
 from .lookalikes import unknown_ledgers
+from .project_config import ConfiguredLedger
 from .registry import NotRegistered, registry
 
 DEFAULT_FRAMEWORK = "node-pg-migrate"
+# Why the table in use is the one (``Tracking.reason``).
+PINNED_TABLE = "named in the settings (TRUSS_TRACKING_TABLE)"
+PINNED_FRAMEWORK = "its framework is named (TRUSS_FRAMEWORK, --framework or ?framework=)"
+FOUND = "the most specific tracking table found (by name and columns)"
+NONE_YET = "no tracking table exists yet: the default framework's, created on the first run"
 
 
 @dataclass(frozen=True)
@@ -37,6 +45,8 @@ class Tracking:
     #: Several ledgers the directory's files do not tell apart (``choice``): writes are
     #: refused until a framework is pinned.
     ambiguous: tuple[DetectedTable, ...] = ()
+    #: Why this table is the one in use, in a sentence (the admin shows it).
+    reason: str = ""
 
 
 @dataclass(frozen=True)
@@ -45,12 +55,42 @@ class _Candidate:
     score: int
 
 
-def detect(conn: psycopg.Connection, *, extra_names: tuple[str, ...] = ()) -> list[_Candidate]:
+def detect(
+    conn: psycopg.Connection,
+    *,
+    extra_names: tuple[str, ...] = (),
+    configured: tuple[ConfiguredLedger, ...] = (),
+) -> list[_Candidate]:
     """Every (table, framework) pair that matches, best first."""
-    return _candidates(catalog.tables_named(conn, registry.table_names() | set(extra_names)))
+    return _candidates(_ledger_tables(conn, extra_names, configured), configured)
 
 
-def _candidates(tables: list[catalog.CatalogTable]) -> list[_Candidate]:
+def _ledger_tables(
+    conn: psycopg.Connection, extra: tuple[str, ...], configured: tuple[ConfiguredLedger, ...]
+) -> list[catalog.CatalogTable]:
+    names = registry.table_names() | set(extra) | {c.table for c in configured if c.table}
+    return catalog.tables_named_or_keyed(conn, names, registry.key_columns())
+
+
+def _config_of(
+    configured: tuple[ConfiguredLedger, ...], framework: str, schema: str, table: str
+) -> ConfiguredLedger | None:
+    """The config that names ``schema.table`` as ``framework``'s ledger, if one does."""
+    return next(
+        (
+            c
+            for c in configured
+            if c.framework == framework
+            and c.table == table
+            and (c.schema is None or c.schema == schema)
+        ),
+        None,
+    )
+
+
+def _candidates(
+    tables: list[catalog.CatalogTable], configured: tuple[ConfiguredLedger, ...] = ()
+) -> list[_Candidate]:
     names_by_schema: dict[str, set[str]] = defaultdict(set)
     for table in tables:
         names_by_schema[table.schema].add(table.name)
@@ -59,7 +99,15 @@ def _candidates(tables: list[catalog.CatalogTable]) -> list[_Candidate]:
     for table in tables:
         siblings = frozenset(names_by_schema[table.schema] - {table.name})
         alone = table.name in distinctive
-        scores = {a.name: a.match_score(table, siblings, distinctive=alone) for a in registry.all()}
+        scores = {
+            a.name: a.match_score(
+                table,
+                siblings,
+                distinctive=alone,
+                configured=_config_of(configured, a.name, table.schema, table.name) is not None,
+            )
+            for a in registry.all()
+        }
         scores = {name: score for name, score in scores.items() if score is not None}
         best = max(scores.values(), default=None)
         candidates.extend(
@@ -84,16 +132,18 @@ def resolve(
     framework: str | None = None,
     table: str | None = None,
     current_schema: str | None = None,
+    configured: tuple[ConfiguredLedger, ...] = (),
 ) -> Tracking:
-    """The tracking table to use, given an optional pinned framework and table name.
+    """The tracking table to use, given an optional pinned framework and table name, and the
+    ledgers the project's config files name.
 
     Raises:
         UsageError: the pinned framework is unknown, or not among the detected tables.
     """
     pinned_table = _parse_table(table, current_schema) if table else None
     extra = (pinned_table.name,) if pinned_table else ()
-    tables = catalog.tables_named(conn, registry.table_names() | set(extra))
-    candidates = _candidates(tables)
+    tables = _ledger_tables(conn, extra, configured)
+    candidates = _candidates(tables, configured)
     detected = tuple(c.detected for c in candidates)
     adapter = adapter_named(framework) if framework else None
     if pinned_table:
@@ -101,7 +151,7 @@ def resolve(
             adapter or _framework_of(candidates, pinned_table) or adapter_named(DEFAULT_FRAMEWORK)
         )
         exists = catalog.relation_exists(conn, pinned_table.identifier.as_string(conn))
-        return Tracking(chosen, pinned_table, exists, detected)
+        return Tracking(chosen, pinned_table, exists, detected, reason=PINNED_TABLE)
     if adapter:
         match = next((d for d in detected if d.framework == adapter.name), None)
         if match is None and detected:
@@ -111,14 +161,34 @@ def resolve(
                 + ")."
             )
         if match is None:
-            return _absent(adapter, adapter.default_table(current_schema), tables, detected)
-        return Tracking(adapter, match.ref, True, detected)
+            where = _default_table(adapter, configured, current_schema)
+            return replace(_absent(adapter, where, tables, detected), reason=PINNED_FRAMEWORK)
+        return Tracking(adapter, match.ref, True, detected, reason=PINNED_FRAMEWORK)
     if candidates:
         best = candidates[0].detected
-        return Tracking(registry.get(best.framework), best.ref, True, detected)
-    default = registry.get(DEFAULT_FRAMEWORK)
-    tracking = _absent(default, default.default_table(current_schema), tables, detected)
-    return replace(tracking, unknown=unknown_ledgers(conn))
+        config = _config_of(configured, best.framework, best.schema, best.table)
+        reason = f"{config.source} names this table" if config else FOUND
+        return Tracking(registry.get(best.framework), best.ref, True, detected, reason=reason)
+    default = registry.get(configured[0].framework if configured else DEFAULT_FRAMEWORK)
+    where = _default_table(default, configured, current_schema)
+    tracking = _absent(default, where, tables, detected)
+    reason = (
+        f"no tracking table exists yet: {configured[0].source} names {default.label}'s"
+        if configured
+        else NONE_YET
+    )
+    return replace(tracking, unknown=unknown_ledgers(conn), reason=reason)
+
+
+def _default_table(
+    adapter: TrackingAdapter, configured: tuple[ConfiguredLedger, ...], current_schema: str | None
+) -> TableRef:
+    """Where ``adapter``'s ledger goes: as the project's config names it, else its default."""
+    default = adapter.default_table(current_schema)
+    for ledger in configured:
+        if ledger.framework == adapter.name:
+            return TableRef(ledger.schema or default.schema, ledger.table or default.name)
+    return default
 
 
 def _absent(

@@ -1,4 +1,4 @@
-"""Go migration tools whose SQL files carry marker comments: Tern, goose, dbmate.
+"""Go migration tools whose SQL files carry marker comments: Tern, goose, dbmate, sql-migrate.
 
 - Tern (frameworks.md §3): ``public.schema_version(version int4)``, ONE row holding the number
   of the last applied ``NNN_name.sql``; up and down SQL are divided by the line
@@ -9,6 +9,12 @@
 - dbmate (§17): ``schema_migrations(version varchar)``, a row per version; ``-- migrate:up`` /
   ``-- migrate:down`` blocks, ``transaction:false`` as an up-block option. Its table looks like
   Rails' (≥ 5): Rails keeps ``ar_internal_metadata`` beside it, dbmate does not.
+- sql-migrate: ``gorp_migrations(id text PK, applied_at timestamptz)``, a row per file, ``id``
+  = the file name with its ``.sql``; files ordered by the number their name starts with, then
+  by name (names without one last); ``-- +migrate Up`` / ``-- +migrate Down`` lines (at the
+  start of the line, as written), ``notransaction`` as a marker option. No checksum, no lock,
+  no order rule: a file older than the last applied one is applied on the next ``up``
+  ("catch-up"). Source: rubenv/sql-migrate ``migrate.go``, ``sqlparse/sqlparse.go``.
 """
 
 from __future__ import annotations
@@ -22,7 +28,7 @@ from ..analysis.statements import parse_statements
 from ..exceptions import UnsupportedMigration
 from ..sources import MigrationsDirectory, read_text
 from ..types import AppliedRecord, Migration, Section, TableRef
-from .base import INTEGER_TYPES, TEXT_TYPES, TIMESTAMP_TYPES
+from .base import INTEGER_TYPES, TEXT_TYPES, TIMESTAMP_TYPES, TrackingAdapter
 from .registry import registry
 from .sections import Marker, dashes_stripped, first, markers, section_from
 from .single_version import CurrentVersion, SingleVersionAdapter
@@ -265,3 +271,100 @@ class DbmateAdapter(VersionRowAdapter):
             Section(text[up.offset : down.offset], up.line),
             Section(text[down.offset :], down.line),
         )
+
+
+# ---- sql-migrate -----------------------------------------------------------------------------
+
+SQL_MIGRATE_PREFIX = "-- +migrate "
+SQL_MIGRATE_CREATE = sql.SQL(
+    "CREATE TABLE IF NOT EXISTS {table} (id text NOT NULL PRIMARY KEY,"
+    " applied_at timestamp with time zone)"
+)
+SQL_MIGRATE_INSERT = sql.SQL("INSERT INTO {table} (id, applied_at) VALUES ({name}, now())")
+SQL_MIGRATE_DELETE = sql.SQL("DELETE FROM {table} WHERE id = {name}")
+
+
+def _sql_migrate_marker(comment: str) -> str | None:
+    words = comment.split()
+    if len(words) < 2 or words[0] != "+migrate":
+        return None
+    return {"Up": "up", "Down": "down"}.get(words[1])
+
+
+@registry.register
+class SqlMigrateAdapter(TrackingAdapter):
+    name = "sql-migrate"
+    label = "sql-migrate"
+    table_names = ("gorp_migrations",)
+    default_schema = None  # MigrationSet.SchemaName, else the search_path
+    signature = {"id": TEXT_TYPES, "applied_at": TIMESTAMP_TYPES}
+    exact_columns = True
+    native_command = "sql-migrate up"
+    identifier_column = "id"
+    applied_at_column = "applied_at"
+    order_by = ("id",)
+
+    def identifier_for(self, file_name: str) -> str:
+        return file_name
+
+    def sort_key_for(self, file_name: str) -> tuple:
+        """Migration.Less: by the leading number (as an int64) when both names have one, names
+        with one first, then by name."""
+        digits = file_name[: len(file_name) - len(file_name.lstrip("0123456789"))]
+        return (0, int(digits), file_name) if digits else (1, 0, file_name)
+
+    def discover(self, directory: MigrationsDirectory) -> list[Migration]:
+        return sorted(super().discover(directory), key=lambda m: m.sort_key)
+
+    def up_section(self, migration: Migration) -> Section:
+        section = self._section(migration, "up")
+        assert section is not None  # _section refuses a file without an Up marker
+        return section
+
+    def down_section(self, migration: Migration) -> Section | None:
+        return self._section(migration, "down")
+
+    def runs_outside_transaction(self, migration: Migration) -> bool:
+        up = first(self._markers(read_text(migration.path)), "up")
+        options = up.words[2:] if up else ()
+        return super().runs_outside_transaction(migration) or "notransaction" in options
+
+    def _markers(self, text: str) -> list[Marker]:
+        """sql-migrate's commands: lines that start with ``-- +migrate `` exactly."""
+        return [
+            marker
+            for marker in markers(text, _sql_migrate_marker)
+            if text.startswith(SQL_MIGRATE_PREFIX, marker.offset)
+        ]
+
+    def _section(self, migration: Migration, kind: str) -> Section | None:
+        self.ensure_executable(migration)
+        text = read_text(migration.path)
+        found = self._markers(text)
+        if first(found, "up") is None:
+            raise _refuse(
+                migration,
+                "sql-migrate requires a '-- +migrate Up' line: without one it runs nothing.",
+            )
+        if sum(1 for m in found if m.kind == kind) > 1:
+            raise _refuse(
+                migration,
+                f"it has several '-- +migrate {kind.title()}' lines, whose statements "
+                f"sql-migrate joins. Run it with {self.native_command}.",
+            )
+        return section_from(text, found, kind, boundaries=UP_DOWN)
+
+    def record(self, table: TableRef, migrations: Sequence[Migration]) -> list[sql.Composable]:
+        return [
+            SQL_MIGRATE_INSERT.format(table=table.identifier, name=sql.Literal(m.identifier))
+            for m in migrations
+        ]
+
+    def unrecord(self, table: TableRef, migrations: Sequence[Migration]) -> list[sql.Composable]:
+        return [
+            SQL_MIGRATE_DELETE.format(table=table.identifier, name=sql.Literal(m.identifier))
+            for m in migrations
+        ]
+
+    def create_table(self, table: TableRef) -> list[sql.Composable]:
+        return [SQL_MIGRATE_CREATE.format(table=table.identifier)]

@@ -93,6 +93,8 @@ class TypeORMAdapter(ScriptMigrationsAdapter):
     default_schema = None  # the DataSource's schema, else the search_path
     signature = {"id": INTEGER_TYPES, "timestamp": INTEGER_TYPES, "name": TEXT_TYPES}
     exact_columns = True
+    # No key_columns: (id, timestamp, name) is an application's table as often as a ledger; a
+    # renamed ledger (migrationsTableName) is found from the data source (project_config).
     extensions = (".js", ".cjs", ".mjs", ".ts", ".cts", ".mts")
     native_command = "npx typeorm migration:run -d <your data source>"
     order_by = ("id",)

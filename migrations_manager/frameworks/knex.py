@@ -106,6 +106,7 @@ class KnexAdapter(ScriptMigrationsAdapter):
         "migration_time": TIMESTAMP_TYPES,
     }
     exact_columns = True
+    key_columns = frozenset({"batch", "migration_time"})  # tableName may be any name
     # DEFAULT_LOAD_EXTENSIONS, matched on path.extname() alone (so x.d.ts is loaded too).
     extensions = (".co", ".coffee", ".eg", ".iced", ".js", ".cjs", ".litcoffee", ".ls", ".ts")
     skips_declarations = False

@@ -1,5 +1,5 @@
-"""Tables that look like a migrations ledger no adapter reads (sql-migrate's
-``gorp_migrations``, a home-grown ``schema_migrations`` of another shape...).
+"""Tables that look like a migrations ledger no adapter reads (a home-grown
+``deploy_migrations``, a ``schema_migrations`` of another shape...).
 
 Asked only when detection found no known ledger: such a table most likely records migrations
 that ran already, and taking the database for one without a ledger would run them all again.

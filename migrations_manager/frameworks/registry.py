@@ -56,6 +56,10 @@ class AdapterRegistry:
             names.update(adapter.table_names, adapter.required_siblings, adapter.forbidden_siblings)
         return names
 
+    def key_columns(self) -> set[str]:
+        """Every column that identifies some framework's ledger whatever the table's name."""
+        return {column for adapter in self._adapters.values() for column in adapter.key_columns}
+
     def distinctive_names(self) -> set[str]:
         """Tracking-table names that only one adapter uses (``pgmigrations``, not
         ``migrations``): a table so named is that framework's even with extra columns."""

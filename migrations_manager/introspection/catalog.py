@@ -97,10 +97,18 @@ def tables_named(conn: psycopg.Connection, names: Iterable[str]) -> list[Catalog
     return _tables(conn, queries.TABLES_NAMED, names)
 
 
-def _tables(
-    conn: psycopg.Connection, query: sql.Composable, values: Iterable[str]
+def tables_named_or_keyed(
+    conn: psycopg.Connection, names: Iterable[str], key_columns: Iterable[str]
 ) -> list[CatalogTable]:
-    rows = conn.execute(query, (sorted(set(values)),)).fetchall()
+    """Every table called one of ``names``, and every small table (8 columns at most) with a
+    column called one of ``key_columns``, in any user schema."""
+    return _tables(conn, queries.TABLES_NAMED_OR_KEYED, names, key_columns)
+
+
+def _tables(
+    conn: psycopg.Connection, query: sql.Composable, *values: Iterable[str]
+) -> list[CatalogTable]:
+    rows = conn.execute(query, tuple(sorted(set(v)) for v in values)).fetchall()
     return [
         CatalogTable(schema, name, dict(zip(columns, types, strict=True)))
         for schema, name, columns, types in rows

@@ -91,6 +91,16 @@ TABLES_NAMED = sql.SQL(_TABLES_WITH_COLUMNS).format(match=sql.SQL("c.relname = A
 # Tables whose name looks like a migrations ledger's (a LIKE pattern of the given ones), with
 # their columns: what may be a framework no adapter knows.
 TABLES_LIKE = sql.SQL(_TABLES_WITH_COLUMNS).format(match=sql.SQL("c.relname ILIKE ANY(%s)"))
+# Tables called one of the names (first array), or small ones with one of the columns (second
+# array) that identify a framework's ledger whatever its name (a ledger renamed in its
+# framework's config): the columns are compared in Python.
+TABLES_NAMED_OR_KEYED = sql.SQL(_TABLES_WITH_COLUMNS).format(
+    match=sql.SQL(
+        "(c.relname = ANY(%s) OR (c.relnatts <= 8 AND EXISTS (SELECT FROM pg_catalog.pg_attribute k"
+        " WHERE k.attrelid = c.oid AND k.attnum > 0 AND NOT k.attisdropped"
+        " AND k.attname = ANY(%s))))"
+    )
+)
 
 RELATION_EXISTS = sql.SQL("SELECT pg_catalog.to_regclass(%s) IS NOT NULL")
 

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 
 import psycopg
 
+from .. import audit, db
 from ..analysis.statements import Statement, parse_statements
 from ..conf import app_settings
 from ..exceptions import IrreversibleMigration, UsageError
@@ -14,6 +16,7 @@ from ..frameworks import detection
 from ..frameworks.base import TrackingAdapter
 from ..frameworks.choice import choose_by_files
 from ..frameworks.detection import DEFAULT_FRAMEWORK, Tracking
+from ..frameworks.project_config import configured_ledgers
 from ..introspection import catalog
 from ..planning import shape
 from ..sources import MigrationsDirectory, validate_name
@@ -50,15 +53,24 @@ def resolve_tracking(
     """
     info = info or catalog.server_info(conn)
     pinned = DEFAULT_FRAMEWORK if standard else framework or app_settings.FRAMEWORK
+    directory = migrations_directory()
     tracking = detection.resolve(
         conn,
         framework=pinned,
         table=app_settings.TRACKING_TABLE,
         current_schema=info.current_schema,
+        configured=() if standard else configured_ledgers(directory.root),
     )
     if pinned or app_settings.TRACKING_TABLE:
         return tracking
-    return choose_by_files(conn, tracking, migrations_directory())
+    return choose_by_files(conn, tracking, directory)
+
+
+def target_key(conn: psycopg.Connection, info: catalog.ServerInfo, tracking: Tracking) -> str:
+    """The name of a tracking table's target under which the audit keeps what ran there
+    (resume points, the hashes of the files applied)."""
+    server = catalog.system_identifier(conn) or db.describe(conn.info.dsn)
+    return f"{server}/{info.database}/{tracking.table}"
 
 
 def status_of(conn: psycopg.Connection, tracking: Tracking) -> StatusReport:
@@ -66,14 +78,47 @@ def status_of(conn: psycopg.Connection, tracking: Tracking) -> StatusReport:
     directory = migrations_directory()
     migrations = adapter.discover(directory)
     records = adapter.read_records(conn, tracking.table, migrations) if tracking.exists else []
+    statuses = adapter.statuses(migrations, records)
     return StatusReport(
         framework=adapter.name,
         tracking_table=tracking.table,
         detected_tables=tracking.detected,
-        migrations=tuple(adapter.statuses(migrations, records)),
+        migrations=compared(statuses, conn, tracking),
         warnings=status_warnings(
             tracking, directory, has_files=bool(migrations), rows=len(records)
         ),
+        reason=tracking.reason,
+    )
+
+
+def compared(
+    statuses: Sequence[MigrationStatus], conn: psycopg.Connection, tracking: Tracking
+) -> tuple[MigrationStatus, ...]:
+    """``statuses``, each applied file with what it was compared with; where the ledger keeps
+    no checksum, a file this tool applied or marked on this target is ``modified`` when its
+    SHA-256 differs from the one the audit recorded then (``stored_hash`` carries that one)."""
+    unchecked = [s.name for s in statuses if s.state is State.APPLIED and s.stored_hash is None]
+    key = target_key(conn, catalog.server_info(conn), tracking) if unchecked else ""
+    recorded = audit.recorded_hashes(key, unchecked) if unchecked else {}
+    return tuple(_compared(status, recorded.get(status.name)) for status in statuses)
+
+
+def _compared(status: MigrationStatus, recorded: str | None) -> MigrationStatus:
+    if status.migration is None or status.state not in (State.APPLIED, State.MODIFIED):
+        return status
+    if status.stored_hash is not None or status.state is State.MODIFIED:
+        return replace(status, compared_with="framework")
+    if recorded is None:
+        return replace(status, compared_with="unavailable")
+    if recorded == status.file_hash:
+        return replace(status, compared_with="recorded")
+    return replace(
+        status,
+        state=State.MODIFIED,
+        stored_hash=recorded,
+        compared_with="recorded",
+        detail=status.detail
+        or f"{status.name} changed since this tool applied it (its SHA-256 then: {recorded})",
     )
 
 

@@ -16,6 +16,7 @@ from ..exceptions import UnsupportedMigration
 from ..frameworks import node_pg_migrate_cli as cli
 from ..frameworks.base import TrackingAdapter
 from ..frameworks.detection import Tracking
+from ..frameworks.javascript import refuse_foreign
 from ..types import Direction, Migration, Step, StepAction
 
 
@@ -70,6 +71,7 @@ def node_step(
     migrations before this one (their ``shorthands`` count): the step then carries the SQL its
     read-only dry run builds. A run does not ask for it: the migration's code runs once, in the
     run."""
+    refuse_foreign(migration)
     node = node_cli(tracking, [migration.name])
     statements: tuple = ()
     transactional = True

@@ -27,7 +27,7 @@ from ..frameworks.base import FrameworkLock
 from ..frameworks.detection import Tracking
 from ..introspection import catalog
 from ..types import GateFinding
-from .common import ambiguous_ledgers, resolve_tracking, unknown_ledger
+from .common import ambiguous_ledgers, resolve_tracking, target_key, unknown_ledger
 
 LOCK_POLL_INTERVAL = 0.2
 
@@ -96,12 +96,6 @@ def session(
             # interruption left open (a release inside an aborted one would be lost).
             held.callback(_end_transaction, conn)
         yield Session(conn, info, tracking, key, target_key(conn, info, tracking))
-
-
-def target_key(conn: psycopg.Connection, info: catalog.ServerInfo, tracking: Tracking) -> str:
-    """The name of a tracking table's target under which resume points are kept."""
-    server = catalog.system_identifier(conn) or db.describe(conn.info.dsn)
-    return f"{server}/{info.database}/{tracking.table}"
 
 
 @contextmanager

@@ -137,6 +137,31 @@ def test_framework_switch_when_several_tables_are_detected(reader, five_states):
     )
 
 
+def test_every_detected_table_is_shown_with_the_one_in_use_and_why(reader, target_db):
+    """Two ledgers: the one the directory's files designate is in use, and the page says so."""
+    target_db.write("001_a.sql", "CREATE TABLE a (id int);")
+    target_db.write("002_b.sql", "CREATE TABLE b (id int);")
+    target_db.execute(
+        "CREATE TABLE pgmigrations (id SERIAL PRIMARY KEY, name varchar(255) NOT NULL,"
+        " run_on timestamp NOT NULL); INSERT INTO pgmigrations (name, run_on)"
+        " VALUES ('001_a', now()), ('002_b', now());"
+        "CREATE TABLE knex_migrations (id serial PRIMARY KEY, name varchar(255), batch int,"
+        " migration_time timestamptz); INSERT INTO knex_migrations (name, batch)"
+        " VALUES ('x.js', 1)"
+    )
+    response = reader.get(LIST_URL)
+    page = response.content.decode()
+    assert {c.label: c.selected for c in response.context["framework_choices"]} == {
+        "node-pg-migrate (public.pgmigrations)": True,
+        "knex (public.knex_migrations)": False,
+    }
+    assert "2 tracking tables were detected" in page
+    assert (
+        "of 2 tracking tables, its records have the most names in common with the "
+        "directory&#x27;s files (2)" in page
+    )
+
+
 def test_an_unknown_framework_redirects_with_the_reason(reader, target_db):
     response = reader.get(LIST_URL, {"framework": "nonsense"})
     assert response.status_code == 302 and response["Location"] == LIST_URL

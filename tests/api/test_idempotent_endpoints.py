@@ -36,7 +36,8 @@ def hold_lock(target, application: str = "other-runner"):
 
 
 def test_status_reproduces_the_seed_example(api, seed):
-    """One applied, one pending: the seed's body, field for field (plus ``summary.failed``)."""
+    """One applied, one pending: the seed's body, field for field (plus ``summary.failed`` and
+    each file's ``compared_with``: the applied file with the hash this tool recorded)."""
     (seed.directory / "003_create-roles.sql").unlink()
     api.post(RUN, {"migrations": ["001_create-users.sql"]}, format="json")
     response = api.get(STATUS)
@@ -56,6 +57,7 @@ def test_status_reproduces_the_seed_example(api, seed):
                 "state": "applied",
                 "stored_hash": None,
                 "file_hash": sha256(seed, "001_create-users.sql"),
+                "compared_with": "recorded",
             },
             {
                 "name": "002_add-indexes.sql",
@@ -63,6 +65,7 @@ def test_status_reproduces_the_seed_example(api, seed):
                 "applied_at": None,
                 "stored_hash": None,
                 "file_hash": sha256(seed, "002_add-indexes.sql"),
+                "compared_with": None,
             },
         ],
         "summary": {"applied": 1, "pending": 1, "modified": 0, "orphaned": 0, "failed": 0},

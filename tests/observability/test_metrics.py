@@ -128,7 +128,9 @@ def test_a_token_guards_the_metrics_when_set(target_db, settings):
 
 
 def test_doubts_of_the_status_are_metrics_too(target_db):
-    target_db.execute("CREATE TABLE gorp_migrations (id text PRIMARY KEY, applied_at timestamptz)")
+    target_db.execute(
+        "CREATE TABLE deploy_migrations (id text PRIMARY KEY, applied_at timestamptz)"
+    )
     target_db.write("001_a.sql", "CREATE TABLE a (id int);")
     samples = scrape()["truss_status_warnings"]
     assert samples[(("kind", "unknown-ledger"), ("target", "default"))] == 1

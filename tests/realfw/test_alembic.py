@@ -146,3 +146,23 @@ def test_marking_a_revision_that_depends_on_another_head_writes_what_stamp_write
     alembic("downgrade", "-1")  # ...and a step back from ytwo04 to its two parents
     assert not target_db.exists("y2")
     assert heads(target_db) == ["xone02", "yone03"]
+
+
+def test_its_versions_folder_is_a_migrations_directory_too(target_db, alembic, settings):
+    alembic.add("aaa111", None, "a")
+    alembic.add("bbb222", "aaa111", "b")
+    alembic.add("ccc333", "bbb222", "c")
+    alembic("upgrade", "aaa111")
+    versions = str(target_db.directory / "versions")
+    settings.MIGRATIONS_MANAGER = {**settings.MIGRATIONS_MANAGER, "MIGRATIONS_DIR": versions}
+    assert services.status().warnings == ()
+    assert states() == [
+        ("aaa111_a.py", "applied"),
+        ("bbb222_b.py", "pending"),
+        ("ccc333_c.py", "pending"),
+    ]
+    assert services.mark_applied("bbb222_b.py", actor=ACTOR).written
+    assert heads(target_db) == ["bbb222"]
+    assert "bbb222" in alembic("current")
+    alembic("upgrade", "head")
+    assert target_db.exists("c") and not target_db.exists("b")

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from io import StringIO
+
 import pytest
+from django.core.management import CommandError, call_command
 
 from migrations_manager import services
 from migrations_manager.audit import Actor
@@ -95,3 +98,32 @@ def test_dbmate_applies_what_we_left_pending(target_db, dbmate, settings):
     assert "Applying: 20240101000002_b.sql" in result.stdout
     assert target_db.exists("b") and target_db.exists("c")
     assert [state for _, state in states()] == ["applied"] * 3
+
+
+def run_command(*args: str) -> str:
+    """``pgmigrate`` as an operator sees it: its output and the error it exits with."""
+    out = StringIO()
+    with pytest.raises(CommandError) as failed:
+        call_command("pgmigrate", *args, stdout=out, stderr=out)
+    return f"{out.getvalue()}\n{failed.value}"
+
+
+def test_a_partial_failure_says_what_stays_and_only_that(target_db, dbmate):
+    """A ``transaction:false`` file whose second statement fails: its first stays, and every
+    line of the output says so (none says that nothing was applied), in this run and in the
+    next one, which resumes at the failed statement."""
+    dbmate_applied_first_two(target_db, dbmate)
+    target_db.execute("CREATE TABLE twice (id int); INSERT INTO twice VALUES (1), (1)")
+    write(
+        target_db,
+        NAMES[2],
+        "CREATE TABLE c (id int);\nCREATE UNIQUE INDEX CONCURRENTLY once ON twice (id);",
+        options=" transaction:false",
+    )
+    for _ in range(2):
+        printed = run_command("run")
+        assert "statement 1 of 2 completed and stay" in printed
+        assert "1 of its statements stay (no transaction)" in printed
+        assert "nothing" not in printed.lower()
+        assert target_db.exists("c")
+    assert "[ ] 20240101000003_c.sql" in dbmate("status").stdout

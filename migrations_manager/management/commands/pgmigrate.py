@@ -232,6 +232,12 @@ class Command(BaseCommand):
             applied = f"  {status.applied_at:%Y-%m-%d %H:%M:%S}" if status.applied_at else ""
             self.stdout.write(f"  [{status.state:^8}] {status.name}{applied}")
         self.stdout.write(", ".join(f"{state}: {n}" for state, n in report.summary.items()))
+        unchecked = sum(1 for status in report.migrations if status.compared_with == "unavailable")
+        if unchecked:
+            self.stdout.write(
+                f"{unchecked} applied file(s) ran through another tool and {report.framework} "
+                "keeps no checksum: whether they changed since cannot be told."
+            )
         for warning in report.warnings:
             self.stderr.write(f"Warning: {warning.message}")
         if any(warning.kind == "no-migrations" for warning in report.warnings):

@@ -1,4 +1,5 @@
-"""Specs of the Go tools whose SQL files carry marker comments: Tern, goose, dbmate."""
+"""Specs of the Go tools whose SQL files carry marker comments: Tern, goose, dbmate,
+sql-migrate."""
 
 from __future__ import annotations
 
@@ -62,4 +63,23 @@ DBMATE = Spec(
     table="schema_migrations",
 )
 
-SPECS = [TERN, GOOSE, DBMATE]
+SQL_MIGRATE = Spec(
+    framework="sql-migrate",
+    # gorp's CreateTablesIfNotExists, as sql-migrate up creates it (read back with \d).
+    ddl=(
+        "CREATE TABLE IF NOT EXISTS {schema}.{table} (id text NOT NULL PRIMARY KEY,"
+        " applied_at timestamp with time zone)",
+    ),
+    files=three_tables(
+        lambda i, table, body: (
+            f"{i}_{table}.sql",
+            f"-- +migrate Up\n{body}\n-- +migrate Down\nDROP TABLE {table};\n",
+        )
+    ),
+    names=("1_conf_one.sql", "2_conf_two.sql", "3_conf_three.sql"),
+    identifiers=("1_conf_one.sql", "2_conf_two.sql", "3_conf_three.sql"),
+    native_row=("INSERT INTO {schema}.{table} (id, applied_at) VALUES ('1_conf_one.sql', now())",),
+    table="gorp_migrations",
+)
+
+SPECS = [TERN, GOOSE, DBMATE, SQL_MIGRATE]
