@@ -14,6 +14,8 @@ from pathlib import Path
 
 from psycopg import sql
 
+from .analysis.datachanges import DataChange
+
 
 class State(enum.StrEnum):
     """A migration's state against the tracking table."""
@@ -510,3 +512,6 @@ class SchemaReport:
     all_objects_exist: bool
     some_objects_exist: bool
     recommendation: str
+    #: Statements whose effect the catalog cannot show (rows, privileges, drops): with them,
+    #: objects that exist never make the migration "safe" to mark as applied.
+    data_changes: tuple[DataChange, ...] = ()

@@ -212,13 +212,28 @@ class SchemaFindingSerializer(OmitEmptySerializer):
     line = serializers.IntegerField(allow_null=True, help_text=ext("Line of the statement."))
 
 
-class SchemaReportSerializer(serializers.Serializer):
+class DataChangeSerializer(serializers.Serializer):
+    """A statement whose effect the catalog cannot show."""
+
+    statement = serializers.CharField(help_text="INSERT, UPDATE, DELETE, GRANT, DROP...")
+    target = serializers.CharField(allow_null=True)
+    line = serializers.IntegerField()
+
+
+class SchemaReportSerializer(OmitEmptySerializer):
     """Body of ``POST idempotent/detect-schema`` (and ``pgmigrate detect-schema --json``)."""
+
+    omitted_when_empty = ("data_changes",)
 
     findings = SchemaFindingSerializer(many=True)
     all_objects_exist = serializers.BooleanField()
     some_objects_exist = serializers.BooleanField()
     recommendation = serializers.CharField()
+    data_changes = DataChangeSerializer(
+        many=True,
+        required=False,
+        help_text=ext("Statements whose effect the catalog cannot show (absent when none)."),
+    )
 
 
 class LintReportSerializer(serializers.Serializer):

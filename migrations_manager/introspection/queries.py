@@ -153,6 +153,20 @@ WAIT_START = sql.SQL("l.waitstart")
 # Before pg_locks.waitstart, a session queued for a lock has been so since its query started.
 WAIT_START_BEFORE_14 = sql.SQL("CASE WHEN l.granted THEN NULL ELSE a.state_change END")
 
+# The shape of the constraint ``k``: its kind, whether validated, its columns in order, and a
+# foreign key's referenced table ([schema, name]) and actions (ON DELETE then ON UPDATE codes).
+_CONSTRAINT_SHAPE = (
+    "pg_catalog.jsonb_build_object('contype', k.contype, 'validated', k.convalidated,"
+    " 'columns', ARRAY(SELECT a.attname"
+    "   FROM pg_catalog.unnest(k.conkey) WITH ORDINALITY AS u(attnum, position)"
+    "   JOIN pg_catalog.pg_attribute a ON a.attrelid = k.conrelid AND a.attnum = u.attnum"
+    "   ORDER BY u.position),"
+    " 'references', (SELECT pg_catalog.jsonb_build_array(fn.nspname, f.relname)"
+    "   FROM pg_catalog.pg_class f JOIN pg_catalog.pg_namespace fn ON fn.oid = f.relnamespace"
+    "   WHERE f.oid = k.confrelid),"
+    " 'actions', CASE WHEN k.contype = 'f' THEN k.confdeltype::text || k.confupdtype::text END)"
+)
+
 # Existence and shape of every object a migration creates, in ONE round trip: three parallel
 # arrays (kind, name, parent) in; one row per probe, in order, ``found`` NULL when absent.
 # Kinds: relation (name = qualified relation, parent = the table an index must be on), routine
@@ -168,17 +182,22 @@ OBJECT_PROBES = sql.SQL(
     "                        pg_catalog.format_type(a.atttypid, a.atttypmod))"
     "                 FROM pg_catalog.pg_attribute a"
     "                 WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped),"
+    "     'nullable', (SELECT pg_catalog.jsonb_object_agg(a.attname, NOT a.attnotnull)"
+    "                  FROM pg_catalog.pg_attribute a"
+    "                  WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped),"
     "     'constraints', (SELECT pg_catalog.jsonb_object_agg(k.conname,"
-    "                            pg_catalog.jsonb_build_object('contype', k.contype,"
-    "                                                          'validated', k.convalidated))"
+    f"         {_CONSTRAINT_SHAPE})"
     "                     FROM pg_catalog.pg_constraint k WHERE k.conrelid = c.oid),"
+    "     'definition', CASE WHEN c.relkind IN ('v', 'm')"
+    "                   THEN pg_catalog.pg_get_viewdef(c.oid) END,"
     "     'index', (SELECT pg_catalog.jsonb_build_object('valid', i.indisvalid,"
     "                      'definition', pg_catalog.pg_get_indexdef(i.indexrelid),"
     "                      'on_parent', i.indrelid = pg_catalog.to_regclass(p.parent))"
     "               FROM pg_catalog.pg_index i WHERE i.indexrelid = c.oid))"
     "   FROM pg_catalog.pg_class c WHERE c.oid = pg_catalog.to_regclass(p.name))"
     " WHEN 'routine' THEN ("
-    "   SELECT pg_catalog.jsonb_build_object('prokind', r.prokind)"
+    "   SELECT pg_catalog.jsonb_build_object('prokind', r.prokind, 'body', r.prosrc,"
+    "     'language', (SELECT l.lanname FROM pg_catalog.pg_language l WHERE l.oid = r.prolang))"
     "   FROM pg_catalog.pg_proc r WHERE r.oid = CASE WHEN (SELECT pg_catalog.bool_and("
     "       pg_catalog.to_regtype(t) IS NOT NULL) IS NOT FALSE"
     "     FROM pg_catalog.jsonb_array_elements_text(p.parent::jsonb) AS t)"
@@ -194,12 +213,12 @@ OBJECT_PROBES = sql.SQL(
     "   SELECT pg_catalog.jsonb_build_object('version', e.extversion)"
     "   FROM pg_catalog.pg_extension e WHERE e.extname = p.name)"
     " WHEN 'column' THEN ("
-    "   SELECT pg_catalog.jsonb_build_object('type',"
-    "                                       pg_catalog.format_type(a.atttypid, a.atttypmod))"
+    "   SELECT pg_catalog.jsonb_build_object('nullable', NOT a.attnotnull,"
+    "     'type', pg_catalog.format_type(a.atttypid, a.atttypmod))"
     "   FROM pg_catalog.pg_attribute a WHERE a.attrelid = pg_catalog.to_regclass(p.parent)"
     "   AND a.attname = p.name AND a.attnum > 0 AND NOT a.attisdropped)"
     " WHEN 'constraint' THEN ("
-    "   SELECT pg_catalog.jsonb_build_object('contype', k.contype, 'validated', k.convalidated)"
+    f"   SELECT {_CONSTRAINT_SHAPE}"
     "   FROM pg_catalog.pg_constraint k WHERE k.conrelid = pg_catalog.to_regclass(p.parent)"
     "   AND k.conname = p.name)"
     " WHEN 'trigger' THEN ("

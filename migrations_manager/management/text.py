@@ -43,5 +43,6 @@ def schema_lines(report: SchemaReport) -> list[str]:
         state = "differs" if finding.differs else "exists" if finding.exists else "missing"
         line = f"  [{state:^7}] {finding.type} {finding.name}"
         lines.append(line + (f": {finding.reason}" if finding.reason else ""))
+    lines.extend(f"  [changes] {change.text}" for change in report.data_changes)
     lines.append(report.recommendation)
     return lines
