@@ -236,6 +236,33 @@ class SchemaReportSerializer(OmitEmptySerializer):
     )
 
 
+class DifferenceSerializer(serializers.Serializer):
+    change = serializers.ChoiceField(choices=["missing", "extra", "changed"])
+    object_type = serializers.CharField()
+    name = serializers.CharField()
+    sentence = serializers.CharField()
+    ddl = serializers.CharField(
+        allow_null=True, help_text="What brings the live database to the migrations' shape."
+    )
+
+
+class NotReplayedSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    reason = serializers.CharField()
+
+
+class DriftReportSerializer(serializers.Serializer):
+    """Body of ``GET /api/migrations/drift`` (and ``pgmigrate drift --json``)."""
+
+    framework = serializers.CharField()
+    tracking_table = serializers.CharField()
+    drifted = serializers.BooleanField()
+    replayed = serializers.ListField(child=serializers.CharField())
+    not_replayed = NotReplayedSerializer(many=True)
+    replay_failure = serializers.CharField(allow_null=True)
+    differences = DifferenceSerializer(many=True)
+
+
 class LintReportSerializer(serializers.Serializer):
     """``pgmigrate lint --json``: the files read, their findings, how many are errors."""
 

@@ -11,21 +11,7 @@ import psycopg
 from psycopg import sql
 from psycopg.rows import class_row
 
-from ..snapshot import (
-    Column,
-    Constraint,
-    Extension,
-    Grant,
-    Index,
-    Policy,
-    Routine,
-    Sequence,
-    Snapshot,
-    Table,
-    Trigger,
-    Type,
-    View,
-)
+from .. import snapshot as model
 from . import queries
 
 
@@ -157,7 +143,7 @@ def invalid_index(conn: psycopg.Connection, qualified_name: str) -> tuple[str, s
     return (row[0], row[1]) if row else None
 
 
-def snapshot(conn: psycopg.Connection) -> Snapshot:
+def snapshot(conn: psycopg.Connection) -> model.Snapshot:
     """The user schemas of the target as one ``Snapshot``, in one round trip whatever their
     size (``queries.SNAPSHOT`` is one statement per kind of object, sent together)."""
     cursor = conn.execute(queries.SNAPSHOT)
@@ -167,27 +153,27 @@ def snapshot(conn: psycopg.Connection) -> Snapshot:
     schemas, tables, columns, constraints, indexes, views, routines = results[:7]
     types, sequences, extensions, triggers, policies, grants = results[7:]
     parts = {
-        "columns": _parts(columns, Column),
-        "constraints": _parts(constraints, Constraint, columns=tuple),
-        "indexes": _parts(indexes, Index),
-        "triggers": _parts(triggers, Trigger),
-        "policies": _parts(policies, Policy, roles=tuple),
+        "columns": _parts(columns, model.Column),
+        "constraints": _parts(constraints, model.Constraint, columns=tuple),
+        "indexes": _parts(indexes, model.Index),
+        "triggers": _parts(triggers, model.Trigger),
+        "policies": _parts(policies, model.Policy, roles=tuple),
     }
-    return Snapshot(
+    return model.Snapshot(
         schemas=frozenset(row[0] for row in schemas),
         tables={row[0]: _table(row, parts) for row in tables},
         views={
-            name: View(name, materialized, definition, parts["indexes"].get(name, {}))
+            name: model.View(name, materialized, definition, parts["indexes"].get(name, {}))
             for name, materialized, definition in views
         },
-        routines={(routine := Routine(*row)).signature: routine for row in routines},
+        routines={(routine := model.Routine(*row)).signature: routine for row in routines},
         types={
-            row[0]: Type(*row[:2], tuple(row[2]), tuple(row[3]), *row[4:7], tuple(row[7]))
+            row[0]: model.Type(*row[:2], tuple(row[2]), tuple(row[3]), *row[4:7], tuple(row[7]))
             for row in types
         },
-        sequences={row[0]: Sequence(*row) for row in sequences},
-        extensions={row[0]: Extension(*row) for row in extensions},
-        grants=frozenset(Grant(*row) for row in grants),
+        sequences={row[0]: model.Sequence(*row) for row in sequences},
+        extensions={row[0]: model.Extension(*row) for row in extensions},
+        grants=frozenset(model.Grant(*row) for row in grants),
     )
 
 
@@ -203,9 +189,9 @@ def _parts(rows: Iterable[tuple], make: type, **converters: type) -> dict[str, d
     return found
 
 
-def _table(row: tuple, parts: dict[str, dict[str, dict[str, Any]]]) -> Table:
+def _table(row: tuple, parts: dict[str, dict[str, dict[str, Any]]]) -> model.Table:
     name, persistence, partitioning, parent, bound, row_security = row
-    return Table(
+    return model.Table(
         name,
         persistence,
         partitioning,
@@ -214,3 +200,12 @@ def _table(row: tuple, parts: dict[str, dict[str, dict[str, Any]]]) -> Table:
         row_security,
         **{kind: found.get(name, {}) for kind, found in parts.items()},
     )
+
+
+def create_database(conn: psycopg.Connection, name: str) -> None:
+    """``CREATE DATABASE name`` (``conn`` in autocommit: it cannot run in a transaction)."""
+    conn.execute(queries.CREATE_DATABASE.format(sql.Identifier(name)))
+
+
+def drop_database(conn: psycopg.Connection, name: str) -> None:
+    conn.execute(queries.DROP_DATABASE.format(sql.Identifier(name)))

@@ -426,3 +426,9 @@ SNAPSHOT = sql.SQL(
         )
     )
 )
+
+# ---- the scratch database drift replays the migrations into -----------------------------------
+
+CREATE_DATABASE = sql.SQL("CREATE DATABASE {}")
+# FORCE (PostgreSQL 13+): a session a failed replay left behind does not keep it alive.
+DROP_DATABASE = sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)")
