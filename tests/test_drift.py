@@ -10,11 +10,14 @@ import psycopg
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from rest_framework.test import APIClient
 
 from migrations_manager import services
 from migrations_manager.audit import Actor
 from migrations_manager.exceptions import LockNotAcquired
 from migrations_manager.services.replay import scratch_database
+from tests.api.conftest import BASE, ROLES, token_client
+from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -160,3 +163,18 @@ def scratch_databases(admin_url: str) -> set[str]:
     with psycopg.connect(admin_url) as conn:
         query = "SELECT datname FROM pg_database WHERE datname LIKE 'truss\\_drift\\_%'"
         return {row[0] for row in conn.execute(query).fetchall()}
+
+
+def test_the_api_answers_a_viewer_with_the_report(applied):
+    applied.execute("ALTER TABLE users ADD COLUMN nickname text")
+    viewer = token_client(UserFactory(username="viewer", **ROLES["viewer"]))
+    response = viewer.get(BASE + "drift")
+    assert response.status_code == 200
+    body = response.json()
+    assert body["drifted"] is True
+    assert [(d["change"], d["name"]) for d in body["differences"]] == [
+        ("extra", "public.users.nickname")
+    ]
+    assert APIClient().get(BASE + "drift").status_code == 401
+    nobody = token_client(UserFactory(username="nobody", **ROLES["staff"]))
+    assert nobody.get(BASE + "drift").status_code == 403
