@@ -1,6 +1,6 @@
 """Time one service call inside an already started Django process (no start-up cost).
 
-    python bench/service_call.py run|up|status|lint|detect-schema|check [ARG]
+    python bench/service_call.py run|up|status|lint|detect-schema|check|drift|snapshot [ARG]
 
 Prints one JSON line: {"seconds": ..., "statements": ..., "result": ...}. ``statements`` counts
 what the process sent to PostgreSQL during the call (every cursor execute).
@@ -42,10 +42,20 @@ def call(name: str, argument: str | None):
         "check": lambda: services.check().safe,
         "lint": lambda: len(services.lint([argument] if argument else None).findings),
         "detect-schema": lambda: services.detect_schema(migration=argument).recommendation,
+        "drift": lambda: len(services.drift().differences),
+        "snapshot": snapshot_tables,
         "api-status": api_status,
         "run-dead-webhooks": run_with_dead_webhooks,
     }
     return calls[name]()
+
+
+def snapshot_tables() -> int:
+    from migrations_manager import db
+    from migrations_manager.introspection.catalog import snapshot
+
+    with db.connection(read_only=True) as conn:
+        return len(snapshot(conn).tables)
 
 
 DEAD_WEBHOOKS = 3

@@ -14,7 +14,7 @@ from rest_framework.test import APIClient
 
 from migrations_manager import services
 from migrations_manager.audit import Actor
-from migrations_manager.exceptions import LockNotAcquired
+from migrations_manager.exceptions import ConfigurationError, LockNotAcquired
 from migrations_manager.services.replay import scratch_database
 from tests.api.conftest import BASE, ROLES, token_client
 from tests.factories import UserFactory
@@ -120,6 +120,20 @@ def test_the_scratch_database_is_dropped_even_when_the_replay_fails(applied, pg_
     applied.write("005_step.sql", "CREATE INDEX orders_user ON missing_table (user_id);")
     code, out = run("drift")
     assert code == 1 and "[replay stopped] 005_step.sql" in out
+    assert scratch_databases(pg_admin_url) == set()
+
+
+def test_the_scratch_database_goes_where_drift_database_url_says(applied, settings, pg_admin_url):
+    """On the server of DRIFT_DATABASE_URL (here: its maintenance database, not the target)."""
+    settings.MIGRATIONS_MANAGER = {**settings.MIGRATIONS_MANAGER, "DRIFT_DATABASE_URL": "x"}
+    with pytest.raises(ConfigurationError):  # it is the URL used: a wrong one says so
+        services.drift()
+    settings.MIGRATIONS_MANAGER = {
+        **settings.MIGRATIONS_MANAGER,
+        "DRIFT_DATABASE_URL": pg_admin_url,
+    }
+    applied.execute("DROP INDEX orders_user")
+    assert [d.name for d in services.drift().differences] == ["public.orders_user"]
     assert scratch_databases(pg_admin_url) == set()
 
 
