@@ -152,7 +152,9 @@ def _described(object_type: str, item: Any, within: str | None = None) -> tuple[
     return object_type, item if isinstance(item, str) else item.name
 
 
-def _changed(object_type: str, name: str, what: str, found: Any, wanted: Any, ddl: str | None):
+def _changed(
+    object_type: str, name: str, what: str, found: Any, wanted: Any, ddl: str | None
+) -> Difference:
     sentence = f"{object_type} {name}: {what} is {_said(found)}, expected {_said(wanted)}"
     return Difference(Change.CHANGED, object_type, name, sentence, ddl)
 

@@ -403,8 +403,12 @@ SHAPES = [
     ),
     pytest.param(
         "CREATE OR REPLACE VIEW recent AS SELECT id FROM orders WHERE id > 20",
-        "the existing view is defined otherwise: SELECT orders.id FROM orders"
-        " WHERE (orders.id > 10);",
+        # PostgreSQL 18 no longer qualifies the columns of a one-table query: either spelling.
+        (
+            "the existing view is defined otherwise: SELECT orders.id FROM orders"
+            " WHERE (orders.id > 10);",
+            "the existing view is defined otherwise: SELECT id FROM orders WHERE (id > 10);",
+        ),
         id="view-with-another-query",
     ),
     pytest.param(
@@ -420,7 +424,8 @@ def test_an_object_of_another_shape_differs(target_db, sql, reason):
     target_db.execute(PARTIAL)
     report = services.detect_schema(sql=sql)
     [finding] = report.findings
-    assert (finding.exists, finding.differs, finding.reason) == (True, True, reason)
+    assert (finding.exists, finding.differs) == (True, True)
+    assert finding.reason in (reason if isinstance(reason, tuple) else (reason,))
     assert report.recommendation == SOME_EXIST
 
 
