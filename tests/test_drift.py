@@ -192,3 +192,26 @@ def test_the_api_answers_a_viewer_with_the_report(applied):
     assert APIClient().get(BASE + "drift").status_code == 401
     nobody = token_client(UserFactory(username="nobody", **ROLES["staff"]))
     assert nobody.get(BASE + "drift").status_code == 403
+
+
+def test_another_framework_s_code_migration_is_listed_with_the_reason(target_db):
+    """A Knex ledger with one applied .js file: drift says it cannot replay it, and shows what
+    it made as extra (the ledger and its lock table are left out)."""
+    target_db.execute(
+        'CREATE TABLE knex_migrations ("id" serial primary key, "name" varchar(255),'
+        ' "batch" integer, "migration_time" timestamptz);'
+        ' CREATE TABLE knex_migrations_lock ("index" serial primary key, "is_locked" integer);'
+        " INSERT INTO knex_migrations_lock (is_locked) VALUES (0);"
+        " INSERT INTO knex_migrations (name, batch, migration_time)"
+        " VALUES ('20240101000001_things.js', 1, now());"
+        " CREATE TABLE things (id int)"
+    )
+    target_db.write(
+        "20240101000001_things.js",
+        raw='exports.up = (knex) => knex.raw("CREATE TABLE things (id int)");\n',
+    )
+    report = services.drift()
+    assert report.framework == "knex"
+    [skipped] = report.not_replayed
+    assert skipped.name == "20240101000001_things.js" and "knex" in skipped.reason.lower()
+    assert [(d.change, d.name) for d in report.differences] == [("extra", "public.things")]
