@@ -32,6 +32,7 @@ from .common import build_step, status_of
 from .session import Session, session
 
 _APPLIED = (State.APPLIED, State.MODIFIED)
+CODE = "a code migration: drift never runs a file's code, what it created shows as extra"
 
 
 def drift(*, framework: str | None = None) -> DriftReport:
@@ -79,9 +80,6 @@ def _steps(
         except MigrationsManagerError as error:
             skipped.append(NotReplayed(migration.name, error.message))
     return steps, skipped
-
-
-CODE = "a code migration: drift never runs a file's code, what it created shows as extra"
 
 
 def _replay(current: Session, scratch: psycopg.Connection, steps: Sequence[Step]) -> str | None:
