@@ -34,6 +34,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import generate  # noqa: E402
 from contenders import PYTHON, ROOT, Contender, Database, available  # noqa: E402
+from drift import bench_drift  # noqa: E402
 from inprocess import bench_analysis, bench_check, bench_status  # noqa: E402
 from measure import measure  # noqa: E402
 from noop import bench_noop  # noqa: E402
@@ -136,7 +137,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--status-files", type=int, default=10000)
     parser.add_argument("--noop-size", type=int, default=1000)
-    parser.add_argument("--only", default="noop,apply,status,analysis,check,webhooks")
+    parser.add_argument("--only", default="noop,apply,status,analysis,check,webhooks,drift")
     options = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="truss-bench-") as temporary:
         work = Path(temporary)
@@ -162,6 +163,10 @@ def main() -> None:
             notes += new_notes
         if "webhooks" in options.only:
             new_rows, new_notes = bench_webhooks(server, work, options.rounds)
+            rows += new_rows
+            notes += new_notes
+        if "drift" in options.only:
+            new_rows, new_notes = bench_drift(server, work, options.rounds)
             rows += new_rows
             notes += new_notes
         if "check" in options.only:

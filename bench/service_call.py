@@ -1,6 +1,8 @@
 """Time one service call inside an already started Django process (no start-up cost).
 
-    python bench/service_call.py run|up|status|lint|lint-after-catalog|detect-schema|check [ARG]
+    python bench/service_call.py NAME [ARG]
+
+NAME: run, up, status, lint, lint-after-catalog, detect-schema, check, drift or snapshot.
 
 Prints one JSON line: {"seconds": ..., "statements": ..., "result": ...}. ``statements`` counts
 what the process sent to PostgreSQL during the call (every cursor execute).
@@ -43,6 +45,8 @@ def call(name: str, argument: str | None):
         "lint": lambda: len(services.lint([argument] if argument else None).findings),
         "lint-after-catalog": lambda: lint_after_catalog(argument),
         "detect-schema": lambda: services.detect_schema(migration=argument).recommendation,
+        "drift": lambda: len(services.drift().differences),
+        "snapshot": snapshot_tables,
         "api-status": api_status,
         "run-dead-webhooks": run_with_dead_webhooks,
     }
@@ -81,6 +85,14 @@ def lint_after_catalog(name: str | None) -> int:
         planned=planned,
     )
     return len(findings)
+
+
+def snapshot_tables() -> int:
+    from migrations_manager import db
+    from migrations_manager.introspection.catalog import snapshot
+
+    with db.connection(read_only=True) as conn:
+        return len(snapshot(conn).tables)
 
 
 DEAD_WEBHOOKS = 3

@@ -58,6 +58,10 @@ DEFAULTS: dict[str, Any] = {
     "NODE_RUN_TIMEOUT": 3600,
     "NODE_DRY_RUN_TIMEOUT": 60,
     "EXTRA_FRAMEWORKS": [],
+    # Where drift creates the scratch database it replays the applied migrations into (and
+    # drops afterwards): a libpq URL of a database of that server, whose role may CREATE
+    # DATABASE. None: the target's own server, through the target's URL.
+    "DRIFT_DATABASE_URL": None,
     # GET /metrics asks for "Authorization: Bearer <token>" when this is set (else it is open).
     "METRICS_TOKEN": None,
     # A scrape reads the target at most this often (seconds), each statement within the budget.

@@ -14,6 +14,9 @@ from pathlib import Path
 
 from psycopg import sql
 
+from .analysis.datachanges import DataChange
+from .differences import Difference
+
 
 class State(enum.StrEnum):
     """A migration's state against the tracking table."""
@@ -521,3 +524,32 @@ class SchemaReport:
     all_objects_exist: bool
     some_objects_exist: bool
     recommendation: str
+    #: Statements whose effect the catalog cannot show (rows, privileges, drops): with them,
+    #: objects that exist never make the migration "safe" to mark as applied.
+    data_changes: tuple[DataChange, ...] = ()
+
+
+@dataclass(frozen=True)
+class NotReplayed:
+    """An applied migration drift could not replay, and why (its objects may show as extra)."""
+
+    name: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class DriftReport:
+    """How the live database differs from what its applied migrations make (``differences``:
+    live is the database, expected the replay). ``replay_failure``: the replay stopped there,
+    and what the later files make is not part of the expected side."""
+
+    framework: str
+    tracking_table: str
+    replayed: tuple[str, ...]
+    differences: tuple[Difference, ...]
+    not_replayed: tuple[NotReplayed, ...] = ()
+    replay_failure: str | None = None
+
+    @property
+    def drifted(self) -> bool:
+        return bool(self.differences)

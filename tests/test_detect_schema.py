@@ -27,7 +27,7 @@ ALTER TABLE users ADD CONSTRAINT users_name_ck CHECK (name <> '') NOT VALID;
 CREATE TABLE "Users" (id int);
 CREATE SCHEMA app;
 CREATE TABLE app.orders (id int);
-CREATE FUNCTION add_one(integer) RETURNS integer AS 'select $1 + 1' LANGUAGE sql;
+CREATE FUNCTION add_one(integer) RETURNS integer AS 'select 1' LANGUAGE sql;
 CREATE PROCEDURE archive() LANGUAGE sql AS $$ SELECT 1 $$;
 CREATE TYPE mood AS ENUM ('ok');
 CREATE VIEW active_users AS SELECT * FROM users;
@@ -129,8 +129,8 @@ CASES = [
         id="comments-containing-create-table",
     ),
     pytest.param(
-        "CREATE VIEW active_users AS SELECT 1; CREATE MATERIALIZED VIEW user_count AS"
-        " SELECT 1; CREATE SEQUENCE counter",
+        "CREATE VIEW active_users AS SELECT * FROM users; CREATE MATERIALIZED VIEW user_count AS"
+        " SELECT count(*) FROM users; CREATE SEQUENCE counter",
         [
             ("view", "public.active_users", True, False),
             ("materialized view", "public.user_count", True, False),
@@ -355,3 +355,158 @@ def test_migration_file_uses_its_up_section(catalog):
 def test_bad_input(target_db, arguments, error):
     with pytest.raises(error):
         services.detect_schema(**arguments)
+
+
+# ---- shapes, not names: what a name-only comparison called "safe" ------------------------------
+
+PARTIAL = """
+CREATE TABLE customers (id int, code text);
+CREATE TABLE orders (id int, customer_id int, note text);
+CREATE FUNCTION total() RETURNS integer LANGUAGE sql AS 'SELECT 1';
+CREATE VIEW recent AS SELECT id FROM orders WHERE id > 10;
+"""
+# The same objects, in the shape the migrations below give them.
+WHOLE = """
+CREATE TABLE customers (id int PRIMARY KEY, code text NOT NULL UNIQUE);
+CREATE TABLE orders (id int, customer_id int REFERENCES customers (id) ON DELETE CASCADE,
+                     note text NOT NULL);
+CREATE FUNCTION total() RETURNS integer LANGUAGE sql AS 'SELECT 2';
+CREATE VIEW recent AS SELECT id FROM orders WHERE id > 20;
+"""
+
+SHAPES = [
+    pytest.param(
+        "CREATE TABLE customers (id int PRIMARY KEY, code text)",
+        "column id is nullable, not NOT NULL; public.customers has no PRIMARY KEY (id)",
+        id="table-without-its-primary-key",
+    ),
+    pytest.param(
+        "CREATE TABLE customers (id int, code text NOT NULL)",
+        "column code is nullable, not NOT NULL",
+        id="table-without-its-not-null",
+    ),
+    pytest.param(
+        "CREATE TABLE customers (id int, code text UNIQUE)",
+        "public.customers has no UNIQUE (code)",
+        id="table-without-its-unique",
+    ),
+    pytest.param(
+        "CREATE TABLE orders (id int,"
+        " customer_id int REFERENCES customers (id) ON DELETE CASCADE, note text)",
+        "public.orders has no FOREIGN KEY (customer_id) REFERENCES customers ON DELETE CASCADE",
+        id="table-without-its-foreign-key",
+    ),
+    pytest.param(
+        "CREATE OR REPLACE FUNCTION total() RETURNS integer LANGUAGE sql AS 'SELECT 2'",
+        "the existing function has another body: SELECT 1",
+        id="function-with-another-body",
+    ),
+    pytest.param(
+        "CREATE OR REPLACE VIEW recent AS SELECT id FROM orders WHERE id > 20",
+        # PostgreSQL 18 no longer qualifies the columns of a one-table query: either spelling.
+        (
+            "the existing view is defined otherwise: SELECT orders.id FROM orders"
+            " WHERE (orders.id > 10);",
+            "the existing view is defined otherwise: SELECT id FROM orders WHERE (id > 10);",
+        ),
+        id="view-with-another-query",
+    ),
+    pytest.param(
+        "ALTER TABLE orders ADD COLUMN note text NOT NULL",
+        "column note is nullable, not NOT NULL",
+        id="add-column-not-null-against-a-nullable-one",
+    ),
+]
+
+
+@pytest.mark.parametrize(("sql", "reason"), SHAPES)
+def test_an_object_of_another_shape_differs(target_db, sql, reason):
+    target_db.execute(PARTIAL)
+    report = services.detect_schema(sql=sql)
+    [finding] = report.findings
+    assert (finding.exists, finding.differs) == (True, True)
+    assert finding.reason in (reason if isinstance(reason, tuple) else (reason,))
+    assert report.recommendation == SOME_EXIST
+
+
+@pytest.mark.parametrize("sql", [case.values[0] for case in SHAPES])
+def test_the_same_shape_is_the_same(target_db, sql):
+    target_db.execute(WHOLE)
+    report = services.detect_schema(sql=sql)
+    assert [(f.exists, f.differs) for f in report.findings] == [(True, False)]
+    assert report.recommendation == ALL_EXIST
+
+
+@pytest.mark.parametrize(
+    ("sql", "live", "same"),
+    [
+        ("SELECT * FROM orders", "SELECT * FROM orders", True),
+        ("SELECT o.id, count(*) FROM public.orders o WHERE o.note IN ('a', 'b') GROUP BY o.id",
+         "SELECT id, count(*) FROM orders o WHERE note = ANY (ARRAY['a', 'b']) GROUP BY id", True),
+        ("SELECT id FROM orders WHERE note = 'a'", "SELECT id FROM orders WHERE note = 'b'", False),
+        ("SELECT id FROM orders", "SELECT customer_id AS id FROM orders", False),
+    ],
+    ids=["star", "spelled-otherwise", "another-constant", "another-column"],
+)  # fmt: skip
+def test_view_queries_compare_as_the_server_prints_them(target_db, sql, live, same):
+    target_db.execute(f"{WHOLE}; CREATE VIEW v AS {live}")
+    [finding] = services.detect_schema(sql=f"CREATE VIEW v AS {sql}").findings
+    assert (finding.exists, finding.differs) == (True, not same)
+
+
+@pytest.mark.parametrize(
+    ("sql", "same"),
+    [
+        ("ALTER TABLE orders ADD FOREIGN KEY (customer_id) REFERENCES customers", True),
+        ("ALTER TABLE orders ADD FOREIGN KEY (customer_id) REFERENCES customers"
+         " ON DELETE SET NULL", False),
+        ("ALTER TABLE orders ADD UNIQUE (note)", False),
+        ("ALTER TABLE customers ADD PRIMARY KEY (id)", True),
+        ("ALTER TABLE orders ADD CONSTRAINT orders_customer_id_fkey"
+         " FOREIGN KEY (customer_id) REFERENCES customers ON UPDATE CASCADE", False),
+    ],
+    ids=["fk", "fk-other-action", "unique-missing", "pk", "named-fk-other-action"],
+)  # fmt: skip
+def test_constraints_added_to_an_existing_table_are_known_by_shape(target_db, sql, same):
+    target_db.execute(WHOLE.replace("ON DELETE CASCADE", ""))
+    [finding] = services.detect_schema(sql=sql).findings
+    if same:
+        assert (finding.exists, finding.differs) == (True, False)
+    else:
+        assert not finding.exists or finding.differs
+
+
+DATA = [
+    ("INSERT INTO customers VALUES (1, 'a')", "INSERT on customers, line 2"),
+    ("UPDATE orders SET note = 'x'", "UPDATE on orders, line 2"),
+    ("DELETE FROM app.orders", "DELETE on app.orders, line 2"),
+    ("GRANT SELECT ON customers TO PUBLIC", "GRANT on customers, line 2"),
+    ("DROP TABLE app.orders", "DROP on app.orders, line 2"),
+]
+
+
+@pytest.mark.parametrize(("statement", "change"), DATA)
+def test_data_changes_are_never_safe(target_db, statement, change):
+    target_db.execute(WHOLE + "; CREATE SCHEMA app; CREATE TABLE app.orders ()")
+    report = services.detect_schema(
+        sql=f"CREATE TABLE customers (id int PRIMARY KEY, code text);\n{statement};"
+    )
+    assert report.all_objects_exist
+    assert report.recommendation == (
+        f"contains data changes ({change}): objects exist, but this tool cannot tell whether"
+        " the data was changed"
+    )
+    assert [c.text for c in report.data_changes] == [change]
+
+
+def test_data_changes_in_the_api_body(target_db):
+    target_db.execute(WHOLE)
+    from migrations_manager.api.preflight_serializers import SchemaReportSerializer
+
+    report = services.detect_schema(
+        sql="CREATE TABLE customers (id int);\nINSERT INTO orders VALUES (1, 1, 'x');"
+    )
+    body = SchemaReportSerializer(report).data
+    assert body["data_changes"] == [{"statement": "INSERT", "target": "orders", "line": 2}]
+    assert body["all_objects_exist"] is True
+    assert body["recommendation"].startswith("contains data changes (INSERT on orders, line 2)")

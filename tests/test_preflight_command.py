@@ -147,6 +147,16 @@ def test_detect_schema_of_a_file_in_text(users):
     ]
 
 
+def test_detect_schema_of_a_file_that_also_changes_data(users):
+    users.write("003_seed.sql", "CREATE TABLE users (id int);\nINSERT INTO users VALUES (1);")
+    assert run("detect-schema", "003_seed.sql").splitlines() == [
+        "  [exists ] table public.users",
+        "  [changes] INSERT on users, line 3",
+        "contains data changes (INSERT on users, line 3): objects exist, but this tool cannot"
+        " tell whether the data was changed",
+    ]
+
+
 def test_detect_schema_reads_sql_from_stdin(users, monkeypatch):
     monkeypatch.setattr("sys.stdin", io.StringIO("CREATE TABLE users (id int);"))
     assert "[exists ] table public.users" in run("detect-schema", "--sql", "-")

@@ -135,6 +135,7 @@ MIGRATIONS_MANAGER = {
     "MIGRATIONS_DIR": os.environ.get("TRUSS_MIGRATIONS_DIR", str(BASE_DIR / "db" / "migrations")),
     "FRAMEWORK": os.environ.get("TRUSS_FRAMEWORK") or None,
     "TRACKING_TABLE": os.environ.get("TRUSS_TRACKING_TABLE") or None,
+    "DRIFT_DATABASE_URL": os.environ.get("TRUSS_DRIFT_DATABASE_URL") or None,
     "LOCK_TIMEOUT": os.environ.get("TRUSS_LOCK_TIMEOUT", "5s"),
     "GATE": os.environ.get("TRUSS_GATE", "enforce"),
     "TRUSTED_PROXY_COUNT": int(os.environ.get("TRUSS_TRUSTED_PROXY_COUNT", "0")),

@@ -89,6 +89,7 @@ def migration_list(
         "run_all_url": _run_url(model_admin, (), framework),
         "check_url": model_admin.url("check", query=framework_query(framework)),
         "detect_url": model_admin.url("detect_schema", query=framework_query(framework)),
+        "drift_url": model_admin.url("drift", query=framework_query(framework)),
         **(extra_context or {}),
     }
     return model_admin.render(request, "change_list.html", context)

@@ -14,7 +14,7 @@ from django.urls import URLPattern, path, reverse
 
 from .. import highlight
 from ..models import Migration
-from . import confirm, control, detection, listing, preflight
+from . import confirm, control, detection, drift, listing, preflight
 
 
 @admin.register(Migration)
@@ -27,8 +27,8 @@ class MigrationAdmin(admin.ModelAdmin):
     ``template_names()``: a project replaces one page with the matching ``*_template``
     attribute on a subclass, or by shadowing ``admin/migrations_manager/migration/<page>.html``.
 
-    Permissions are the codenames the REST API checks: reading (list, check, preview, detection)
-    needs ``view_migration``; the run and mark-applied pages need ``run_migrations`` /
+    Permissions are the codenames the REST API checks: reading (list, check, preview, detection,
+    drift) needs ``view_migration``; the run and mark-applied pages need ``run_migrations`` /
     ``mark_migrations`` on top of it.
     """
 
@@ -39,6 +39,7 @@ class MigrationAdmin(admin.ModelAdmin):
     check_template: str | None = None
     preview_template: str | None = None
     detect_schema_template: str | None = None
+    drift_template: str | None = None
 
     class Media:
         css = {"all": ["migrations_manager/admin.css", highlight.STYLESHEET]}
@@ -81,6 +82,7 @@ class MigrationAdmin(admin.ModelAdmin):
             ("", self.changelist_view, "changelist"),
             ("check/", partial(preflight.check_view, self), "check"),
             ("detect-schema/", partial(detection.detect_view, self), "detect_schema"),
+            ("drift/", partial(drift.drift_view, self), "drift"),
             ("run/", partial(confirm.run_view, self), "run"),
             ("<str:name>/preview/", partial(preflight.preview_view, self), "preview"),
             ("<str:name>/mark-applied/", partial(confirm.mark_view, self), "mark_applied"),
@@ -98,7 +100,7 @@ class MigrationAdmin(admin.ModelAdmin):
 
     def url(self, page: str, *args: str, query: str = "") -> str:
         """The URL of one of this panel's pages (``changelist``, ``check``, ``detect_schema``,
-        ``run``, ``preview``, ``mark_applied``)."""
+        ``drift``, ``run``, ``preview``, ``mark_applied``)."""
         name = f"{self.admin_site.name}:{self.opts.app_label}_{self.opts.model_name}_{page}"
         return reverse(name, args=args) + query
 

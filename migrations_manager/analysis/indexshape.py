@@ -32,7 +32,7 @@ def index_shape(node: ast.IndexStmt) -> IndexShape:
         # Expressions: the server prints 'x'::text where the migration said 'x'. (Plain columns
         # have no constants: the copy and the walk, which cost most, are skipped.)
         node = copy.deepcopy(node)
-        _ConstantCasts()(node)
+        ConstantCasts()(node)
     return IndexShape(
         columns=tuple(RawStream()(element) for element in node.indexParams or ()),
         unique=bool(node.unique),
@@ -47,6 +47,8 @@ def index_shape_of_definition(definition: str) -> IndexShape:
     return index_shape(parser.parse_sql(definition)[0].stmt)
 
 
-class _ConstantCasts(visitors.Visitor):
+class ConstantCasts(visitors.Visitor):
+    """Drops the casts of constants: the server prints 'x'::text where SQL said 'x'."""
+
     def visit_TypeCast(self, ancestors: object, node: ast.TypeCast) -> ast.Node | None:
         return node.arg if isinstance(node.arg, ast.A_Const) else None

@@ -27,14 +27,17 @@ from pglast.stream import maybe_double_quote_name
 
 from .indexshape import IndexShape, index_shape
 from .names import (
+    Target,
     builtin_type,
     function_arguments,
     names_target,
     relation_target,
     target_name,
     type_text,
+    walk,
 )
 from .statements import Statement
+from .viewshape import selects_star, view_shape
 
 
 class ObjectType(StrEnum):
@@ -77,6 +80,19 @@ class CreatedObject:
     data_type: str | None = None
     index: IndexShape | None = None
     not_valid: bool = False
+    #: A column: declared NOT NULL (or part of an inline PRIMARY KEY).
+    not_null: bool = False
+    #: A constraint: the columns it is on (those a CHECK reads); a foreign key's referenced
+    #: table, and its ON DELETE and ON UPDATE actions (``pg_constraint`` codes: a, r, c, n, d).
+    columns: tuple[str, ...] = ()
+    references: Target | None = None
+    actions: str | None = None
+    #: A function's body as written (None for a SQL-standard body) and language.
+    body: str | None = None
+    language: str | None = None
+    #: A view's query, as ``viewshape.view_shape`` prints it, and whether it selects ``*``.
+    query: str | None = None
+    star: bool = False
 
     @property
     def qualified_name(self) -> str | None:
@@ -152,7 +168,9 @@ def _table(node: ast.CreateStmt, line: int, default: str | None) -> Iterator[Cre
     for element in node.tableElts or ():
         if isinstance(element, ast.ColumnDef):
             yield _column(element, schema, name, line, node.if_not_exists)
-            yield from _constraints(element.constraints, schema, name, line, node.if_not_exists)
+            yield from _constraints(
+                element.constraints, schema, name, line, node.if_not_exists, element.colname
+            )
         elif isinstance(element, ast.Constraint):
             yield from _constraints((element,), schema, name, line, node.if_not_exists)
 
@@ -163,6 +181,10 @@ def _column(
     data_type = type_text(column.typeName) if column.typeName else None
     serial = builtin_type(column.typeName) if column.typeName else None
     data_type = _SERIAL_TYPES.get(serial, data_type)
+    not_null = bool(column.is_not_null) or any(
+        constraint.contype in (ConstrType.CONSTR_NOTNULL, ConstrType.CONSTR_PRIMARY)
+        for constraint in column.constraints or ()
+    )
     return CreatedObject(
         ObjectType.COLUMN,
         column.colname,
@@ -171,6 +193,7 @@ def _column(
         table=table,
         if_not_exists=if_not_exists,
         data_type=data_type,
+        not_null=not_null,
     )
 
 
@@ -198,20 +221,47 @@ def _constraints(
     table: str,
     line: int,
     if_not_exists: bool = False,
+    column: str | None = None,
 ) -> Iterator[CreatedObject]:
-    # Only named constraints: PostgreSQL invents the other names, which no migration can match.
+    """The constraints of a table; ``column``: the column they are declared on. An unnamed one
+    (``name`` None: PostgreSQL invents it) is recognised by its kind and columns; an unnamed NOT
+    NULL is its column's ``not_null``."""
     for constraint in constraints or ():
-        if constraint.conname and constraint.contype in _CONSTRAINT_KINDS:
-            yield CreatedObject(
-                ObjectType.CONSTRAINT,
-                constraint.conname,
-                schema,
-                line,
-                table=table,
-                if_not_exists=if_not_exists,
-                kind=_CONSTRAINT_KINDS[constraint.contype],
-                not_valid=bool(constraint.skip_validation),
-            )
+        unnamed_not_null = (
+            constraint.contype == ConstrType.CONSTR_NOTNULL and not constraint.conname
+        )
+        if constraint.contype not in _CONSTRAINT_KINDS or unnamed_not_null:
+            continue
+        foreign = constraint.contype == ConstrType.CONSTR_FOREIGN
+        yield CreatedObject(
+            ObjectType.CONSTRAINT,
+            constraint.conname or None,
+            schema,
+            line,
+            table=table,
+            if_not_exists=if_not_exists,
+            kind=_CONSTRAINT_KINDS[constraint.contype],
+            not_valid=bool(constraint.skip_validation),
+            columns=(column,) if column else _constrained_columns(constraint),
+            references=relation_target(constraint.pktable) if foreign else None,
+            actions=constraint.fk_del_action + constraint.fk_upd_action if foreign else None,
+        )
+
+
+def _constrained_columns(constraint: ast.Constraint) -> tuple[str, ...]:
+    """The columns a table constraint is on, in order (a CHECK's: those it reads, sorted)."""
+    if constraint.contype == ConstrType.CONSTR_CHECK:
+        names = {
+            node.fields[-1].sval
+            for node in walk(constraint.raw_expr)
+            if isinstance(node, ast.ColumnRef) and isinstance(node.fields[-1], ast.String)
+        }
+        return tuple(sorted(names))
+    if constraint.contype == ConstrType.CONSTR_FOREIGN:
+        return tuple(name.sval for name in constraint.fk_attrs or ())
+    if constraint.contype == ConstrType.CONSTR_EXCLUSION:
+        return tuple(element.name for element, _ in constraint.exclusions or () if element.name)
+    return tuple(name.sval for name in constraint.keys or ())
 
 
 def _alter_table(
@@ -246,6 +296,9 @@ def _function(
 ) -> Iterator[CreatedObject]:
     schema, name = names_target(node.funcname, default)
     kind = ObjectType.PROCEDURE if node.is_procedure else ObjectType.FUNCTION
+    options = {option.defname: option.arg for option in node.options or ()}
+    body = options.get("as")
+    language = options.get("language")
     yield CreatedObject(
         kind,
         name,
@@ -253,6 +306,9 @@ def _function(
         line,
         arguments=function_arguments(node.parameters),
         or_replace=bool(node.replace),
+        # One string is the body; two are a C function's library and symbol.
+        body=body[0].sval if isinstance(body, tuple) and len(body) == 1 else None,
+        language=language.sval if isinstance(language, ast.String) else None,
     )
 
 
@@ -301,6 +357,7 @@ def _simple(node: ast.Node, line: int, default: str | None) -> Iterator[CreatedO
         schema, name = None, names  # extensions belong to the database, not to a schema
     else:
         schema, name = names_target(names, default)
+    query = node.query if isinstance(node, ast.ViewStmt | ast.CreateTableAsStmt) else None
     yield CreatedObject(
         kind,
         name,
@@ -309,6 +366,8 @@ def _simple(node: ast.Node, line: int, default: str | None) -> Iterator[CreatedO
         kind=type_kind,
         if_not_exists=bool(getattr(node, "if_not_exists", False)),
         or_replace=bool(getattr(node, "replace", False)),
+        query=view_shape(query) if query is not None and kind is not ObjectType.TABLE else None,
+        star=query is not None and selects_star(query),
     )
 
 

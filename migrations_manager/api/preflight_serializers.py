@@ -212,13 +212,55 @@ class SchemaFindingSerializer(OmitEmptySerializer):
     line = serializers.IntegerField(allow_null=True, help_text=ext("Line of the statement."))
 
 
-class SchemaReportSerializer(serializers.Serializer):
+class DataChangeSerializer(serializers.Serializer):
+    """A statement whose effect the catalog cannot show."""
+
+    statement = serializers.CharField(help_text="INSERT, UPDATE, DELETE, GRANT, DROP...")
+    target = serializers.CharField(allow_null=True)
+    line = serializers.IntegerField()
+
+
+class SchemaReportSerializer(OmitEmptySerializer):
     """Body of ``POST idempotent/detect-schema`` (and ``pgmigrate detect-schema --json``)."""
+
+    omitted_when_empty = ("data_changes",)
 
     findings = SchemaFindingSerializer(many=True)
     all_objects_exist = serializers.BooleanField()
     some_objects_exist = serializers.BooleanField()
     recommendation = serializers.CharField()
+    data_changes = DataChangeSerializer(
+        many=True,
+        required=False,
+        help_text=ext("Statements whose effect the catalog cannot show (absent when none)."),
+    )
+
+
+class DifferenceSerializer(serializers.Serializer):
+    change = serializers.ChoiceField(choices=["missing", "extra", "changed"])
+    object_type = serializers.CharField()
+    name = serializers.CharField()
+    sentence = serializers.CharField()
+    ddl = serializers.CharField(
+        allow_null=True, help_text="What brings the live database to the migrations' shape."
+    )
+
+
+class NotReplayedSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    reason = serializers.CharField()
+
+
+class DriftReportSerializer(serializers.Serializer):
+    """Body of ``GET /api/migrations/drift`` (and ``pgmigrate drift --json``)."""
+
+    framework = serializers.CharField()
+    tracking_table = serializers.CharField()
+    drifted = serializers.BooleanField()
+    replayed = serializers.ListField(child=serializers.CharField())
+    not_replayed = NotReplayedSerializer(many=True)
+    replay_failure = serializers.CharField(allow_null=True)
+    differences = DifferenceSerializer(many=True)
 
 
 class LintReportSerializer(serializers.Serializer):

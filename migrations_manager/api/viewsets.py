@@ -41,6 +41,7 @@ from .permissions import (
 from .preflight_serializers import (
     CheckReportSerializer,
     DetectSchemaRequestSerializer,
+    DriftReportSerializer,
     PreviewQuerySerializer,
     PreviewSerializer,
     RunProgressSerializer,
@@ -133,8 +134,8 @@ class ApiDefaults:
 
 @extend_schema(tags=["pre-flight"])
 class MigrationsViewSet(ApiDefaults, viewsets.ViewSet):
-    """``check`` (a POST, as the seed has it, though it changes nothing) and
-    ``preview/{filename}``."""
+    """``check`` (a POST, as the seed has it, though it changes nothing),
+    ``preview/{filename}`` and ``drift``."""
 
     @extend_schema(
         summary="Safety check: pending migrations, waiting locks, busy transactions, blockers",
@@ -170,6 +171,24 @@ class MigrationsViewSet(ApiDefaults, viewsets.ViewSet):
         run_code = CanRunMigrations().has_permission(request, self)
         result = services.preview(filename, run_code=run_code, **query)
         return Response(PreviewSerializer(result).data)
+
+    @extend_schema(
+        summary="Drift: the live database against a replay of its applied migrations",
+        parameters=[FrameworkQuerySerializer],
+        responses=responses(
+            {
+                200: DriftReportSerializer,
+                409: OpenApiResponse(ErrorSerializer, "A run holds the lock past LOCK_WAIT."),
+            }
+        ),
+    )
+    @action(detail=False, methods=["get"])
+    def drift(self, request: Request) -> Response:
+        """Every extra, missing and changed object with the DDL that brings the live database to
+        the migrations' shape (``drifted``); pending files are not drift. Code migrations are
+        never run: they are listed in ``not_replayed``."""
+        query = self.parsed(FrameworkQuerySerializer, request.query_params)
+        return Response(DriftReportSerializer(services.drift(**query)).data)
 
 
 @extend_schema(tags=["idempotent"])

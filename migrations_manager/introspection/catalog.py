@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import datetime
+from typing import Any
 
 import psycopg
 from psycopg import sql
 from psycopg.rows import class_row
 
+from .. import snapshot as model
 from . import queries
 
 
@@ -203,3 +205,71 @@ def invalid_index(conn: psycopg.Connection, qualified_name: str) -> tuple[str, s
     """(schema, name) of the index ``qualified_name`` when it exists and is INVALID."""
     row = conn.execute(queries.INVALID_INDEX, (qualified_name,)).fetchone()
     return (row[0], row[1]) if row else None
+
+
+def snapshot(conn: psycopg.Connection) -> model.Snapshot:
+    """The user schemas of the target as one ``Snapshot``, in one round trip whatever their
+    size (``queries.SNAPSHOT`` is one statement per kind of object, sent together)."""
+    cursor = conn.execute(queries.SNAPSHOT)
+    results = [cursor.fetchall()]
+    while cursor.nextset():
+        results.append(cursor.fetchall())
+    schemas, tables, columns, constraints, indexes, views, routines = results[:7]
+    types, sequences, extensions, triggers, policies, grants = results[7:]
+    parts = {
+        "columns": _parts(columns, model.Column),
+        "constraints": _parts(constraints, model.Constraint, columns=tuple),
+        "indexes": _parts(indexes, model.Index),
+        "triggers": _parts(triggers, model.Trigger),
+        "policies": _parts(policies, model.Policy, roles=tuple),
+    }
+    return model.Snapshot(
+        schemas=frozenset(row[0] for row in schemas),
+        tables={row[0]: _table(row, parts) for row in tables},
+        views={
+            name: model.View(name, materialized, definition, parts["indexes"].get(name, {}))
+            for name, materialized, definition in views
+        },
+        routines={(routine := model.Routine(*row)).signature: routine for row in routines},
+        types={
+            row[0]: model.Type(*row[:2], tuple(row[2]), tuple(row[3]), *row[4:7], tuple(row[7]))
+            for row in types
+        },
+        sequences={row[0]: model.Sequence(*row) for row in sequences},
+        extensions={row[0]: model.Extension(*row) for row in extensions},
+        grants=frozenset(model.Grant(*row) for row in grants),
+    )
+
+
+def _parts(rows: Iterable[tuple], make: type, **converters: type) -> dict[str, dict[str, Any]]:
+    """Rows of (table, name, fields...) as {table: {name: make(name, fields...)}}."""
+    names = [item.name for item in fields(make)]
+    found: dict[str, dict[str, Any]] = {}
+    for table, *values in rows:
+        arguments = dict(zip(names, values, strict=True))
+        for key, convert in converters.items():
+            arguments[key] = convert(arguments[key])
+        found.setdefault(table, {})[values[0]] = make(**arguments)
+    return found
+
+
+def _table(row: tuple, parts: dict[str, dict[str, dict[str, Any]]]) -> model.Table:
+    name, persistence, partitioning, parent, bound, row_security = row
+    return model.Table(
+        name,
+        persistence,
+        partitioning,
+        parent,
+        bound,
+        row_security,
+        **{kind: found.get(name, {}) for kind, found in parts.items()},
+    )
+
+
+def create_database(conn: psycopg.Connection, name: str) -> None:
+    """``CREATE DATABASE name`` (``conn`` in autocommit: it cannot run in a transaction)."""
+    conn.execute(queries.CREATE_DATABASE.format(sql.Identifier(name)))
+
+
+def drop_database(conn: psycopg.Connection, name: str) -> None:
+    conn.execute(queries.DROP_DATABASE.format(sql.Identifier(name)))

@@ -177,6 +177,20 @@ WAIT_START = sql.SQL("l.waitstart")
 # Before pg_locks.waitstart, a session queued for a lock has been so since its query started.
 WAIT_START_BEFORE_14 = sql.SQL("CASE WHEN l.granted THEN NULL ELSE a.state_change END")
 
+# The shape of the constraint ``k``: its kind, whether validated, its columns in order, and a
+# foreign key's referenced table ([schema, name]) and actions (ON DELETE then ON UPDATE codes).
+_CONSTRAINT_SHAPE = (
+    "pg_catalog.jsonb_build_object('contype', k.contype, 'validated', k.convalidated,"
+    " 'columns', ARRAY(SELECT a.attname"
+    "   FROM pg_catalog.unnest(k.conkey) WITH ORDINALITY AS u(attnum, position)"
+    "   JOIN pg_catalog.pg_attribute a ON a.attrelid = k.conrelid AND a.attnum = u.attnum"
+    "   ORDER BY u.position),"
+    " 'references', (SELECT pg_catalog.jsonb_build_array(fn.nspname, f.relname)"
+    "   FROM pg_catalog.pg_class f JOIN pg_catalog.pg_namespace fn ON fn.oid = f.relnamespace"
+    "   WHERE f.oid = k.confrelid),"
+    " 'actions', CASE WHEN k.contype = 'f' THEN k.confdeltype::text || k.confupdtype::text END)"
+)
+
 # Existence and shape of every object a migration creates, in ONE round trip: three parallel
 # arrays (kind, name, parent) in; one row per probe, in order, ``found`` NULL when absent.
 # Kinds: relation (name = qualified relation, parent = the table an index must be on), routine
@@ -192,17 +206,22 @@ OBJECT_PROBES = sql.SQL(
     "                        pg_catalog.format_type(a.atttypid, a.atttypmod))"
     "                 FROM pg_catalog.pg_attribute a"
     "                 WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped),"
+    "     'nullable', (SELECT pg_catalog.jsonb_object_agg(a.attname, NOT a.attnotnull)"
+    "                  FROM pg_catalog.pg_attribute a"
+    "                  WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped),"
     "     'constraints', (SELECT pg_catalog.jsonb_object_agg(k.conname,"
-    "                            pg_catalog.jsonb_build_object('contype', k.contype,"
-    "                                                          'validated', k.convalidated))"
+    f"         {_CONSTRAINT_SHAPE})"
     "                     FROM pg_catalog.pg_constraint k WHERE k.conrelid = c.oid),"
+    "     'definition', CASE WHEN c.relkind IN ('v', 'm')"
+    "                   THEN pg_catalog.pg_get_viewdef(c.oid) END,"
     "     'index', (SELECT pg_catalog.jsonb_build_object('valid', i.indisvalid,"
     "                      'definition', pg_catalog.pg_get_indexdef(i.indexrelid),"
     "                      'on_parent', i.indrelid = pg_catalog.to_regclass(p.parent))"
     "               FROM pg_catalog.pg_index i WHERE i.indexrelid = c.oid))"
     "   FROM pg_catalog.pg_class c WHERE c.oid = pg_catalog.to_regclass(p.name))"
     " WHEN 'routine' THEN ("
-    "   SELECT pg_catalog.jsonb_build_object('prokind', r.prokind)"
+    "   SELECT pg_catalog.jsonb_build_object('prokind', r.prokind, 'body', r.prosrc,"
+    "     'language', (SELECT l.lanname FROM pg_catalog.pg_language l WHERE l.oid = r.prolang))"
     "   FROM pg_catalog.pg_proc r WHERE r.oid = CASE WHEN (SELECT pg_catalog.bool_and("
     "       pg_catalog.to_regtype(t) IS NOT NULL) IS NOT FALSE"
     "     FROM pg_catalog.jsonb_array_elements_text(p.parent::jsonb) AS t)"
@@ -218,12 +237,12 @@ OBJECT_PROBES = sql.SQL(
     "   SELECT pg_catalog.jsonb_build_object('version', e.extversion)"
     "   FROM pg_catalog.pg_extension e WHERE e.extname = p.name)"
     " WHEN 'column' THEN ("
-    "   SELECT pg_catalog.jsonb_build_object('type',"
-    "                                       pg_catalog.format_type(a.atttypid, a.atttypmod))"
+    "   SELECT pg_catalog.jsonb_build_object('nullable', NOT a.attnotnull,"
+    "     'type', pg_catalog.format_type(a.atttypid, a.atttypmod))"
     "   FROM pg_catalog.pg_attribute a WHERE a.attrelid = pg_catalog.to_regclass(p.parent)"
     "   AND a.attname = p.name AND a.attnum > 0 AND NOT a.attisdropped)"
     " WHEN 'constraint' THEN ("
-    "   SELECT pg_catalog.jsonb_build_object('contype', k.contype, 'validated', k.convalidated)"
+    f"   SELECT {_CONSTRAINT_SHAPE}"
     "   FROM pg_catalog.pg_constraint k WHERE k.conrelid = pg_catalog.to_regclass(p.parent)"
     "   AND k.conname = p.name)"
     " WHEN 'trigger' THEN ("
@@ -261,3 +280,189 @@ INVALID_INDEX = sql.SQL(
     " JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace"
     " WHERE i.indexrelid = pg_catalog.to_regclass(%s) AND NOT i.indisvalid"
 )
+
+# ---- snapshot: the whole user schema, as the drift comparison and schema detection read it ----
+
+# Objects of user schemas that no extension owns ({kind} is the catalog of the object: an
+# extension's tables, functions and types are the extension's business, not the migrations').
+_USER_NAMESPACE = (
+    "n.nspname NOT IN ('pg_catalog', 'information_schema')"
+    " AND n.nspname NOT LIKE 'pg\\_toast%' AND n.nspname NOT LIKE 'pg\\_temp\\_%'"
+)
+
+
+def _user_objects(alias: str, catalog: str) -> str:
+    return (
+        f"{_USER_NAMESPACE} AND NOT EXISTS (SELECT FROM pg_catalog.pg_depend e"
+        f" WHERE e.classid = 'pg_catalog.{catalog}'::pg_catalog.regclass"
+        f" AND e.objid = {alias}.oid AND e.deptype = 'e')"
+    )
+
+
+def _qualified(alias: str, name: str) -> str:
+    return f"pg_catalog.quote_ident({alias}.nspname) || '.' || pg_catalog.quote_ident({name})"
+
+
+_RELATION = _qualified("n", "c.relname")
+_USER_RELATIONS = _user_objects("c", "pg_class")
+
+# One statement per kind of object, sent together (no parameters: one message, one round
+# trip whatever the schema's size). Names come quoted as PostgreSQL needs them; expressions and
+# definitions as the server prints them (pg_get_*def), so two databases of one server print the
+# same object the same way.
+SNAPSHOT = sql.SQL(
+    "; ".join(
+        (
+            # schemas
+            f"SELECT pg_catalog.quote_ident(n.nspname) FROM pg_catalog.pg_namespace n"
+            f" WHERE {_user_objects('n', 'pg_namespace')} ORDER BY 1",
+            # tables
+            f"SELECT {_RELATION}, c.relpersistence::text,"
+            " CASE WHEN c.relkind = 'p' THEN pg_catalog.pg_get_partkeydef(c.oid) END,"
+            " (SELECT pg_catalog.quote_ident(pn.nspname) || '.'"
+            "        || pg_catalog.quote_ident(pc.relname)"
+            "  FROM pg_catalog.pg_inherits i JOIN pg_catalog.pg_class pc ON pc.oid = i.inhparent"
+            "  JOIN pg_catalog.pg_namespace pn ON pn.oid = pc.relnamespace"
+            "  WHERE i.inhrelid = c.oid AND c.relispartition),"
+            " CASE WHEN c.relispartition THEN pg_catalog.pg_get_expr(c.relpartbound, c.oid) END,"
+            " c.relrowsecurity"
+            " FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace"
+            f" WHERE c.relkind IN ('r', 'p') AND {_USER_RELATIONS} ORDER BY 1",
+            # columns of tables
+            f"SELECT {_RELATION}, pg_catalog.quote_ident(a.attname),"
+            " pg_catalog.format_type(a.atttypid, a.atttypmod), NOT a.attnotnull,"
+            " CASE WHEN a.attgenerated = '' THEN pg_catalog.pg_get_expr(d.adbin, d.adrelid) END,"
+            " a.attidentity::text,"
+            " CASE WHEN a.attgenerated <> '' THEN pg_catalog.pg_get_expr(d.adbin, d.adrelid) END,"
+            " CASE WHEN a.attcollation <> t.typcollation"
+            "   THEN pg_catalog.quote_ident(co.collname) END"
+            " FROM pg_catalog.pg_attribute a JOIN pg_catalog.pg_class c ON c.oid = a.attrelid"
+            " JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace"
+            " JOIN pg_catalog.pg_type t ON t.oid = a.atttypid"
+            " LEFT JOIN pg_catalog.pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum"
+            " LEFT JOIN pg_catalog.pg_collation co ON co.oid = a.attcollation"
+            " WHERE a.attnum > 0 AND NOT a.attisdropped AND c.relkind IN ('r', 'p')"
+            f" AND {_USER_RELATIONS} ORDER BY 1, a.attnum",
+            # constraints of tables (NOT NULL is a column's nullability)
+            f"SELECT {_RELATION}, pg_catalog.quote_ident(k.conname), k.contype::text,"
+            " pg_catalog.pg_get_constraintdef(k.oid), k.convalidated,"
+            " ARRAY(SELECT pg_catalog.quote_ident(a.attname)"
+            "       FROM pg_catalog.unnest(k.conkey) WITH ORDINALITY AS u(attnum, position)"
+            "       JOIN pg_catalog.pg_attribute a ON a.attrelid = k.conrelid"
+            "       AND a.attnum = u.attnum"
+            "       ORDER BY u.position)::text[],"
+            " (SELECT pg_catalog.quote_ident(fn.nspname) || '.'"
+            "        || pg_catalog.quote_ident(f.relname)"
+            "  FROM pg_catalog.pg_class f JOIN pg_catalog.pg_namespace fn"
+            "  ON fn.oid = f.relnamespace WHERE f.oid = k.confrelid), k.coninhcount > 0"
+            " FROM pg_catalog.pg_constraint k JOIN pg_catalog.pg_class c ON c.oid = k.conrelid"
+            " JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace"
+            f" WHERE k.contype IN ('p', 'u', 'f', 'c', 'x') AND {_USER_RELATIONS} ORDER BY 1, 2",
+            # indexes of tables and materialized views
+            f"SELECT {_RELATION}, pg_catalog.quote_ident(ic.relname),"
+            " pg_catalog.pg_get_indexdef(i.indexrelid), i.indisvalid,"
+            " (SELECT pg_catalog.quote_ident(k.conname) FROM pg_catalog.pg_constraint k"
+            "  WHERE k.conindid = i.indexrelid AND k.conrelid = i.indrelid"
+            "  AND k.contype IN ('p', 'u', 'x')),"
+            " EXISTS (SELECT FROM pg_catalog.pg_inherits h WHERE h.inhrelid = i.indexrelid)"
+            " FROM pg_catalog.pg_index i JOIN pg_catalog.pg_class ic ON ic.oid = i.indexrelid"
+            " JOIN pg_catalog.pg_class c ON c.oid = i.indrelid"
+            " JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace"
+            f" WHERE c.relkind IN ('r', 'p', 'm') AND {_USER_RELATIONS} ORDER BY 1, 2",
+            # views and materialized views
+            f"SELECT {_RELATION}, c.relkind = 'm', pg_catalog.pg_get_viewdef(c.oid)"
+            " FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace"
+            f" WHERE c.relkind IN ('v', 'm') AND {_USER_RELATIONS} ORDER BY 1",
+            # functions and procedures
+            f"SELECT {_qualified('n', 'p.proname')},"
+            " pg_catalog.pg_get_function_identity_arguments(p.oid), p.prokind::text,"
+            " pg_catalog.pg_get_function_result(p.oid), l.lanname::text, p.provolatile::text,"
+            " p.prosrc, pg_catalog.pg_get_functiondef(p.oid)"
+            " FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace"
+            " JOIN pg_catalog.pg_language l ON l.oid = p.prolang"
+            f" WHERE p.prokind IN ('f', 'p') AND {_user_objects('p', 'pg_proc')} ORDER BY 1, 2",
+            # enums, composite types, domains, ranges
+            f"SELECT {_qualified('n', 't.typname')}, t.typtype::text,"
+            " ARRAY(SELECT e.enumlabel::text FROM pg_catalog.pg_enum e WHERE e.enumtypid = t.oid"
+            "       ORDER BY e.enumsortorder),"
+            " ARRAY(SELECT pg_catalog.quote_ident(a.attname) || ' '"
+            "              || pg_catalog.format_type(a.atttypid, a.atttypmod)"
+            "       FROM pg_catalog.pg_attribute a WHERE a.attrelid = t.typrelid AND a.attnum > 0"
+            "       AND NOT a.attisdropped ORDER BY a.attnum),"
+            " CASE t.typtype WHEN 'd' THEN pg_catalog.format_type(t.typbasetype, t.typtypmod)"
+            "   WHEN 'r' THEN (SELECT pg_catalog.format_type(r.rngsubtype, NULL)"
+            "                  FROM pg_catalog.pg_range r WHERE r.rngtypid = t.oid) END,"
+            " t.typnotnull, t.typdefault,"
+            " ARRAY(SELECT pg_catalog.quote_ident(k.conname) || ' '"
+            "              || pg_catalog.pg_get_constraintdef(k.oid)"
+            "       FROM pg_catalog.pg_constraint k WHERE k.contypid = t.oid AND k.contype = 'c'"
+            "       ORDER BY k.conname)"
+            " FROM pg_catalog.pg_type t JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace"
+            " LEFT JOIN pg_catalog.pg_class c ON c.oid = t.typrelid"
+            " WHERE t.typtype IN ('e', 'c', 'd', 'r') AND (t.typrelid = 0 OR c.relkind = 'c')"
+            f" AND {_user_objects('t', 'pg_type')} ORDER BY 1",
+            # sequences (an identity column's is part of its column)
+            f"SELECT {_RELATION}, pg_catalog.format_type(s.seqtypid, NULL), s.seqstart,"
+            " s.seqincrement, s.seqmin, s.seqmax, s.seqcache, s.seqcycle"
+            " FROM pg_catalog.pg_sequence s JOIN pg_catalog.pg_class c ON c.oid = s.seqrelid"
+            " JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace"
+            f" WHERE {_USER_RELATIONS} AND NOT EXISTS (SELECT FROM pg_catalog.pg_depend d"
+            "   WHERE d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass AND d.objid = c.oid"
+            "   AND d.deptype = 'i') ORDER BY 1",
+            # extensions
+            "SELECT pg_catalog.quote_ident(x.extname), x.extversion,"
+            " pg_catalog.quote_ident(n.nspname)"
+            " FROM pg_catalog.pg_extension x"
+            " JOIN pg_catalog.pg_namespace n ON n.oid = x.extnamespace"
+            " ORDER BY 1",
+            # triggers
+            f"SELECT {_RELATION}, pg_catalog.quote_ident(g.tgname),"
+            " pg_catalog.pg_get_triggerdef(g.oid), g.tgenabled::text"
+            " FROM pg_catalog.pg_trigger g JOIN pg_catalog.pg_class c ON c.oid = g.tgrelid"
+            " JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace"
+            f" WHERE NOT g.tgisinternal AND {_USER_RELATIONS} ORDER BY 1, 2",
+            # row-level security policies
+            f"SELECT {_RELATION}, pg_catalog.quote_ident(o.polname), o.polcmd::text,"
+            " o.polpermissive,"
+            " ARRAY(SELECT CASE WHEN r.role = 0 THEN 'PUBLIC'"
+            "              ELSE pg_catalog.quote_ident(pg_catalog.pg_get_userbyid(r.role)) END"
+            "       FROM pg_catalog.unnest(o.polroles) AS r(role) ORDER BY 1),"
+            " pg_catalog.pg_get_expr(o.polqual, o.polrelid),"
+            " pg_catalog.pg_get_expr(o.polwithcheck, o.polrelid)"
+            " FROM pg_catalog.pg_policy o JOIN pg_catalog.pg_class c ON c.oid = o.polrelid"
+            " JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace"
+            f" WHERE {_USER_RELATIONS} ORDER BY 1, 2",
+            # grants to others than the owner (the owner's own are implicit)
+            "SELECT g.kind, g.name, CASE WHEN g.grantee = 0 THEN 'PUBLIC'"
+            "   ELSE pg_catalog.quote_ident(pg_catalog.pg_get_userbyid(g.grantee)) END,"
+            " g.privilege, g.grantable FROM ("
+            f"  SELECT CASE c.relkind WHEN 'S' THEN 'SEQUENCE' ELSE 'TABLE' END, {_RELATION},"
+            "   x.grantee, x.privilege_type, x.is_grantable"
+            "   FROM pg_catalog.pg_class c"
+            "   JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace,"
+            "   pg_catalog.aclexplode(c.relacl) x"
+            f"  WHERE c.relkind IN ('r', 'p', 'v', 'm', 'S', 'f') AND {_USER_RELATIONS}"
+            "   AND x.grantee <> c.relowner"
+            "  UNION ALL"
+            "  SELECT CASE p.prokind WHEN 'p' THEN 'PROCEDURE' ELSE 'FUNCTION' END,"
+            f"   {_qualified('n', 'p.proname')} || '('"
+            "   || pg_catalog.pg_get_function_identity_arguments(p.oid) || ')',"
+            "   x.grantee, x.privilege_type, x.is_grantable"
+            "   FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace,"
+            "   pg_catalog.aclexplode(p.proacl) x"
+            f"  WHERE p.prokind IN ('f', 'p') AND {_user_objects('p', 'pg_proc')}"
+            "   AND x.grantee <> p.proowner"
+            "  UNION ALL"
+            "  SELECT 'SCHEMA', pg_catalog.quote_ident(n.nspname), x.grantee, x.privilege_type,"
+            "   x.is_grantable FROM pg_catalog.pg_namespace n, pg_catalog.aclexplode(n.nspacl) x"
+            f"  WHERE {_user_objects('n', 'pg_namespace')} AND x.grantee <> n.nspowner"
+            " ) AS g(kind, name, grantee, privilege, grantable) ORDER BY 1, 2, 3, 4",
+        )
+    )
+)
+
+# ---- the scratch database drift replays the migrations into -----------------------------------
+
+CREATE_DATABASE = sql.SQL("CREATE DATABASE {}")
+# FORCE (PostgreSQL 13+): a session a failed replay left behind does not keep it alive.
+DROP_DATABASE = sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)")

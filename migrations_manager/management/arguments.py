@@ -105,6 +105,11 @@ SUBCOMMANDS: dict[str, tuple[str, list[Argument]]] = {
         "print a migration file (highlighted on a terminal)",
         [(("file",), {"metavar": "FILE"}), FRAMEWORK],
     ),
+    "drift": (
+        "compare the live database with a replay of its applied migrations into a scratch "
+        "database; every difference with its DDL (exit 4 when there is drift)",
+        [FRAMEWORK],
+    ),
     "detect-schema": (
         "which of the objects a migration creates already exist in the target",
         [

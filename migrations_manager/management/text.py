@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from ..types import CheckReport, LintFinding, SchemaReport
+from ..types import CheckReport, DriftReport, LintFinding, SchemaReport
 
 
 def lint_lines(findings: Iterable[LintFinding]) -> list[str]:
@@ -43,5 +43,23 @@ def schema_lines(report: SchemaReport) -> list[str]:
         state = "differs" if finding.differs else "exists" if finding.exists else "missing"
         line = f"  [{state:^7}] {finding.type} {finding.name}"
         lines.append(line + (f": {finding.reason}" if finding.reason else ""))
+    lines.extend(f"  [changes] {change.text}" for change in report.data_changes)
     lines.append(report.recommendation)
+    return lines
+
+
+def drift_lines(report: DriftReport) -> list[str]:
+    """Each difference with its DDL, what was not replayed, and the verdict."""
+    lines = [f"Framework: {report.framework}  tracking table: {report.tracking_table}"]
+    lines.append(f"Replayed {len(report.replayed)} applied migration(s) into a scratch database.")
+    lines.extend(f"  [not replayed] {item.name}: {item.reason}" for item in report.not_replayed)
+    if report.replay_failure:
+        lines.append(f"  [replay stopped] {report.replay_failure}")
+    for difference in report.differences:
+        lines.append(f"  [{difference.change:^7}] {difference.sentence}")
+        if difference.ddl:
+            lines.extend(f"      {line}" for line in difference.ddl.splitlines())
+    lines.append(
+        f"Drift: {len(report.differences)} difference(s)." if report.drifted else "No drift."
+    )
     return lines

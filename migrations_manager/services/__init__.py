@@ -27,6 +27,7 @@ _EXPORTS: dict[str, tuple[str, str]] = {
     "duration": ("safety", "duration"),
     "cjs_sql": ("cjs", "cjs_sql"),
     "cjs_warning": ("cjs", "cjs_warning"),
+    "drift": ("replay", "drift"),
     "migrations_directory": ("common", "migrations_directory"),
     "RunProgress": ("control", "RunProgress"),
     "Termination": ("control", "Termination"),

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 import psycopg
 
 from .. import db
+from ..analysis.datachanges import DataChange, data_changes
 from ..analysis.names import target_name
 from ..analysis.objects import CreatedObject, ObjectType, created_objects
 from ..analysis.statements import Statement, parse_statements
@@ -24,12 +25,16 @@ from ..introspection.existence import Probe, ProbeKind
 from ..sources import read_text
 from ..types import SchemaFinding, SchemaReport, Section
 from .inspection import locate, workspace
-from .shapes import compare
+from .shapes import compare, constraint_text
 
 NO_DDL = (
     "No DDL found: the SQL creates no table, index, function, type or other object to look for."
 )
 ALL_EXIST = "All DDL objects already exist. Safe to mark as applied without re-running."
+DATA_CHANGES = (
+    "contains data changes ({changes}): objects exist, but this tool cannot tell whether the "
+    "data was changed"
+)
 SOME_EXIST = "Some objects already exist. Review carefully before running or marking as applied."
 NONE_EXIST = "No existing objects detected. Safe to run this migration."
 EITHER_SQL_OR_MIGRATION = 'Give either the SQL ("sql") or a migration file name ("migration").'
@@ -76,24 +81,29 @@ def existing_objects(
     """The report for parsed ``statements``: one query for the search_path (unless ``info`` is
     given), one for every object, none at all when nothing is created."""
     objects = created_objects(statements)
+    changes = data_changes(statements)
     if not objects:
-        return report(())
+        return report((), changes)
     schema = (info or catalog.server_info(conn)).current_schema
     subjects = _subjects([item.resolved(schema) if schema else item for item in objects])
     answers = existence.probe(conn, [_probe(subject.object) for subject in subjects])
-    return report(
-        [_finding(item, answer, schema) for item, answer in zip(subjects, answers, strict=True)]
-    )
+    findings = [
+        _finding(item, answer, schema) for item, answer in zip(subjects, answers, strict=True)
+    ]
+    return report(findings, changes)
 
 
-def report(findings: Sequence[SchemaFinding]) -> SchemaReport:
-    """The two flags and the recommendation sentence that ``findings`` call for."""
+def report(findings: Sequence[SchemaFinding], changes: Sequence[DataChange] = ()) -> SchemaReport:
+    """The two flags and the recommendation sentence that ``findings`` call for: never "safe"
+    to mark as applied when the SQL also ``changes`` what the catalog cannot show."""
     if not findings:
-        return SchemaReport((), False, False, NO_DDL)
+        return SchemaReport((), False, False, NO_DDL, tuple(changes))
     every = all(item.exists and not item.differs for item in findings)
     some = any(item.exists for item in findings)
     recommendation = ALL_EXIST if every else SOME_EXIST if some else NONE_EXIST
-    return SchemaReport(tuple(findings), every, some, recommendation)
+    if every and changes:
+        recommendation = DATA_CHANGES.format(changes="; ".join(c.text for c in changes))
+    return SchemaReport(tuple(findings), every, some, recommendation, tuple(changes))
 
 
 def _within_limit(text: str) -> str:
@@ -125,7 +135,8 @@ def _subjects(objects: Sequence[CreatedObject]) -> list[_Subject]:
         if item.type in _TABLE_PARTS and (item.schema, item.table) in tables:
             tables[(item.schema, item.table)].parts.append(item)
             continue
-        key = (item.type, item.qualified_name, item.signature, item.table, item.index)
+        shape = (item.kind, item.columns) if item.type is ObjectType.CONSTRAINT else None
+        key = (item.type, item.qualified_name, item.signature, item.table, item.index, shape)
         if key in seen:
             continue
         seen.add(key)
@@ -142,6 +153,8 @@ def _probe(item: CreatedObject) -> Probe:
     if item.type is ObjectType.INDEX:
         kind = ProbeKind.RELATION if item.name else ProbeKind.INDEXES
         return Probe(kind, name, item.table_qualified_name)
+    if item.type is ObjectType.CONSTRAINT and item.name is None:  # known by its table's shape
+        return Probe(ProbeKind.RELATION, item.table_qualified_name or "")
     if item.type in (ObjectType.FUNCTION, ObjectType.PROCEDURE):
         return Probe.routine(item.signature or "", item.arguments or ())
     if item.type in (ObjectType.COLUMN, ObjectType.CONSTRAINT, ObjectType.TRIGGER):
@@ -172,6 +185,8 @@ def _display_name(item: CreatedObject, schema: str | None) -> str:
         return item.signature
     if item.type is ObjectType.INDEX and item.name is None and item.index is not None:
         return f"(unnamed) ON {item.table_qualified_name} ({', '.join(item.index.columns)})"
+    if item.type is ObjectType.CONSTRAINT and item.name is None:
+        return f"(unnamed) {constraint_text(item)} ON {item.table_qualified_name}"
     if item.type is ObjectType.INDEX and item.name is not None and item.schema == schema:
         return target_name((None, item.name))
     return item.qualified_name or ""

@@ -14,6 +14,7 @@ LIST_URL = reverse("admin:migrations_manager_migration_changelist")
 RUN_URL = reverse("admin:migrations_manager_migration_run")
 CHECK_URL = reverse("admin:migrations_manager_migration_check")
 DETECT_URL = reverse("admin:migrations_manager_migration_detect_schema")
+DRIFT_URL = reverse("admin:migrations_manager_migration_drift")
 
 
 def mark_url(name: str) -> str:

@@ -157,3 +157,16 @@ def test_csrf_is_enforced(users):
     token = page.context["csrf_token"]
     posted = client.post(DETECT_URL, {"sql": "CREATE TABLE users ()", "csrfmiddlewaretoken": token})
     assert posted.status_code == 200 and posted.context["schema"].findings
+
+
+def test_data_changes_are_listed_and_never_called_safe(reader, users):
+    sql = (
+        "CREATE TABLE users (id bigint PRIMARY KEY, email text);\nGRANT SELECT ON users TO PUBLIC;"
+    )
+    response = reader.post(DETECT_URL, {"sql": sql})
+    assert response.status_code == 200
+    assert texts(response, "mm-data-changes") == ["GRANT on users, line 2"]
+    [recommendation] = texts(response, "mm-recommendation")
+    assert recommendation.startswith("contains data changes (GRANT on users, line 2)")
+    assert ALL_EXIST not in response.content.decode()
+    assert "mm-recommendation--some" in response.content.decode()

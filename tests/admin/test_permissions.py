@@ -1,6 +1,6 @@
 """Who may do what: a page that changes the target answers 403, GET or forged POST alike,
 to any user lacking its permission, and nothing runs or is recorded; the read-only pages
-(check, preview, schema detection) need ``view_migration`` and nothing more."""
+(check, preview, schema detection, drift) need ``view_migration`` and nothing more."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import pytest
 
 from migrations_manager.models import MigrationRun
 
-from .helpers import CHECK_URL, DETECT_URL, RUN_URL, mark_url, preview_url
+from .helpers import CHECK_URL, DETECT_URL, DRIFT_URL, RUN_URL, mark_url, preview_url
 
 pytestmark = pytest.mark.django_db
 
@@ -50,6 +50,7 @@ READ_ONLY_PAGES = {
     "check": CHECK_URL,
     "preview": preview_url("001_a.sql"),
     "detect": f"{DETECT_URL}?migration=001_a.sql",
+    "drift": DRIFT_URL,
 }
 
 

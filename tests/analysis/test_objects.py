@@ -86,16 +86,23 @@ NAMES = [
     ("create-table-as", "CREATE TABLE copy AS SELECT 1 AS a", [("table", "copy")]),
     ("temporary-table-is-not-detected", "CREATE TEMP TABLE scratch (a int)", []),
     (
-        "named-constraints-of-create-table",
+        # An unnamed constraint has no name (PostgreSQL invents one): it is known by its shape.
+        "constraints-of-create-table",
         "CREATE TABLE t (id bigint CONSTRAINT t_pk PRIMARY KEY, CONSTRAINT t_ck CHECK (id > 0),"
         " CHECK (id < 10))",
-        [("table", "t"), ("column", "t.id"), ("constraint", "t.t_pk"), ("constraint", "t.t_ck")],
+        [
+            ("table", "t"),
+            ("column", "t.id"),
+            ("constraint", "t.t_pk"),
+            ("constraint", "t.t_ck"),
+            ("constraint", None),
+        ],
     ),
     (
-        "add-column-and-named-constraint",
+        "add-column-and-constraints",
         "ALTER TABLE users ADD COLUMN email text, ADD CONSTRAINT email_ck CHECK (email <> ''),"
         " ADD CHECK (true)",
-        [("column", "users.email"), ("constraint", "users.email_ck")],
+        [("column", "users.email"), ("constraint", "users.email_ck"), ("constraint", None)],
     ),
     ("dml-creates-nothing", "INSERT INTO t VALUES (1); UPDATE t SET a = 2", []),
 ]
@@ -365,3 +372,42 @@ def test_drop_one_overload_keeps_the_other_signature() -> None:
         "DROP FUNCTION f(int4)"
     )
     assert kept.signature == "f(text)"
+
+
+# --- shapes: what detect-schema compares beyond names -------------------------------------------
+
+
+def test_the_shape_of_a_table_s_columns_and_constraints() -> None:
+    found = objects(
+        "CREATE TABLE o (id int PRIMARY KEY, c int NOT NULL REFERENCES app.cu (id)"
+        " ON DELETE CASCADE ON UPDATE SET NULL, code text UNIQUE, CHECK (c > id),"
+        " EXCLUDE USING gist (code WITH =))"
+    )
+    columns = {item.name: item.not_null for item in found if item.type is T.COLUMN}
+    assert columns == {"id": True, "c": True, "code": False}
+    constraints = [
+        (item.kind, item.columns, item.references, item.actions)
+        for item in found
+        if item.type is T.CONSTRAINT
+    ]
+    assert constraints == [
+        ("primary key", ("id",), None, None),
+        ("foreign key", ("c",), ("app", "cu"), "cn"),
+        ("unique", ("code",), None, None),
+        ("check", ("c", "id"), None, None),
+        ("exclusion", ("code",), None, None),
+    ]
+
+
+def test_the_shape_of_a_function_and_of_a_view() -> None:
+    function, view, star = objects(
+        "CREATE OR REPLACE FUNCTION f() RETURNS int LANGUAGE SQL AS $$ SELECT 1 $$;"
+        " CREATE VIEW v AS SELECT o.id FROM public.orders o WHERE o.id IN (1, 2);"
+        " CREATE VIEW w AS SELECT * FROM orders"
+    )
+    assert (function.body, function.language) == (" SELECT 1 ", "sql")
+    assert (view.query, view.star) == (
+        "SELECT id FROM orders AS o WHERE id = ANY(ARRAY[1, 2])",
+        False,
+    )
+    assert star.star

@@ -23,6 +23,7 @@ ENDPOINTS = {
         "viewer",
     ),
     "history": ("get", BASE + "history", None, "viewer"),
+    "drift": ("get", BASE + "drift", None, "viewer"),
     "run": ("post", BASE + "idempotent/run", {}, "runner"),
     "mark-applied": (
         "post",

@@ -39,6 +39,7 @@ def test_schema_documents_the_contract_paths(api):
     assert {
         "/api/migrations/check": {"post"},
         "/api/migrations/preview/{filename}": {"get"},
+        "/api/migrations/drift": {"get"},
         "/api/migrations/idempotent/status": {"get"},
         "/api/migrations/idempotent/detect-schema": {"post"},
         "/api/migrations/idempotent/run": {"post"},
@@ -84,7 +85,7 @@ def test_api_conforms_to_its_schema(target_db, mode):
     headers = {"Authorization": client._credentials["HTTP_AUTHORIZATION"]}
     schema = schemathesis.openapi.from_wsgi("/api/schema/", WSGIHandler(), headers=headers)
     operations = [result.ok() for result in schema.get_all_operations()]
-    assert len(operations) == 10
+    assert len(operations) == 11
 
     for operation in operations:
 

@@ -11,6 +11,7 @@ Exit codes:
   pending migration or no file, an unknown framework. With ``--json`` it is a JSON object on
   stdout too.
 - 3: refused by the safety gate (and ``check --strict`` when the check is not safe).
+- 4: ``drift`` found the live database differs from its applied migrations.
 
 A deploy script calls ``pgmigrate status`` as a process: what a subcommand does not need is not
 imported (the REST API's serializers and DRF only for ``--json``, Pygments only for a coloured
@@ -33,10 +34,11 @@ from ...observability import outbox
 from ...sources import ascii_digits
 from ...types import RunReport, Step, StepAction
 from ..arguments import USAGE_EXIT, add_subcommands
-from ..text import check_lines, lint_lines, schema_lines
+from ..text import check_lines, drift_lines, lint_lines, schema_lines
 from ..watch import StatementWatch
 
 NOT_SAFE_EXIT = 3
+DRIFT_EXIT = 4
 #: What the user asked for cannot be: a wrong argument or a name that designates nothing.
 BAD_USAGE = (UsageError, MigrationNotFound)
 
@@ -289,6 +291,21 @@ class Command(BaseCommand):
             self._emit(SchemaReportSerializer(report).data)
         else:
             self._write_lines(schema_lines(report))
+
+    def _drift(self, options: dict[str, Any]) -> None:
+        report = services.drift(framework=options["framework"])
+        if self.as_json:
+            from ...api.preflight_serializers import DriftReportSerializer
+
+            self._emit(DriftReportSerializer(report).data)
+        else:
+            self._write_lines(drift_lines(report))
+        if report.replay_failure is not None:
+            raise CommandError(f"The replay stopped: {report.replay_failure}", returncode=1)
+        if report.drifted:
+            raise CommandError(
+                f"{len(report.differences)} difference(s) found.", returncode=DRIFT_EXIT
+            )
 
     def _lint(self, options: dict[str, Any]) -> None:
         report = services.lint(options["files"] or None, framework=options["framework"])
