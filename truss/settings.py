@@ -6,6 +6,8 @@ TRUSS_MIGRATIONS_DIR    the migrations directory (default: db/migrations)
 TRUSS_FRAMEWORK, TRUSS_TRACKING_TABLE   pin the tracking table instead of detecting it
 TRUSS_LOCK_TIMEOUT      lock_timeout for migration statements (default 5s)
 TRUSS_GATE              the safety gate: enforce (default) or warn
+TRUSS_APPROVALS         change requests: off (default), unsafe (runs the gate refuses wait for
+                        an approver) or always; TRUSS_APPROVERS approvals each (default 1)
 TRUSS_TRUSTED_PROXY_COUNT  reverse proxies in front of the app whose X-Forwarded-For entries the
                         audit log believes (default 0: the client address is REMOTE_ADDR)
 TRUSS_METRICS_TOKEN     GET /metrics asks for "Authorization: Bearer <token>" (unset: open)
@@ -135,6 +137,8 @@ MIGRATIONS_MANAGER = {
     "TRACKING_TABLE": os.environ.get("TRUSS_TRACKING_TABLE") or None,
     "LOCK_TIMEOUT": os.environ.get("TRUSS_LOCK_TIMEOUT", "5s"),
     "GATE": os.environ.get("TRUSS_GATE", "enforce"),
+    "APPROVALS": os.environ.get("TRUSS_APPROVALS") or None,
+    "APPROVERS": int(os.environ.get("TRUSS_APPROVERS", "1")),
     "TRUSTED_PROXY_COUNT": int(os.environ.get("TRUSS_TRUSTED_PROXY_COUNT", "0")),
     "METRICS_TOKEN": os.environ.get("TRUSS_METRICS_TOKEN") or None,
     "CELERY_APP": "truss.celery.app" if os.environ.get("TRUSS_CELERY_BROKER_URL") else None,
