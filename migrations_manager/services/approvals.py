@@ -54,8 +54,25 @@ class BoundPlan:
     segments: tuple[tuple[str, tuple[str, ...]], ...]  # (mode, names)
     applied: tuple[str, ...]
     request_id: int | None = None
-    #: Run only when the gate finds nothing: the request's reason overrides nothing.
+    #: The gate's findings the approvers saw (``finding_key``): the approval overrides these.
+    seen: frozenset[tuple[Any, ...]] = frozenset()
+    #: Run only when the gate finds nothing: the approval overrides nothing.
     only_when_safe: bool = False
+
+    def unseen(self, errors: Sequence[GateFinding]) -> list[GateFinding]:
+        """The findings of ``errors`` the approvers did not see (all of them, when the request
+        runs only when safe): a blocker that came since, a new lint error..."""
+        if self.only_when_safe:
+            return list(errors)
+        return [error for error in errors if finding_key(error) not in self.seen]
+
+
+def finding_key(finding: GateFinding | dict[str, Any]) -> tuple[Any, ...]:
+    """What identifies a finding of the gate across two checks of the same plan."""
+    fields = ("kind", "file", "line", "rule", "message")
+    if isinstance(finding, dict):
+        return tuple(finding.get(name) for name in fields)
+    return tuple(getattr(finding, name) for name in fields)
 
 
 def bound_plan(current: Session, plan: Plan, report: StatusReport) -> BoundPlan:

@@ -35,7 +35,7 @@ from ..exceptions import (
 from ..executor import Progress, render
 from ..models import Approval, ChangeRequest
 from ..types import RunReport
-from .approvals import BoundPlan, bound_plan
+from .approvals import BoundPlan, bound_plan, finding_key
 from .common import ledger_findings
 from .execution import audited, resume_lookup, summarize
 from .gate import findings, is_reason
@@ -257,6 +257,7 @@ def _bound(request: ChangeRequest) -> BoundPlan:
         segments=tuple((entry["mode"], tuple(entry["files"])) for entry in request.segments),
         applied=tuple(request.applied),
         request_id=request.pk,
+        seen=frozenset(finding_key(error) for error in request.check_result.get("errors", [])),
         only_when_safe=request.only_when_safe,
     )
 

@@ -44,20 +44,24 @@ def gate(
     """The errors the gate finds in ``plan``, which the caller records as overridden.
 
     Args:
-        approval: the approved change request the run executes (its plan checked already).
+        approval: the approved change request the run executes (its plan checked already): it
+            overrides the findings its approvers saw, never one that came since.
 
     Raises:
         ApprovalRequired: the approval policy asks for a change request, and none is approved.
-        GateRefused: there are errors, the gate enforces, and ``reason`` is blank; or there are
-            errors and the approved request runs only when safe.
+        GateRefused: there are errors, the gate enforces, and ``reason`` is blank; or, for an
+            approved request, errors its approvers did not see (any, if it runs only when safe).
     """
     if not plan.steps:
         return ()
     errors = findings(current, plan, ledger)
-    if approval is None and approvals.required(errors):
+    if approval is not None:
+        unseen = approval.unseen(errors)
+        if unseen and (mode() == ENFORCE or approval.only_when_safe):
+            raise GateRefused(unseen)
+        return errors
+    if approvals.required(errors):
         raise ApprovalRequired(approvals.request_body(plan), errors)
-    if errors and approval is not None and approval.only_when_safe:
-        raise GateRefused(errors)
     if errors and mode() == ENFORCE and not is_reason(reason):
         raise GateRefused(errors)
     return errors
