@@ -24,6 +24,7 @@ from typing import Any
 # Exported name -> (module of this package, its name there).
 _EXPORTS: dict[str, tuple[str, str]] = {
     "approval_policy": ("approvals", "policy"),
+    "approval_required": ("approvals", "required"),
     "approve_request": ("change", "approve_request"),
     "create_request": ("change", "create_request"),
     "execute_request": ("change", "execute_request"),

@@ -10,12 +10,14 @@ from django.urls import reverse
 from migrations_manager import services
 from migrations_manager.audit import Actor
 from migrations_manager.models import VIEW_PERMISSION, ChangeRequest
-from tests.admin.helpers import messages_of
+from tests.admin.helpers import RUN_URL, confirmed, messages_of
 from tests.factories import UserFactory
 
 from .conftest import REASON
 
 pytestmark = pytest.mark.django_db
+
+FILES = ("001_users.sql", "002_roles.sql")
 
 
 def page(request_id: int) -> str:
@@ -85,3 +87,19 @@ def test_the_list_shows_each_request_and_its_state(bob, asked):
     listed = logged_in(bob).get(reverse("admin:migrations_manager_changerequest_changelist"))
     assert listed.status_code == 200
     assert "001_users.sql, 002_roles.sql" in listed.content.decode()
+
+
+def test_with_the_policy_on_the_run_page_asks_for_approval_and_creates_the_request(
+    always, alice, two_files
+):
+    as_alice = logged_in(alice)
+    shown = as_alice.get(RUN_URL).content.decode()
+    assert "This run needs approval." in shown and 'value="Ask for approval"' in shown
+    without_reason = as_alice.post(RUN_URL, confirmed(two_files.directory, *FILES))
+    assert "needs approval" in without_reason.content.decode()
+    assert not ChangeRequest.objects.exists()
+    response = as_alice.post(RUN_URL, confirmed(two_files.directory, *FILES, reason=REASON))
+    created = ChangeRequest.objects.get()
+    assert response.status_code == 302 and response.url == page(created.pk)
+    assert created.file_names == list(FILES) and created.requester_name == "alice"
+    assert not two_files.exists("users")
