@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
-from migrations_manager.checks import check_directory, check_metrics, check_target
+import pytest
+
+from migrations_manager.checks import (
+    check_approvals,
+    check_directory,
+    check_metrics,
+    check_target,
+)
+from migrations_manager.services import approvals
 
 
 def ids(messages) -> list[str]:
@@ -43,3 +51,15 @@ def test_open_metrics_are_a_warning_unless_debugging(settings):
     settings.MIGRATIONS_MANAGER = {**settings.MIGRATIONS_MANAGER, "METRICS_TOKEN": None}
     settings.DEBUG = True
     assert check_metrics() == []
+
+
+@pytest.mark.parametrize("value", [None, "off", "unsafe", "always"])
+def test_an_approval_policy_passes(settings, value):
+    settings.MIGRATIONS_MANAGER = {**settings.MIGRATIONS_MANAGER, "APPROVALS": value}
+    assert check_approvals() == []
+
+
+def test_a_mistyped_approval_policy_is_an_error_and_asks_approval_for_every_run(settings):
+    settings.MIGRATIONS_MANAGER = {**settings.MIGRATIONS_MANAGER, "APPROVALS": "unsfe"}
+    assert ids(check_approvals()) == ["migrations_manager.E003"]
+    assert approvals.policy() == "always" and approvals.required([])
