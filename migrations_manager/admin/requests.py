@@ -19,9 +19,10 @@ from django.utils.text import Truncator
 from .. import services
 from ..exceptions import MigrationsManagerError
 from ..models import APPROVE_PERMISSION, RUN_PERMISSION, VIEW_PERMISSION, ChangeRequest
+from ..sources import ascii_digits
 from ..web import actor_of
 from .control import ADMIN
-from .history import REASON_EXCERPT, badge
+from .history import REASON_EXCERPT, AuditLogPermissions, badge
 
 # Each decision's service, by name: the admin loads at start-up; the services when first used.
 DECISIONS = {"approve": "approve_request", "reject": "reject_request"}
@@ -34,9 +35,10 @@ BADGES = {
 
 
 @admin.register(ChangeRequest)
-class ChangeRequestAdmin(admin.ModelAdmin):
+class ChangeRequestAdmin(AuditLogPermissions, admin.ModelAdmin):
     """The change requests, newest first, filtered by state; read-only but for the buttons."""
 
+    readers = (VIEW_PERMISSION, APPROVE_PERMISSION)
     list_display = (
         "id",
         "created_at",
@@ -67,21 +69,6 @@ class ChangeRequestAdmin(admin.ModelAdmin):
     class Media:
         css = {"all": ["migrations_manager/admin.css"]}
 
-    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        readers = (VIEW_PERMISSION, APPROVE_PERMISSION)
-        return super().has_view_permission(request, obj) or any(
-            request.user.has_perm(f"{self.opts.app_label}.{codename}") for codename in readers
-        )
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
     def get_urls(self) -> list[URLPattern]:
         info = f"{self.opts.app_label}_{self.opts.model_name}"
         actions = [
@@ -103,7 +90,9 @@ class ChangeRequestAdmin(admin.ModelAdmin):
         extra_context: dict[str, Any] | None = None,
     ) -> HttpResponse:
         """A request's page; the buttons its state and the user's permissions allow."""
-        found = ChangeRequest.objects.filter(pk=object_id).first() if object_id.isdigit() else None
+        found = (
+            ChangeRequest.objects.filter(pk=object_id).first() if ascii_digits(object_id) else None
+        )
         buttons = self._buttons(request, found) if found is not None else {}
         return super().change_view(
             request, object_id, form_url, {**buttons, **(extra_context or {})}

@@ -105,9 +105,7 @@ def _run_id(text: str) -> int:
     Raises:
         MigrationNotFound: it is no run id (no run has it).
     """
-    if not ascii_digits(text):
-        raise MigrationNotFound(f"No migration run {text!r}.")
-    return int(text)
+    return _path_id(text, MigrationNotFound(f"No migration run {text!r}."))
 
 
 def _request_id(text: str) -> int:
@@ -116,8 +114,12 @@ def _request_id(text: str) -> int:
     Raises:
         RequestNotFound: it is no request id (no request has it).
     """
+    return _path_id(text, RequestNotFound(f"No change request {text!r}."))
+
+
+def _path_id(text: str, missing: Exception) -> int:
     if not ascii_digits(text):
-        raise RequestNotFound(f"No change request {text!r}.")
+        raise missing
     return int(text)
 
 
@@ -399,6 +401,18 @@ class SessionsViewSet(ApiDefaults, viewsets.ViewSet):
         return Response(TerminationSerializer(result).data)
 
 
+def decision_schema(summary: str) -> Any:
+    """The schema of an approver's decision: a comment in, the request out."""
+    return extend_schema(
+        summary=summary,
+        parameters=[REQUEST_ID],
+        request=DecisionSerializer,
+        responses=responses(
+            {200: ChangeRequestSerializer, 404: NO_SUCH_REQUEST, 409: REQUEST_REFUSED}
+        ),
+    )
+
+
 @extend_schema(tags=["change requests"])
 class RequestsViewSet(ApiDefaults, viewsets.ViewSet):
     """``requests``: runs asked for, approved by another user, executed bound to their plan."""
@@ -450,37 +464,19 @@ class RequestsViewSet(ApiDefaults, viewsets.ViewSet):
         )
         return Response(ChangeRequestSerializer(created).data, status=201)
 
-    @extend_schema(
-        summary="Approve a pending request (never its own requester)",
-        parameters=[REQUEST_ID],
-        request=DecisionSerializer,
-        responses=responses(
-            {200: ChangeRequestSerializer, 404: NO_SUCH_REQUEST, 409: REQUEST_REFUSED}
-        ),
-    )
+    @decision_schema("Approve a pending request (never its own requester: 403)")
     @action(detail=True, methods=["post"], permission_classes=[CanApproveMigrations])
     def approve(self, request: Request, pk: str) -> Response:
-        """403 for the requester: another person approves."""
-        body = self.parsed(DecisionSerializer, request.data)
-        decided = services.approve_request(
-            _request_id(pk), actor=self.actor(), comment=body["comment"]
-        )
-        return Response(ChangeRequestSerializer(decided).data)
+        return self._decide(services.approve_request, pk)
 
-    @extend_schema(
-        summary="Reject a pending or approved request: it never runs",
-        parameters=[REQUEST_ID],
-        request=DecisionSerializer,
-        responses=responses(
-            {200: ChangeRequestSerializer, 404: NO_SUCH_REQUEST, 409: REQUEST_REFUSED}
-        ),
-    )
+    @decision_schema("Reject a pending or approved request: it never runs")
     @action(detail=True, methods=["post"], permission_classes=[CanApproveMigrations])
     def reject(self, request: Request, pk: str) -> Response:
-        body = self.parsed(DecisionSerializer, request.data)
-        decided = services.reject_request(
-            _request_id(pk), actor=self.actor(), comment=body["comment"]
-        )
+        return self._decide(services.reject_request, pk)
+
+    def _decide(self, decide: Any, pk: str) -> Response:
+        body = self.parsed(DecisionSerializer, self.request.data)
+        decided = decide(_request_id(pk), actor=self.actor(), comment=body["comment"])
         return Response(ChangeRequestSerializer(decided).data)
 
     @extend_schema(
