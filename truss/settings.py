@@ -14,7 +14,9 @@ TRUSS_METRICS_TOKEN     GET /metrics asks for "Authorization: Bearer <token>" (u
 TRUSS_LOG_FORMAT        text (default) or json: the app's event lines (runs, refusals, gate
                         overrides, webhook deliveries); TRUSS_LOG_LEVEL (default INFO)
 TRUSS_CELERY_BROKER_URL a Celery broker (redis://..., amqp://...): webhook deliveries become
-                        tasks of `celery -A truss.celery worker` (unset: sent in-process)
+                        tasks of `celery -A truss.celery worker` (unset: sent in-process);
+                        `celery -A truss.celery beat` runs change requests in their window
+TRUSS_SCHEDULER_INTERVAL  seconds between two looks at the windows (default 60)
 DATABASE_URL            Django's own database (default: SQLite in var/truss.sqlite3)
 DJANGO_SECRET_KEY, DJANGO_DEBUG, DJANGO_ALLOWED_HOSTS
 """
@@ -139,6 +141,7 @@ MIGRATIONS_MANAGER = {
     "GATE": os.environ.get("TRUSS_GATE", "enforce"),
     "APPROVALS": os.environ.get("TRUSS_APPROVALS") or None,
     "APPROVERS": int(os.environ.get("TRUSS_APPROVERS", "1")),
+    "SCHEDULER_INTERVAL": float(os.environ.get("TRUSS_SCHEDULER_INTERVAL", "60")),
     "TRUSTED_PROXY_COUNT": int(os.environ.get("TRUSS_TRUSTED_PROXY_COUNT", "0")),
     "METRICS_TOKEN": os.environ.get("TRUSS_METRICS_TOKEN") or None,
     "CELERY_APP": "truss.celery.app" if os.environ.get("TRUSS_CELERY_BROKER_URL") else None,
