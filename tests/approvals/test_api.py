@@ -188,3 +188,19 @@ def test_unsafe_asks_approval_only_for_what_the_gate_refuses(settings, as_alice,
 def test_with_the_policy_off_runs_go_as_before(as_alice, two_files):
     assert as_alice.post(RUN, {}, format="json").status_code == 200
     assert two_files.exists("roles")
+
+
+@pytest.mark.parametrize("path", ["99999999999999999999999", "١", "1%0A", "-1", "1.0"])
+def test_an_id_that_is_no_request_is_a_json_404(as_alice, as_bob, two_files, path):
+    for client, suffix in ((as_alice, ""), (as_bob, "/approve"), (as_alice, "/execute")):
+        method = client.get if not suffix else client.post
+        response = method(f"{REQUESTS}/{path}{suffix}")
+        assert response.status_code == 404 and "No change request" in response.json()["error"]
+
+
+def test_a_window_that_ends_before_it_starts_is_a_400(as_alice, two_files):
+    body = {"not_before": "2030-01-02T00:00:00Z", "not_after": "2030-01-01T00:00:00Z"}
+    response = as_alice.post(REQUESTS, {"reason": REASON, **body}, format="json")
+    assert response.status_code == 400 and "window" in response.json()["error"]
+    unknown = as_alice.post(REQUESTS, {"reason": REASON, "migrations": ["nope.sql"]}, format="json")
+    assert unknown.status_code == 400 and not ChangeRequest.objects.exists()
