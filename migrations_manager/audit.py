@@ -27,6 +27,7 @@ from django.utils import timezone
 
 from .analysis.statements import Statement, texts_hash
 from .exceptions import (
+    ApprovalRequired,
     AuditUnavailable,
     GateRefused,
     IrreversibleMigration,
@@ -58,6 +59,7 @@ REFUSALS = (
     PlanRefused,
     LedgerUnreadable,
     GateRefused,
+    ApprovalRequired,
 )
 MAX_STORED_NAME = 255  # a name longer than any file name is cut (it was refused anyway)
 RETRY = "retry"  # the direction of an event for an attempt that is tried again
@@ -95,8 +97,10 @@ def start(
     files: Sequence[str],
     reason: str = "",
     overridden: Sequence[dict[str, Any]] = (),
+    change_request_id: int | None = None,
 ) -> MigrationRun:
     return MigrationRun.objects.create(
+        change_request_id=change_request_id,
         user=actor.user if getattr(actor.user, "pk", None) else None,
         actor=actor.name[:150],
         client_address=actor.address,
@@ -130,6 +134,8 @@ class Attempt:
     tracking_table: str = ""
     #: The safety gate's findings this attempt goes ahead despite (a reason, or warn mode).
     overridden: Sequence[dict[str, Any]] = ()
+    #: The approved change request it executes, if any.
+    change_request_id: int | None = None
     run: MigrationRun | None = field(default=None, repr=False)
 
     def begin(
@@ -170,6 +176,7 @@ class Attempt:
             files=self.files,
             reason=self.reason,
             overridden=self.overridden,
+            change_request_id=self.change_request_id,
         )
 
 

@@ -15,6 +15,10 @@ class Messages:
     UNREACHABLE = "The target database does not answer: {reason}"
     NO_DIRECTORY = "The migrations directory {path} does not exist."
     BAD_GATE = "MIGRATIONS_MANAGER['GATE'] is {value!r}: the safety gate cannot work with it."
+    BAD_APPROVALS = (
+        "MIGRATIONS_MANAGER['APPROVALS'] is {value!r}: every run needs approval until it is "
+        "one of the policies."
+    )
     OPEN_METRICS = "/metrics answers anyone who reaches the app: no METRICS_TOKEN is set."
 
 
@@ -25,6 +29,7 @@ class Hints:
         "Create it (`python manage.py pgmigrate create NAME` does), or set TRUSS_MIGRATIONS_DIR."
     )
     BAD_GATE = 'Use "enforce" (refuse a run with errors unless it gives a reason) or "warn".'
+    BAD_APPROVALS = 'Use "off" (or leave it unset), "unsafe" or "always" (TRUSS_APPROVALS).'
     OPEN_METRICS = (
         "Set TRUSS_METRICS_TOKEN (MIGRATIONS_MANAGER['METRICS_TOKEN']) and give Prometheus "
         "that bearer token."
@@ -87,6 +92,22 @@ def check_gate(app_configs: Any = None, **kwargs: Any) -> list:
     return [
         Error(
             Messages.BAD_GATE.format(value=value), hint=Hints.BAD_GATE, id="migrations_manager.E002"
+        )
+    ]
+
+
+@register("migrations_manager")
+def check_approvals(app_configs: Any = None, **kwargs: Any) -> list:
+    from .services.approvals import POLICIES
+
+    value = app_settings.APPROVALS
+    if value is None or value in POLICIES:
+        return []
+    return [
+        Error(
+            Messages.BAD_APPROVALS.format(value=value),
+            hint=Hints.BAD_APPROVALS,
+            id="migrations_manager.E003",
         )
     ]
 

@@ -41,6 +41,14 @@ DEFAULTS: dict[str, Any] = {
     # The safety gate: "enforce" refuses a run, up, down, redo or mark-applied whose fresh check
     # has errors unless a reason is given; "warn" runs and records what it would have refused.
     "GATE": "enforce",
+    # Change management: None/"off" runs as asked; "unsafe" turns a run the gate would refuse
+    # into a change request; "always" turns every run into one. APPROVERS approvals (by users
+    # other than the requester) approve a request; each counts for APPROVAL_TTL seconds.
+    "APPROVALS": None,
+    "APPROVERS": 1,
+    "APPROVAL_TTL": 24 * 3600,
+    # Seconds between two looks of `pgmigrate scheduler` at the requests due in their window.
+    "SCHEDULER_INTERVAL": 60.0,
     # Pin the framework / tracking table instead of detecting them ("flyway", "app.history").
     "FRAMEWORK": None,
     "TRACKING_TABLE": None,

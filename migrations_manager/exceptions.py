@@ -70,6 +70,40 @@ class GateRefused(MigrationsManagerError):
         return {**super().as_dict(), "gate": {"refused": True, "errors": errors}}
 
 
+class ApprovalRequired(MigrationsManagerError):
+    """The approval policy makes this run a change request: nothing ran. ``request`` is the
+    body of the request to create (``None`` when the command cannot be requested: only a run of
+    pending migrations can), ``errors`` what the gate found (``types.GateFinding``)."""
+
+    def __init__(self, request: dict[str, Any] | None, errors: Sequence[Any]) -> None:
+        why = "the safety gate refuses it" if errors else "every run needs approval"
+        how = (
+            "create a change request (POST /api/migrations/requests, `pgmigrate request create`)"
+            if request is not None
+            else "only a run of pending migrations can be requested"
+        )
+        super().__init__(f"This run needs approval ({why}): {how}; nothing ran.")
+        self.request = request
+        self.errors = tuple(errors)
+
+    def as_dict(self) -> dict[str, Any]:
+        errors = [dataclasses.asdict(error) for error in self.errors]
+        return {
+            **super().as_dict(),
+            "needs_approval": True,
+            "request": self.request,
+            "gate": {"errors": errors},
+        }
+
+
+class SelfApproval(MigrationsManagerError):
+    """The requester of a change request tried to approve it: four eyes means two people."""
+
+
+class RequestNotFound(MigrationsManagerError, LookupError):
+    """No change request has that id."""
+
+
 class InvalidMigrationName(UsageError, ValueError):
     """A name that can never designate a file of the migrations directory."""
 
@@ -173,7 +207,9 @@ class PlanRefused(MigrationsManagerError):
     recorded one, or before one it depends on), a recorded migration's file is gone, or the
     framework itself refuses the folder or the history the write would leave (an order, an id
     sequence, a changed applied file). ``kind`` names which (``ledger``, ``changed``,
-    ``atomic``, ``order``, ``missing``, ``framework``)."""
+    ``atomic``, ``order``, ``missing``, ``framework``); for a change request, ``approval``
+    (the plan is no longer the approved one), ``expired`` (its approvals or its window ran out),
+    ``state`` (not pending / approved) or ``window`` (its window has not opened)."""
 
     def __init__(self, message: str, *, kind: str, details: Any = None) -> None:
         super().__init__(message)

@@ -17,6 +17,7 @@ VIEW_PERMISSION = "view_migration"  # Django's default "view" permission of ``Mi
 RUN_PERMISSION = "run_migrations"
 MARK_PERMISSION = "mark_migrations"
 TERMINATE_PERMISSION = "terminate_sessions"
+APPROVE_PERMISSION = "approve_migrations"
 
 
 class Migration(models.Model):
@@ -30,6 +31,7 @@ class Migration(models.Model):
             (RUN_PERMISSION, "Can run migrations"),
             (MARK_PERMISSION, "Can mark migrations as applied"),
             (TERMINATE_PERMISSION, "Can end sessions that block migrations"),
+            (APPROVE_PERMISSION, "Can approve or reject change requests"),
         ]
         verbose_name = "migration"
         verbose_name_plural = "migrations"
@@ -97,6 +99,14 @@ class MigrationRun(models.Model):
         help_text="What the safety gate found and the reason overrode (or, with the gate in "
         "warn mode, would have refused).",
     )
+    change_request = models.ForeignKey(
+        "ChangeRequest",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="runs",
+        help_text="The approved change request this run executed (its approvers approved it).",
+    )
 
     class Meta:
         ordering = ["-started_at", "-id"]
@@ -106,6 +116,101 @@ class MigrationRun(models.Model):
 
     def __str__(self) -> str:
         return f"{self.command} by {self.actor} at {timestamp(self.started_at)} ({self.outcome})"
+
+
+class ChangeRequest(models.Model):
+    """A run asked for and waiting for approvers: the plan it is bound to, the check made when
+    it was asked, and what became of it. Executing it recomputes the plan under the run's lock
+    and refuses unless it is still this one (files and their hashes, segments, target, the
+    ledger's applied set)."""
+
+    class State(models.TextChoices):
+        PENDING = "pending", "pending"
+        APPROVED = "approved", "approved"
+        REJECTED = "rejected", "rejected"
+        EXECUTED = "executed", "executed"
+        FAILED = "failed", "failed"
+        EXPIRED = "expired", "expired"
+
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    requester = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="change_requests",
+    )
+    requester_name = models.CharField(
+        max_length=150, help_text="Django user name, or the OS user of the CLI."
+    )
+    source = models.CharField(max_length=8, choices=MigrationRun.Source.choices)
+    reason = models.TextField(help_text="Why the change is asked for.")
+    state = models.CharField(max_length=10, choices=State.choices, default=State.PENDING)
+    target = models.CharField(
+        max_length=100, default="default", help_text="The name of the target it runs on."
+    )
+    target_key = models.CharField(
+        max_length=255, help_text="The server (system identifier), database and tracking table."
+    )
+    framework = models.CharField(max_length=40)
+    tracking_table = models.CharField(max_length=255)
+    selected = models.JSONField(
+        null=True, blank=True, help_text="The migrations asked for (null: every pending one)."
+    )
+    files = models.JSONField(default=list, help_text="Each file to run: its name and SHA-256.")
+    segments = models.JSONField(default=list, help_text="The plan's segments: mode and files.")
+    applied = models.JSONField(default=list, help_text="What the ledger recorded when asked.")
+    sql_text = models.TextField(blank=True, help_text="The exact SQL the plan runs.")
+    check_result = models.JSONField(
+        default=dict, help_text="The safety gate's findings on the plan when it was asked."
+    )
+    not_before = models.DateTimeField(null=True, blank=True)
+    not_after = models.DateTimeField(null=True, blank=True)
+    only_when_safe = models.BooleanField(
+        default=False, help_text="Run only when the gate finds nothing (no reason overrides)."
+    )
+    outcome = models.TextField(blank=True, help_text="How it ended (or why it was refused).")
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"change request {self.pk} by {self.requester_name} ({self.state})"
+
+    @property
+    def file_names(self) -> list[str]:
+        return [entry["name"] for entry in self.files]
+
+
+class Approval(models.Model):
+    """One approver's decision on a change request, with their comment."""
+
+    class Decision(models.TextChoices):
+        APPROVED = "approved", "approved"
+        REJECTED = "rejected", "rejected"
+
+    change_request = models.ForeignKey(
+        ChangeRequest, on_delete=models.CASCADE, related_name="approvals"
+    )
+    approver = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="approvals",
+    )
+    approver_name = models.CharField(max_length=150)
+    source = models.CharField(max_length=8, choices=MigrationRun.Source.choices)
+    decision = models.CharField(max_length=10, choices=Decision.choices)
+    comment = models.TextField(blank=True)
+    decided_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["decided_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.decision} by {self.approver_name}"
 
 
 class MigrationEvent(models.Model):

@@ -6,6 +6,9 @@ from celery import shared_task
 
 from .observability.outbox import TASK
 
+#: The task Celery beat sends every SCHEDULER_INTERVAL seconds (``truss.celery``).
+RUN_DUE = "migrations_manager.run_due_requests"
+
 
 @shared_task(name=TASK, acks_late=True, reject_on_worker_lost=True, ignore_result=True)
 def deliver_webhook(delivery_id: int) -> str | None:
@@ -14,3 +17,13 @@ def deliver_webhook(delivery_id: int) -> str | None:
 
     delivery = deliver(delivery_id)
     return delivery.status if delivery is not None else None
+
+
+@shared_task(name=RUN_DUE, ignore_result=True)
+def run_due_requests() -> list[tuple[int, str]]:
+    """One look at the approved change requests whose window is open (``services.run_due``):
+    the beat's counterpart of a tick of ``pgmigrate scheduler``."""
+    from . import services
+    from .audit import Actor
+
+    return services.run_due(actor=Actor(name="celery-beat"))

@@ -6,11 +6,13 @@ import pytest
 from django.core.checks import run_checks
 
 from migrations_manager.checks import (
+    check_approvals,
     check_directory,
     check_metrics,
     check_target,
     check_target_answers,
 )
+from migrations_manager.services import approvals
 
 UNREACHABLE = "postgresql://x@127.0.0.1:1/none"
 
@@ -61,3 +63,15 @@ def test_open_metrics_are_a_warning_unless_debugging(settings):
     settings.MIGRATIONS_MANAGER = {**settings.MIGRATIONS_MANAGER, "METRICS_TOKEN": None}
     settings.DEBUG = True
     assert check_metrics() == []
+
+
+@pytest.mark.parametrize("value", [None, "off", "unsafe", "always"])
+def test_an_approval_policy_passes(settings, value):
+    settings.MIGRATIONS_MANAGER = {**settings.MIGRATIONS_MANAGER, "APPROVALS": value}
+    assert check_approvals() == []
+
+
+def test_a_mistyped_approval_policy_is_an_error_and_asks_approval_for_every_run(settings):
+    settings.MIGRATIONS_MANAGER = {**settings.MIGRATIONS_MANAGER, "APPROVALS": "unsfe"}
+    assert ids(check_approvals()) == ["migrations_manager.E003"]
+    assert approvals.policy() == "always" and approvals.required([])

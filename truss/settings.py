@@ -6,13 +6,17 @@ TRUSS_MIGRATIONS_DIR    the migrations directory (default: db/migrations)
 TRUSS_FRAMEWORK, TRUSS_TRACKING_TABLE   pin the tracking table instead of detecting it
 TRUSS_LOCK_TIMEOUT      lock_timeout for migration statements (default 5s)
 TRUSS_GATE              the safety gate: enforce (default) or warn
+TRUSS_APPROVALS         change requests: off (default), unsafe (runs the gate refuses wait for
+                        an approver) or always; TRUSS_APPROVERS approvals each (default 1)
 TRUSS_TRUSTED_PROXY_COUNT  reverse proxies in front of the app whose X-Forwarded-For entries the
                         audit log believes (default 0: the client address is REMOTE_ADDR)
 TRUSS_METRICS_TOKEN     GET /metrics asks for "Authorization: Bearer <token>" (unset: open)
 TRUSS_LOG_FORMAT        text (default) or json: the app's event lines (runs, refusals, gate
                         overrides, webhook deliveries); TRUSS_LOG_LEVEL (default INFO)
 TRUSS_CELERY_BROKER_URL a Celery broker (redis://..., amqp://...): webhook deliveries become
-                        tasks of `celery -A truss.celery worker` (unset: sent in-process)
+                        tasks of `celery -A truss.celery worker` (unset: sent in-process);
+                        `celery -A truss.celery beat` runs change requests in their window
+TRUSS_SCHEDULER_INTERVAL  seconds between two looks at the windows (default 60)
 DATABASE_URL            Django's own database (default: SQLite in var/truss.sqlite3)
 DJANGO_SECRET_KEY, DJANGO_DEBUG, DJANGO_ALLOWED_HOSTS
 """
@@ -138,6 +142,9 @@ MIGRATIONS_MANAGER = {
     "DRIFT_DATABASE_URL": os.environ.get("TRUSS_DRIFT_DATABASE_URL") or None,
     "LOCK_TIMEOUT": os.environ.get("TRUSS_LOCK_TIMEOUT", "5s"),
     "GATE": os.environ.get("TRUSS_GATE", "enforce"),
+    "APPROVALS": os.environ.get("TRUSS_APPROVALS") or None,
+    "APPROVERS": int(os.environ.get("TRUSS_APPROVERS", "1")),
+    "SCHEDULER_INTERVAL": float(os.environ.get("TRUSS_SCHEDULER_INTERVAL", "60")),
     "TRUSTED_PROXY_COUNT": int(os.environ.get("TRUSS_TRUSTED_PROXY_COUNT", "0")),
     "METRICS_TOKEN": os.environ.get("TRUSS_METRICS_TOKEN") or None,
     "CELERY_APP": "truss.celery.app" if os.environ.get("TRUSS_CELERY_BROKER_URL") else None,

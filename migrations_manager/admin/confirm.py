@@ -22,7 +22,7 @@ from django.urls import reverse
 
 from .. import services
 from ..conf import app_settings
-from ..exceptions import GateRefused, MigrationsManagerError
+from ..exceptions import ApprovalRequired, GateRefused, MigrationsManagerError
 from ..models import MigrationRun
 from ..types import MigrationStatus, Plan, SegmentMode, State
 from ..web import actor_of
@@ -54,10 +54,12 @@ def _run_confirmation(
     names: Sequence[str] | None,
     framework: str | None,
     *,
-    refused: GateRefused | None = None,
+    refused: GateRefused | ApprovalRequired | None = None,
 ) -> HttpResponse:
     """Step one: the plan, its exact SQL and the safety check of its files, fresh; a check the
-    gate would refuse (or the gate's refusal of the POST, ``refused``) asks for a reason."""
+    gate would refuse (or the gate's refusal of the POST, ``refused``) asks for a reason. With
+    the approval policy asking for one, the page asks for a change request instead (a reason
+    too: the approvers read it)."""
     context: dict[str, Any] = {
         "title": "Run migrations",
         "framework": framework,
@@ -76,8 +78,11 @@ def _run_confirmation(
     if check is not None:
         context.update(safety_context(model_admin, check, framework))
         errors = refused.errors if refused else check.errors
+        needs_approval = services.approval_required(errors)
         context.update(
-            gate_errors=errors, needs_reason=bool(errors) and context["gate_mode"] == "enforce"
+            gate_errors=errors,
+            needs_approval=needs_approval,
+            needs_reason=needs_approval or (bool(errors) and context["gate_mode"] == "enforce"),
         )
     context.update(
         plan=preview.plan,
@@ -110,6 +115,10 @@ def _run(
             reason=reason,
             expect=confirmed_files(request.POST.getlist("expect")),
         )
+    except ApprovalRequired as required:
+        if required.request is None or not reason:
+            return _run_confirmation(model_admin, request, names, framework, refused=required)
+        return _ask_approval(model_admin, request, required.request["migrations"], framework)
     except GateRefused as refused:
         return _run_confirmation(model_admin, request, names, framework, refused=refused)
     except MigrationsManagerError as error:
@@ -122,6 +131,29 @@ def _run(
     site = model_admin.admin_site.name
     return HttpResponseRedirect(
         reverse(f"{site}:migrations_manager_migrationrun_change", args=[report.run_id])
+    )
+
+
+def _ask_approval(
+    model_admin: MigrationAdmin, request: HttpRequest, names: Sequence[str], framework: str | None
+) -> HttpResponse:
+    """The change request of the run the policy holds back, then its page."""
+    try:
+        created = services.create_request(
+            names,
+            actor=actor_of(request, source=ADMIN),
+            reason=request.POST.get("reason", "").strip(),
+            framework=framework,
+        )
+    except MigrationsManagerError as error:
+        model_admin.message_user(request, error.message, messages.ERROR)
+        return model_admin.redirect("changelist", query=framework_query(framework))
+    model_admin.message_user(
+        request, f"Change request {created.pk} created: another user approves it.", messages.INFO
+    )
+    site = model_admin.admin_site.name
+    return HttpResponseRedirect(
+        reverse(f"{site}:migrations_manager_changerequest_change", args=[created.pk])
     )
 
 

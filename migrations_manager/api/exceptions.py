@@ -17,6 +17,7 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from ..exceptions import (
+    ApprovalRequired,
     AuditUnavailable,
     BodyTooLarge,
     ConfigurationError,
@@ -29,6 +30,8 @@ from ..exceptions import (
     MigrationNotFound,
     MigrationsManagerError,
     PlanRefused,
+    RequestNotFound,
+    SelfApproval,
     SQLSyntaxError,
     TargetError,
     TargetUnavailable,
@@ -40,6 +43,8 @@ STATUS_OF_ERROR: tuple[tuple[type[MigrationsManagerError], int], ...] = (
     (BodyTooLarge, status.HTTP_413_REQUEST_ENTITY_TOO_LARGE),
     (InvalidMigrationName, status.HTTP_400_BAD_REQUEST),
     (MigrationNotFound, status.HTTP_404_NOT_FOUND),
+    (RequestNotFound, status.HTTP_404_NOT_FOUND),
+    (SelfApproval, status.HTTP_403_FORBIDDEN),
     (UsageError, status.HTTP_400_BAD_REQUEST),
     (SQLSyntaxError, status.HTTP_400_BAD_REQUEST),
     (UnsupportedMigration, status.HTTP_400_BAD_REQUEST),
@@ -47,6 +52,7 @@ STATUS_OF_ERROR: tuple[tuple[type[MigrationsManagerError], int], ...] = (
     (LockNotAcquired, status.HTTP_409_CONFLICT),
     (PlanRefused, status.HTTP_409_CONFLICT),
     (GateRefused, status.HTTP_409_CONFLICT),
+    (ApprovalRequired, status.HTTP_409_CONFLICT),
     (LedgerUnreadable, status.HTTP_409_CONFLICT),
     (MigrationFailed, status.HTTP_422_UNPROCESSABLE_ENTITY),
     (TargetUnavailable, status.HTTP_503_SERVICE_UNAVAILABLE),

@@ -13,6 +13,7 @@ from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 
 from ..models import (
+    APPROVE_PERMISSION,
     MARK_PERMISSION,
     RUN_PERMISSION,
     TERMINATE_PERMISSION,
@@ -72,3 +73,8 @@ class CanMarkMigrations(MigrationPermission):
 class CanTerminateSessions(MigrationPermission):
     codenames = (TERMINATE_PERMISSION,)
     doing = "Ending a session that blocks migrations"
+
+
+class CanApproveMigrations(MigrationPermission):
+    codenames = (APPROVE_PERMISSION,)
+    doing = "Approving or rejecting a change request"

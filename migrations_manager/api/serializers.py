@@ -503,8 +503,22 @@ class LockRefusedSerializer(serializers.Serializer):
         required=False,
         help_text=ext('The safety gate\'s refusal: {"refused": true, "errors": [findings]}.'),
     )
+    needs_approval = serializers.BooleanField(
+        required=False,
+        help_text=ext("The approval policy asks for a change request: `request` is its body."),
+    )
+    request = serializers.JSONField(required=False, allow_null=True)
     refused = serializers.ChoiceField(
-        choices=["ledger", "changed", "atomic", "framework"],
+        choices=[
+            "ledger",
+            "changed",
+            "atomic",
+            "framework",
+            "approval",
+            "expired",
+            "state",
+            "window",
+        ],
         required=False,
         help_text=ext("Why."),
     )

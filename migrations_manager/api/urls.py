@@ -17,6 +17,7 @@ from .viewsets import (
     HistoryViewSet,
     IdempotentViewSet,
     MigrationsViewSet,
+    RequestsViewSet,
     RunsViewSet,
     SessionsViewSet,
 )
@@ -27,6 +28,7 @@ router = SimpleRouter(trailing_slash=False)
 router.register("idempotent", IdempotentViewSet, basename="idempotent")
 router.register("history", HistoryViewSet, basename="history")
 router.register("runs", RunsViewSet, basename="runs")
+router.register("requests", RequestsViewSet, basename="requests")
 router.register("sessions", SessionsViewSet, basename="sessions")
 # check and preview/{filename} sit at the root of api/migrations/.
 router.register("", MigrationsViewSet, basename="migrations")

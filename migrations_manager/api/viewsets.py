@@ -25,13 +25,14 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from .. import audit, services
-from ..exceptions import MigrationNotFound, UsageError
+from ..exceptions import MigrationNotFound, RequestNotFound, UsageError
 from ..models import MigrationRun
 from ..sources import ascii_digits
 from ..web import actor_of
 from .exceptions import exception_handler
 from .parsers import LimitedJSONParser, check_declared_length
 from .permissions import (
+    CanApproveMigrations,
     CanMarkMigrations,
     CanRunMigrations,
     CanTerminateSessions,
@@ -48,6 +49,13 @@ from .preflight_serializers import (
     SchemaReportSerializer,
     TerminateRequestSerializer,
     TerminationSerializer,
+)
+from .request_serializers import (
+    ChangeRequestCreateSerializer,
+    ChangeRequestSerializer,
+    DecisionSerializer,
+    RequestQuerySerializer,
+    RequestRunSerializer,
 )
 from .serializers import (
     HISTORY_MAX_PAGE_SIZE,
@@ -79,10 +87,17 @@ COMMON_ERRORS: dict[int, Any] = {
 
 NO_SUCH_FILE = OpenApiResponse(ErrorSerializer, "No migration file of that name.")
 NO_SUCH_RUN = OpenApiResponse(ErrorSerializer, "No run of that id.")
+NO_SUCH_REQUEST = OpenApiResponse(ErrorSerializer, "No change request of that id.")
+REQUEST_REFUSED = OpenApiResponse(
+    LockRefusedSerializer, "Not in a state that allows it (`refused`: `state`)."
+)
 # A path parameter the view reads itself: whatever it is, the answer is the API's JSON (a
 # narrower route would leave a malformed id to Django's HTML 404).
 ANY_SEGMENT = r"[^/]+"
 RUN_ID = OpenApiParameter("id", int, OpenApiParameter.PATH, description="The run's id.")
+REQUEST_ID = OpenApiParameter(
+    "id", int, OpenApiParameter.PATH, description="The change request's id."
+)
 PID = OpenApiParameter("pid", int, OpenApiParameter.PATH, description="The session's pid.")
 
 
@@ -92,8 +107,21 @@ def _run_id(text: str) -> int:
     Raises:
         MigrationNotFound: it is no run id (no run has it).
     """
+    return _path_id(text, MigrationNotFound(f"No migration run {text!r}."))
+
+
+def _request_id(text: str) -> int:
+    """The change request id a path gives.
+
+    Raises:
+        RequestNotFound: it is no request id (no request has it).
+    """
+    return _path_id(text, RequestNotFound(f"No change request {text!r}."))
+
+
+def _path_id(text: str, missing: Exception) -> int:
     if not ascii_digits(text):
-        raise MigrationNotFound(f"No migration run {text!r}.")
+        raise missing
     return int(text)
 
 
@@ -395,3 +423,107 @@ class SessionsViewSet(ApiDefaults, viewsets.ViewSet):
             framework=body.get("framework") or None,
         )
         return Response(TerminationSerializer(result).data)
+
+
+def decision_schema(summary: str) -> Any:
+    """The schema of an approver's decision: a comment in, the request out."""
+    return extend_schema(
+        summary=summary,
+        parameters=[REQUEST_ID],
+        request=DecisionSerializer,
+        responses=responses(
+            {200: ChangeRequestSerializer, 404: NO_SUCH_REQUEST, 409: REQUEST_REFUSED}
+        ),
+    )
+
+
+@extend_schema(tags=["change requests"])
+class RequestsViewSet(ApiDefaults, viewsets.ViewSet):
+    """``requests``: runs asked for, approved by another user, executed bound to their plan."""
+
+    permission_classes = [CanViewHistory]
+    lookup_value_regex = ANY_SEGMENT
+
+    def get_permissions(self) -> list[Any]:
+        if self.action == "create":
+            return [CanRunMigrations()]
+        return super().get_permissions()
+
+    @extend_schema(
+        summary="The change requests, newest first",
+        parameters=[RequestQuerySerializer],
+        responses=responses({200: ChangeRequestSerializer(many=True)}),
+    )
+    def list(self, request: Request) -> Response:
+        query = self.parsed(RequestQuerySerializer, request.query_params)
+        found = services.list_requests(state=query.get("state"))
+        return Response(ChangeRequestSerializer(found, many=True).data)
+
+    @extend_schema(
+        summary="A change request: its plan, exact SQL, check and approvals",
+        parameters=[REQUEST_ID],
+        responses=responses({200: ChangeRequestSerializer, 404: NO_SUCH_REQUEST}),
+    )
+    def retrieve(self, request: Request, pk: str) -> Response:
+        found = services.get_request(_request_id(pk))
+        return Response(ChangeRequestSerializer(found).data)
+
+    @extend_schema(
+        summary="Ask for a run: its plan and check are kept for the approvers; nothing runs",
+        parameters=[FrameworkQuerySerializer],
+        request=ChangeRequestCreateSerializer,
+        responses=responses({201: ChangeRequestSerializer}),
+    )
+    def create(self, request: Request) -> Response:
+        query = self.parsed(FrameworkQuerySerializer, request.query_params)
+        body = self.parsed(ChangeRequestCreateSerializer, request.data)
+        created = services.create_request(
+            body.get("migrations"),
+            actor=self.actor(),
+            reason=body["reason"],
+            not_before=body.get("not_before"),
+            not_after=body.get("not_after"),
+            only_when_safe=body["only_when_safe"],
+            framework=query.get("framework") or None,
+        )
+        return Response(ChangeRequestSerializer(created).data, status=201)
+
+    @decision_schema("Approve a pending request (never its own requester: 403)")
+    @action(detail=True, methods=["post"], permission_classes=[CanApproveMigrations])
+    def approve(self, request: Request, pk: str) -> Response:
+        return self._decide(services.approve_request, pk)
+
+    @decision_schema("Reject a pending or approved request: it never runs")
+    @action(detail=True, methods=["post"], permission_classes=[CanApproveMigrations])
+    def reject(self, request: Request, pk: str) -> Response:
+        return self._decide(services.reject_request, pk)
+
+    def _decide(self, decide: Any, pk: str) -> Response:
+        body = self.parsed(DecisionSerializer, self.request.data)
+        decided = decide(_request_id(pk), actor=self.actor(), comment=body["comment"])
+        return Response(ChangeRequestSerializer(decided).data)
+
+    @extend_schema(
+        summary="Execute an approved request, bound to the plan its approvers saw",
+        parameters=[REQUEST_ID],
+        request=None,
+        responses=responses(
+            {
+                200: RequestRunSerializer,
+                404: NO_SUCH_REQUEST,
+                409: OpenApiResponse(
+                    LockRefusedSerializer,
+                    "Nothing ran: not approved, expired, outside its window, or the plan "
+                    "changed since approval (`refused`: `approval`, `details` says what).",
+                ),
+                422: OpenApiResponse(RequestRunSerializer, "A migration failed."),
+            }
+        ),
+    )
+    @action(detail=True, methods=["post"], permission_classes=[CanRunMigrations])
+    def execute(self, request: Request, pk: str) -> Response:
+        request_id = _request_id(pk)
+        report = services.execute_request(request_id, actor=self.actor())
+        context = {"change_request": services.get_request(request_id)}
+        body = RequestRunSerializer(report, context=context).data
+        return Response(body, status=200 if report.ok else 422)

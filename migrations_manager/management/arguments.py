@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 import sys
+from datetime import UTC, datetime
 from typing import Any, NoReturn
 
 from django.core.management.base import CommandError, CommandParser
+from django.utils.dateparse import parse_datetime
+
+from ..models import ChangeRequest
 
 #: The exit code of bad usage (argparse's own).
 USAGE_EXIT = 2
@@ -42,6 +47,17 @@ COUNT: Argument = (
     ("count",),
     {"nargs": "?", "type": int, "default": 1, "help": "how many (default 1)"},
 )
+
+REQUEST_ACTIONS = ("create", "list", "show", "approve", "reject", "execute")
+
+
+def moment(text: str) -> datetime:
+    """An ISO 8601 date and time (``2026-12-24T03:00``, UTC unless it says otherwise)."""
+    parsed = parse_datetime(text)
+    if parsed is None:
+        raise argparse.ArgumentTypeError(f"not a date and time (ISO 8601): {text!r}")
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
 
 SUBCOMMANDS: dict[str, tuple[str, list[Argument]]] = {
     "create": (
@@ -90,6 +106,44 @@ SUBCOMMANDS: dict[str, tuple[str, list[Argument]]] = {
     "mark-applied": (
         "record a migration as applied without running it",
         [(("file",), {"metavar": "FILE"}), DRY_RUN, REASON, FRAMEWORK],
+    ),
+    "request": (
+        "change requests: ask for a run (create), list, show, approve, reject, execute",
+        [
+            (("action",), {"choices": REQUEST_ACTIONS}),
+            (
+                ("items",),
+                {
+                    "nargs": "*",
+                    "metavar": "ID|FILE",
+                    "help": "create: the files (default: every pending one); others: its id",
+                },
+            ),
+            (("--reason",), {"default": "", "help": "create: why the change is asked for"}),
+            (("--comment",), {"default": "", "help": "approve, reject: the approver's comment"}),
+            (("--not-before",), {"type": moment, "help": "create: the window opens (ISO 8601)"}),
+            (("--not-after",), {"type": moment, "help": "create: the window ends (ISO 8601)"}),
+            (
+                ("--only-when-safe",),
+                {"action": "store_true", "help": "create: run only when the gate finds nothing"},
+            ),
+            (
+                ("--state",),
+                {"choices": ChangeRequest.State.values, "help": "list: only those in this state"},
+            ),
+            LOCK_RETRIES,
+            FRAMEWORK,
+        ],
+    ),
+    "scheduler": (
+        "execute the approved change requests inside their window (until stopped)",
+        [
+            (("--once",), {"action": "store_true", "help": "look once, then exit"}),
+            (
+                ("--interval",),
+                {"type": float, "help": "seconds between two looks (default SCHEDULER_INTERVAL)"},
+            ),
+        ],
     ),
     "check": (
         "safety check: pending files, waiting locks, busy transactions, blocking sessions, lint",

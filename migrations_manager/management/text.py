@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from ..models import ChangeRequest
 from ..types import CheckReport, DriftReport, LintFinding, SchemaReport
 
 
@@ -63,3 +64,38 @@ def drift_lines(report: DriftReport) -> list[str]:
         f"Drift: {len(report.differences)} difference(s)." if report.drifted else "No drift."
     )
     return lines
+
+
+def request_line(request: ChangeRequest) -> str:
+    """``#3 approved  alice  2026-12-08 01:02  001_a.sql, 002_b.sql``."""
+    files = ", ".join(request.file_names)
+    return (
+        f"#{request.pk} {request.state:<8} {request.requester_name}  "
+        f"{request.created_at:%Y-%m-%d %H:%M}  {files}"
+    )
+
+
+def request_lines(request: ChangeRequest) -> list[str]:
+    """A change request in full: who asked and why, the window, the check, the approvals,
+    and the exact SQL."""
+    lines = [request_line(request), f"Reason: {request.reason}"]
+    lines.append(f"Target: {request.target} ({request.target_key})")
+    if request.not_before or request.not_after:
+        lines.append(
+            f"Window: {request.not_before or 'now'} to {request.not_after or 'open'}"
+            + (" (only when safe)" if request.only_when_safe else "")
+        )
+    for segment in request.segments:
+        lines.append(f"Segment ({segment['mode']}): {', '.join(segment['files'])}")
+    errors = request.check_result.get("errors", [])
+    lines.append("Check: safe" if not errors else f"Check: {len(errors)} error(s)")
+    lines.extend(f"  [{error['kind']}] {error['message']}" for error in errors)
+    for approval in request.approvals.all():
+        comment = f": {approval.comment}" if approval.comment else ""
+        lines.append(
+            f"{approval.decision.capitalize()} by {approval.approver_name} at "
+            f"{approval.decided_at:%Y-%m-%d %H:%M}{comment}"
+        )
+    if request.outcome:
+        lines.append(f"Outcome: {request.outcome}")
+    return [*lines, "SQL:", request.sql_text]

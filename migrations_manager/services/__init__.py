@@ -23,6 +23,15 @@ from typing import Any
 
 # Exported name -> (module of this package, its name there).
 _EXPORTS: dict[str, tuple[str, str]] = {
+    "approval_policy": ("approvals", "policy"),
+    "approval_required": ("approvals", "required"),
+    "approve_request": ("change", "approve_request"),
+    "create_request": ("change", "create_request"),
+    "execute_request": ("change", "execute_request"),
+    "get_request": ("change", "get_request"),
+    "list_requests": ("change", "list_requests"),
+    "reject_request": ("change", "reject_request"),
+    "run_due": ("change", "run_due"),
     "check": ("safety", "check"),
     "duration": ("safety", "duration"),
     "cjs_sql": ("cjs", "cjs_sql"),

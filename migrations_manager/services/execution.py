@@ -45,11 +45,18 @@ def audited(
     files: Sequence[str] = (),
     reason: str = "",
     framework: str | None = None,
+    change_request_id: int | None = None,
 ) -> Iterator[audit.Attempt]:
     """An attempt to change the target that leaves one audit row whatever happens in the block:
     the row the block opens (``Attempt.begin``), or one saying why it was refused or failed."""
     attempt = audit.Attempt(
-        actor, command, _configured_target(), files, reason, framework=framework or ""
+        actor,
+        command,
+        _configured_target(),
+        files,
+        reason,
+        framework=framework or "",
+        change_request_id=change_request_id,
     )
     try:
         yield attempt

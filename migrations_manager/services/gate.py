@@ -13,8 +13,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from ..conf import app_settings
-from ..exceptions import GateRefused
+from ..exceptions import ApprovalRequired, GateRefused
 from ..types import GateFinding, Plan, Step, StepAction
+from . import approvals
+from .approvals import BoundPlan
 from .inspection import Analysed
 from .safety import review
 from .session import Session
@@ -32,20 +34,45 @@ def mode() -> str:
 
 
 def gate(
-    current: Session, plan: Plan, ledger: Sequence[GateFinding], *, reason: str
+    current: Session,
+    plan: Plan,
+    ledger: Sequence[GateFinding],
+    *,
+    reason: str,
+    approval: BoundPlan | None = None,
 ) -> tuple[GateFinding, ...]:
     """The errors the gate finds in ``plan``, which the caller records as overridden.
 
+    Args:
+        approval: the approved change request the run executes (its plan checked already): it
+            overrides the findings its approvers saw, never one that came since.
+
     Raises:
-        GateRefused: there are errors, the gate enforces, and ``reason`` is blank.
+        ApprovalRequired: the approval policy asks for a change request, and none is approved.
+        GateRefused: there are errors, the gate enforces, and ``reason`` is blank; or, for an
+            approved request, errors its approvers did not see (any, if it runs only when safe).
     """
     if not plan.steps:
         return ()
-    analysed = [analysed_step(step) for step in plan.steps if step.action is not StepAction.RECORD]
-    errors = (*ledger, *review(current.conn, current.info, analysed).errors)
+    errors = findings(current, plan, ledger)
+    if approval is not None:
+        unseen = approval.unseen(errors)
+        if unseen and (mode() == ENFORCE or approval.only_when_safe):
+            raise GateRefused(unseen)
+        return errors
+    if approvals.required(errors):
+        raise ApprovalRequired(approvals.request_body(plan), errors)
     if errors and mode() == ENFORCE and not is_reason(reason):
         raise GateRefused(errors)
     return errors
+
+
+def findings(
+    current: Session, plan: Plan, ledger: Sequence[GateFinding]
+) -> tuple[GateFinding, ...]:
+    """What the gate finds in ``plan`` now: the ledger's findings, then the review's errors."""
+    analysed = [analysed_step(step) for step in plan.steps if step.action is not StepAction.RECORD]
+    return (*ledger, *review(current.conn, current.info, analysed).errors)
 
 
 def is_reason(text: str) -> bool:

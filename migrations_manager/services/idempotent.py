@@ -17,7 +17,8 @@ from ..exceptions import MigrationFailed, MigrationNotFound, PlanRefused, UsageE
 from ..executor import Progress, render
 from ..planning import Grouping, make_plan
 from ..sources import validate_name
-from ..types import Direction, GateFinding, MigrationStatus, Plan, RunReport, State, StatusReport
+from ..types import Direction, MigrationStatus, Plan, RunReport, State, StatusReport
+from .approvals import BoundPlan, bound_plan, refuse_unapproved
 from .common import (
     ResumeLookup,
     build_step,
@@ -54,7 +55,7 @@ class MarkResult:
 def plan_run(names: Sequence[str] | None = None, *, framework: str | None = None) -> RunReport:
     """What ``run_pending`` would do, without doing it: the same plan, rendered."""
     with session(framework=framework, suffix=":plan", lock=False) as current:
-        plan, _ = _run_plan(current, names, describe=True, resume=resume_lookup(current))
+        plan, _ = pending_plan(current, names, describe=True, resume=resume_lookup(current))
         return _dry_run(current, plan)
 
 
@@ -68,6 +69,7 @@ def run_pending(
     atomic: bool = False,
     expect: Mapping[str, str] | None = None,
     lock_retries: int | None = None,
+    approval: BoundPlan | None = None,
 ) -> RunReport:
     """Run the pending migrations (all, or ``names``), segment after segment.
 
@@ -84,40 +86,56 @@ def run_pending(
             any difference refuses the run.
         lock_retries: how many times a segment a lock timeout stops is tried again (default:
             the ``LOCK_RETRIES`` setting).
+        approval: the approved change request this run executes: its plan must be this one.
 
     Raises:
         GateRefused: the gate found errors and no reason was given (nothing ran).
-        PlanRefused: the files changed since ``expect``, or an ``atomic`` run needs several
-            segments (nothing ran).
+        ApprovalRequired: the approval policy asks for a change request (nothing ran).
+        PlanRefused: the files changed since ``expect`` or since ``approval``, or an ``atomic``
+            run needs several segments (nothing ran).
         LockNotAcquired: another run (ours or the framework's) holds the lock (nothing ran).
         UsageError: names unknown, not pending, repeated, or not expressible by the framework.
         UnsupportedMigration / SQLSyntaxError: a file cannot run; found before anything ran.
     """
-    with audited(actor, "run", files=names or (), reason=reason, framework=framework) as attempt:
-        with session(framework=framework, suffix=":run") as current:
-            plan, ledger = _run_plan(current, names, resume=resume_lookup(current))
-            refuse_unconfirmed(plan, expect)
-            if atomic:
-                refuse_segments(plan)
-            overridden = gate(current, plan, ledger, reason=reason)
-            return execute_audited(
-                current,
-                plan,
-                attempt,
-                progress,
-                overridden=overridden,
-                lock_retries=lock_retries,
-            )
+    request_id = approval.request_id if approval else None
+    with (
+        audited(
+            actor,
+            "run",
+            files=names or (),
+            reason=reason,
+            framework=framework,
+            change_request_id=request_id,
+        ) as attempt,
+        session(framework=framework, suffix=":run") as current,
+    ):
+        plan, report = pending_plan(current, names, resume=resume_lookup(current))
+        refuse_unconfirmed(plan, expect)
+        if approval is not None:
+            refuse_unapproved(approval, bound_plan(current, plan, report))
+        if atomic:
+            refuse_segments(plan)
+        ledger = ledger_findings(current.tracking.adapter, report)
+        overridden = gate(current, plan, ledger, reason=reason, approval=approval)
+        return execute_audited(
+            current,
+            plan,
+            attempt,
+            progress,
+            overridden=overridden,
+            lock_retries=lock_retries,
+        )
 
 
-def _run_plan(
+def pending_plan(
     current: Session,
     names: Sequence[str] | None,
     *,
     describe: bool = False,
     resume: ResumeLookup = no_resume,
-) -> tuple[Plan, list[GateFinding]]:
-    """The plan of the run, and what the ledger says the framework would refuse it for."""
+) -> tuple[Plan, StatusReport]:
+    """The plan of a run of the pending migrations (all, or ``names``), and the ledger's
+    status it was planned from."""
     tracking = current.tracking
     adapter = tracking.adapter
     report = status_of(current.conn, tracking)
@@ -130,7 +148,7 @@ def _run_plan(
     plan = make_plan(
         steps, adapter, tracking.table, grouping=Grouping.BATCH, table_exists=tracking.exists
     )
-    return plan, ledger_findings(adapter, report)
+    return plan, report
 
 
 def _dry_run(current: Session, plan: Plan) -> RunReport:

@@ -48,6 +48,11 @@ def test_schema_documents_the_contract_paths(api):
         "/api/migrations/runs/{id}": {"get"},
         "/api/migrations/runs/{id}/cancel": {"post"},
         "/api/migrations/sessions/{pid}/terminate": {"post"},
+        "/api/migrations/requests": {"get", "post"},
+        "/api/migrations/requests/{id}": {"get"},
+        "/api/migrations/requests/{id}/approve": {"post"},
+        "/api/migrations/requests/{id}/reject": {"post"},
+        "/api/migrations/requests/{id}/execute": {"post"},
     } == {path: set(operations) for path, operations in paths.items()}
 
 
@@ -85,7 +90,7 @@ def test_api_conforms_to_its_schema(target_db, mode):
     headers = {"Authorization": client._credentials["HTTP_AUTHORIZATION"]}
     schema = schemathesis.openapi.from_wsgi("/api/schema/", WSGIHandler(), headers=headers)
     operations = [result.ok() for result in schema.get_all_operations()]
-    assert len(operations) == 11
+    assert len(operations) == 17
 
     for operation in operations:
 

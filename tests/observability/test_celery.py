@@ -10,6 +10,7 @@ import os
 import socket
 import subprocess
 import sys
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -46,6 +47,14 @@ def require_redis() -> None:
 @pytest.fixture
 def worker(target_db, settings, tmp_path):
     """A real ``celery -A truss.celery worker`` on the broker, on this test's database."""
+    with celery_worker(target_db, settings, tmp_path) as process:
+        yield process
+
+
+@contextmanager
+def celery_worker(target_db, settings, tmp_path, *options: str, **environment: str):
+    """Run ``celery -A truss.celery worker OPTIONS`` on the broker, Django's test database and
+    ``target_db``, with ``environment`` added to the project's."""
     require_redis()
     import redis
 
@@ -58,13 +67,17 @@ def worker(target_db, settings, tmp_path):
         "DATABASE_URL": f"sqlite:///{database}",
         "TRUSS_CELERY_BROKER_URL": BROKER,
         "TRUSS_DATABASE_URL": target_db.url,
+        "TRUSS_MIGRATIONS_DIR": str(target_db.directory),
         "TRUSS_VAR_DIR": str(tmp_path / "var"),
         "TRUSS_EMBEDDED": "0",
+        **environment,
     }
     command = [sys.executable, "-m", "celery", "-A", "truss.celery", "worker", "--pool=solo"]
     command += ["--without-gossip", "--without-mingle", "--without-heartbeat", "-l", "WARNING"]
     log = (tmp_path / "worker.log").open("w")
-    process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    process = subprocess.Popen(
+        [*command, *options], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
+    )
     settings.CELERY_BROKER_URL = BROKER
     settings.MIGRATIONS_MANAGER = {
         **settings.MIGRATIONS_MANAGER,

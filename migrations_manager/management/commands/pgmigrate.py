@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import json
 import sys
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -29,12 +30,14 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from ... import services
 from ...audit import Actor
+from ...conf import app_settings
 from ...exceptions import GateRefused, MigrationNotFound, MigrationsManagerError, UsageError
+from ...models import ChangeRequest
 from ...observability import outbox
 from ...sources import ascii_digits
 from ...types import RunReport, Step, StepAction
 from ..arguments import USAGE_EXIT, add_subcommands
-from ..text import check_lines, drift_lines, lint_lines, schema_lines
+from ..text import check_lines, drift_lines, lint_lines, request_line, request_lines, schema_lines
 from ..watch import StatementWatch
 
 NOT_SAFE_EXIT = 3
@@ -245,6 +248,71 @@ class Command(BaseCommand):
         if any(warning.kind == "no-migrations" for warning in report.warnings):
             raise CommandError("No migrations in the directory.", returncode=1)
 
+    # ---- change requests -------------------------------------------------------------------
+
+    def _request(self, options: dict[str, Any]) -> None:
+        action, args = options["action"], options["items"]
+        if action == "create":
+            created = services.create_request(
+                args or None,
+                actor=Actor.command_line(),
+                reason=options["reason"],
+                framework=options["framework"],
+                not_before=options["not_before"],
+                not_after=options["not_after"],
+                only_when_safe=options["only_when_safe"],
+            )
+            self._show_request(created, f"Change request {created.pk} created")
+        elif action == "list":
+            requests = services.list_requests(state=options["state"])
+            if self.as_json:
+                from ...api.request_serializers import ChangeRequestSerializer
+
+                self._emit({"requests": ChangeRequestSerializer(requests, many=True).data})
+            else:
+                self._write_lines([request_line(request) for request in requests])
+        elif action == "execute":
+            report = services.execute_request(
+                _request_id(args),
+                actor=Actor.command_line(),
+                progress=None if self.as_json else self._progress,
+                lock_retries=options["lock_retries"],
+            )
+            from ...api.serializers import IdempotentRunSerializer
+
+            self._report(report, IdempotentRunSerializer(report).data)
+        else:
+            self._decide(action, _request_id(args), options["comment"])
+
+    def _decide(self, action: str, request_id: int, comment: str) -> None:
+        if action == "show":
+            self._show_request(services.get_request(request_id), "")
+            return
+        decide = services.approve_request if action == "approve" else services.reject_request
+        decided = decide(request_id, actor=Actor.command_line(), comment=comment)
+        self._show_request(decided, f"Change request {request_id} is {decided.state}")
+
+    def _show_request(self, request: ChangeRequest, headline: str) -> None:
+        if self.as_json:
+            from ...api.request_serializers import ChangeRequestSerializer
+
+            self._emit(ChangeRequestSerializer(request).data)
+            return
+        if headline:
+            self.stdout.write(self.style.SUCCESS(headline))
+        self._write_lines(request_lines(request))
+
+    def _scheduler(self, options: dict[str, Any]) -> None:
+        """Look at the requests due every ``--interval`` seconds (``--once``: one look)."""
+        interval = options["interval"] or float(app_settings.SCHEDULER_INTERVAL)
+        while True:
+            for request_id, outcome in services.run_due(actor=Actor.command_line()):
+                self.stdout.write(f"Change request {request_id}: {outcome}")
+            self._send_deliveries()
+            if options["once"]:
+                return
+            time.sleep(interval)
+
     # ---- pre-flight ------------------------------------------------------------------------
 
     def _check(self, options: dict[str, Any]) -> None:
@@ -325,6 +393,12 @@ class Command(BaseCommand):
     def _write_lines(self, lines: list[str]) -> None:
         for line in lines:
             self.stdout.write(line)
+
+
+def _request_id(args: list[str]) -> int:
+    if len(args) != 1 or not ascii_digits(args[0]):
+        raise UsageError("Give the change request's id (one number).")
+    return int(args[0])
 
 
 def _verb(step: Step) -> str:
