@@ -5,6 +5,7 @@ from __future__ import annotations
 from celery import shared_task
 
 from .observability.outbox import TASK
+from .services.fleetpool import TASK as FLEET_TASK
 
 
 @shared_task(name=TASK, acks_late=True, reject_on_worker_lost=True, ignore_result=True)
@@ -14,3 +15,11 @@ def deliver_webhook(delivery_id: int) -> str | None:
 
     delivery = deliver(delivery_id)
     return delivery.status if delivery is not None else None
+
+
+@shared_task(name=FLEET_TASK, acks_late=True, reject_on_worker_lost=True, ignore_result=True)
+def run_fleet_target(child_id: int) -> str:
+    """Run one target of a fleet run (a target over already is left alone: a redelivery)."""
+    from .services.fleetruns import run_fleet_target as run
+
+    return run(child_id)

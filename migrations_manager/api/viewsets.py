@@ -7,6 +7,7 @@ that changes the target names its own permission class.
 
 from __future__ import annotations
 
+import contextvars
 from typing import Any
 
 from django.db.models import QuerySet
@@ -23,12 +24,19 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from .. import audit, services
+from .. import audit, services, targets
+from ..conf import target_name
 from ..exceptions import MigrationNotFound, UsageError
 from ..models import MigrationRun
 from ..sources import ascii_digits
 from ..web import actor_of
 from .exceptions import exception_handler
+from .fleet_serializers import (
+    FleetQuerySerializer,
+    FleetReportSerializer,
+    FleetRowSerializer,
+    FleetRunRequestSerializer,
+)
 from .parsers import LimitedJSONParser, check_declared_length
 from .permissions import (
     CanMarkMigrations,
@@ -82,6 +90,13 @@ NO_SUCH_RUN = OpenApiResponse(ErrorSerializer, "No run of that id.")
 ANY_SEGMENT = r"[^/]+"
 RUN_ID = OpenApiParameter("id", int, OpenApiParameter.PATH, description="The run's id.")
 PID = OpenApiParameter("pid", int, OpenApiParameter.PATH, description="The session's pid.")
+TARGET = OpenApiParameter(
+    "target",
+    str,
+    OpenApiParameter.QUERY,
+    description="(ext) The target database (default: `default`, the environment's); an "
+    "unknown name is a 404.",
+)
 
 
 def _run_id(text: str) -> int:
@@ -108,9 +123,16 @@ class ApiDefaults:
     renderer_classes = [JSONRenderer]
     request: Request
 
+    def dispatch(self, request: Any, *args: Any, **kwargs: Any) -> Any:
+        # A context of the request's own: the target it selects ends with it.
+        dispatch = super().dispatch  # type: ignore[misc]
+        return contextvars.copy_context().run(dispatch, request, *args, **kwargs)
+
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
         check_declared_length(request)
         super().initial(request, *args, **kwargs)  # type: ignore[misc]
+        # After authentication: an anonymous caller learns nothing of the targets' names.
+        targets.select(request.query_params.get("target"))
 
     def get_exception_handler(self) -> Any:
         # The app's own handler even in a project whose REST_FRAMEWORK names another.
@@ -133,7 +155,7 @@ class MigrationsViewSet(ApiDefaults, viewsets.ViewSet):
 
     @extend_schema(
         summary="Safety check: pending migrations, waiting locks, busy transactions, blockers",
-        parameters=[FrameworkQuerySerializer],
+        parameters=[FrameworkQuerySerializer, TARGET],
         request=None,
         responses=responses({200: CheckReportSerializer}),
     )
@@ -145,7 +167,7 @@ class MigrationsViewSet(ApiDefaults, viewsets.ViewSet):
 
     @extend_schema(
         summary="A migration file's content, line count, sections and lint findings",
-        parameters=[PreviewQuerySerializer],
+        parameters=[PreviewQuerySerializer, TARGET],
         responses=responses(
             {
                 200: PreviewSerializer,
@@ -174,7 +196,7 @@ class IdempotentViewSet(ApiDefaults, viewsets.ViewSet):
 
     @extend_schema(
         summary="Every migration's state against the tracking table in use",
-        parameters=[FrameworkQuerySerializer],
+        parameters=[FrameworkQuerySerializer, TARGET],
         responses=responses({200: StatusReportSerializer}),
     )
     @action(detail=False, methods=["get"])
@@ -186,7 +208,7 @@ class IdempotentViewSet(ApiDefaults, viewsets.ViewSet):
 
     @extend_schema(
         summary="Run pending migrations, segment after segment, writing the framework's own rows",
-        parameters=[FrameworkQuerySerializer],
+        parameters=[FrameworkQuerySerializer, TARGET],
         request=RunRequestSerializer,
         responses=responses(
             {
@@ -224,7 +246,7 @@ class IdempotentViewSet(ApiDefaults, viewsets.ViewSet):
 
     @extend_schema(
         summary="Record a migration as applied without running it",
-        parameters=[FrameworkQuerySerializer],
+        parameters=[FrameworkQuerySerializer, TARGET],
         request=MarkRequestSerializer,
         responses=responses(
             {
@@ -252,7 +274,7 @@ class IdempotentViewSet(ApiDefaults, viewsets.ViewSet):
 
     @extend_schema(
         summary="Which objects the SQL (or a migration) creates already exist on the target",
-        parameters=[FrameworkQuerySerializer],
+        parameters=[FrameworkQuerySerializer, TARGET],
         request=DetectSchemaRequestSerializer,
         responses=responses(
             {
@@ -281,7 +303,7 @@ class HistoryPagination(PageNumberPagination):
 @extend_schema_view(
     list=extend_schema(
         summary="Runs and marks recorded in the audit log, newest first",
-        parameters=[HistoryQuerySerializer],
+        parameters=[HistoryQuerySerializer, TARGET],
         responses=responses(
             {
                 200: MigrationRunSerializer(many=True),
@@ -300,7 +322,8 @@ class HistoryViewSet(ApiDefaults, mixins.ListModelMixin, viewsets.GenericViewSet
 
     def get_queryset(self) -> QuerySet[MigrationRun]:
         query = self.parsed(HistoryQuerySerializer, self.request.query_params)
-        return audit.history(outcome=query.get("outcome"), actor=query.get("user"))
+        target = target_name() if "target" in self.request.query_params else None
+        return audit.history(outcome=query.get("outcome"), actor=query.get("user"), target=target)
 
 
 @extend_schema(tags=["live control"])
@@ -371,3 +394,53 @@ class SessionsViewSet(ApiDefaults, viewsets.ViewSet):
             framework=body.get("framework") or None,
         )
         return Response(TerminationSerializer(result).data)
+
+
+FLEET_RUN_ID = OpenApiParameter(
+    "run_id", int, OpenApiParameter.PATH, description="The fleet run's id."
+)
+
+
+@extend_schema(tags=["fleets"])
+class FleetViewSet(ApiDefaults, viewsets.ViewSet):
+    """``fleet/status``: every target side by side; ``fleet/runs``: runs across targets."""
+
+    @extend_schema(
+        summary="(ext) Every target's status side by side, read in parallel",
+        parameters=[FleetQuerySerializer],
+        responses=responses({200: FleetRowSerializer(many=True)}),
+    )
+    @action(detail=False, methods=["get"])
+    def status(self, request: Request) -> Response:
+        """An unreachable target is a row with its error, never the whole answer's failure."""
+        query = self.parsed(FleetQuerySerializer, request.query_params)
+        rows = services.fleet_status(query.get("tag"), query.get("filter"))
+        return Response(FleetRowSerializer(rows, many=True).data)
+
+    @extend_schema(
+        summary="(ext) Run the pending migrations of the targets (with a tag), target by target",
+        request=FleetRunRequestSerializer,
+        responses=responses(
+            {202: FleetReportSerializer, 404: OpenApiResponse(ErrorSerializer, "No target.")}
+        ),
+    )
+    @action(detail=False, methods=["post"], permission_classes=[CanRunMigrations])
+    def runs(self, request: Request) -> Response:
+        """Starts the run and answers at once (202): ``fleet/runs/{id}`` follows it."""
+        body = self.parsed(FleetRunRequestSerializer, request.data)
+        fleet_id = services.start_fleet_run(actor=self.actor(), **body)
+        return Response(FleetReportSerializer(services.fleet_run(fleet_id)).data, status=202)
+
+    @extend_schema(
+        summary="(ext) A fleet run: each target's state, error, SQLSTATE and audit run",
+        parameters=[FLEET_RUN_ID],
+        responses=responses({200: FleetReportSerializer, 404: NO_SUCH_RUN}),
+    )
+    @action(
+        detail=False,
+        methods=["get"],
+        url_path=rf"runs/(?P<run_id>{ANY_SEGMENT})",
+        permission_classes=[CanViewHistory],
+    )
+    def fleet_run(self, request: Request, run_id: str) -> Response:
+        return Response(FleetReportSerializer(services.fleet_run(_run_id(run_id))).data)
