@@ -85,6 +85,9 @@ DEFAULTS: dict[str, Any] = {
     "FLEET_CONCURRENCY": 4,
     "FLEET_POOL_SIZE": 8,
     "FLEET_STATUS_TIMEOUT": 10.0,
+    # How long a fleet target waits for the run's lock (LOCK_WAIT for a run): a task given
+    # again after its worker died waits until the dead worker's session is gone.
+    "FLEET_LOCK_WAIT": 60.0,
 }
 
 #: The target the environment's settings describe.

@@ -268,7 +268,8 @@ def _run_target(child: FleetTarget) -> tuple[str, str, str, int | None]:
     fleet = child.fleet
     actor = audit.Actor(name=fleet.actor, source=fleet.source, user=fleet.user)
     try:
-        with targets.using(child.target):
+        wait = max(float(app_settings.LOCK_WAIT), float(app_settings.FLEET_LOCK_WAIT))
+        with targets.using(child.target, LOCK_WAIT=wait):
             report = run_pending(actor=actor, reason=fleet.reason)
     except MigrationsManagerError as error:
         refused = isinstance(error, audit.REFUSALS)
