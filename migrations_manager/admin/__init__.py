@@ -2,18 +2,21 @@
 
 ``MigrationAdmin`` hangs the panel's pages (list, run, mark as applied) off the table-less
 ``Migration`` model with ``get_urls()``; ``MigrationRunAdmin`` shows the audit log read-only;
-``WebhookAdmin`` and ``WebhookDeliveryAdmin`` manage the webhooks and show their deliveries.
+``WebhookAdmin`` and ``WebhookDeliveryAdmin`` manage the webhooks and show their deliveries;
+``TargetAdmin`` the target databases (the panel switches between them and shows the fleet).
 All register on the default admin site, so a project only lists the app in INSTALLED_APPS.
 """
 
 from .history import MigrationEventInline, MigrationRunAdmin
 from .options import MigrationAdmin
+from .targets import TargetAdmin
 from .webhooks import WebhookAdmin, WebhookDeliveryAdmin
 
 __all__ = [
     "MigrationAdmin",
     "MigrationEventInline",
     "MigrationRunAdmin",
+    "TargetAdmin",
     "WebhookAdmin",
     "WebhookDeliveryAdmin",
 ]

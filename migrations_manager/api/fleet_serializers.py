@@ -43,6 +43,9 @@ class FleetRowSerializer(serializers.Serializer):
     error = serializers.CharField(help_text="Why the target could not be read (else empty).")
     framework = serializers.CharField()
     counts = serializers.DictField(child=serializers.IntegerField())
+    pending = serializers.ListField(
+        child=serializers.CharField(), help_text="What a run would apply, in order."
+    )
     last_applied = serializers.CharField(allow_null=True)
     last_applied_at = UTCDateTimeField(allow_null=True)
 

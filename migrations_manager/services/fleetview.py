@@ -24,14 +24,15 @@ FILTERS = ("behind", "failing", "unreachable")
 
 @dataclass(frozen=True)
 class FleetRow:
-    """One target: reachable or not (``error``), its framework, counts per state and the last
-    migration applied."""
+    """One target: reachable or not (``error``), its framework, counts per state, the pending
+    migrations (what a run would apply) and the last migration applied."""
 
     target: str
     tags: tuple[str, ...]
     error: str = ""
     framework: str = ""
     counts: Mapping[str, int] = field(default_factory=dict)
+    pending: tuple[str, ...] = ()
     last_applied: str | None = None
     last_applied_at: datetime | None = None
 
@@ -72,7 +73,10 @@ def _row(config: TargetConfig, timeout: float) -> FleetRow:
     except MigrationsManagerError as error:
         return FleetRow(config.name, config.tags, error=error.message)
     name, at = _last_applied(report)
-    return FleetRow(config.name, config.tags, "", report.framework, report.summary, name, at)
+    pending = tuple(status.name for status in report.pending)
+    return FleetRow(
+        config.name, config.tags, "", report.framework, report.summary, pending, name, at
+    )
 
 
 def _last_applied(report: StatusReport) -> tuple[str | None, datetime | None]:
