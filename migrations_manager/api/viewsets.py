@@ -72,11 +72,13 @@ from .serializers import (
 )
 
 # What any endpoint may answer besides its own bodies (401/403 from authentication and
-# permissions, 413/415 from the body, 503 when the target does not answer).
+# permissions, 404 for an unknown target, 413/415 from the body, 503 when the target does not
+# answer).
 COMMON_ERRORS: dict[int, Any] = {
     400: OpenApiResponse(ErrorSerializer, "Invalid body, query or migration name."),
     401: OpenApiResponse(ErrorSerializer, "No valid token or session."),
     403: OpenApiResponse(ErrorSerializer, "The user lacks the permission (or the CSRF token)."),
+    404: OpenApiResponse(ErrorSerializer, "No target of the `?target=` name."),
     413: OpenApiResponse(ErrorSerializer, "The body is over MAX_BODY_BYTES."),
     415: OpenApiResponse(ErrorSerializer, "The body is not JSON."),
     503: OpenApiResponse(ErrorSerializer, "The target database is unreachable or not set up."),
