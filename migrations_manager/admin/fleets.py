@@ -72,20 +72,20 @@ def fleet_run_view(model_admin: MigrationAdmin, request: HttpRequest) -> HttpRes
 
 
 def fleet_report_view(
-    model_admin: MigrationAdmin, request: HttpRequest, fleet_id: str
+    model_admin: MigrationAdmin, request: HttpRequest, fleet_id: int
 ) -> HttpResponse:
     model_admin.require(request, model_admin.has_view_permission)
     if request.method == "POST":
         model_admin.require(request, model_admin.has_run_permission)
         try:
-            count = services.retry_fleet_run(int(fleet_id))
+            count = services.retry_fleet_run(fleet_id)
         except MigrationsManagerError as error:
             model_admin.message_user(request, error.message, messages.ERROR)
         else:
             model_admin.message_user(request, f"{count} target(s) run again.", messages.SUCCESS)
-        return model_admin.redirect("fleet_report", fleet_id)
+        return model_admin.redirect("fleet_report", str(fleet_id))
     try:
-        report = services.fleet_run(int(fleet_id))
+        report = services.fleet_run(fleet_id)
     except MigrationsManagerError as error:
         return model_admin.render(
             request, "fleet_run.html", {"title": "Fleet run", "problem": error.message}

@@ -19,6 +19,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 
 from django.db import transaction
 from django.db.models import F, Max
@@ -185,23 +186,25 @@ def _fleet(fleet_id: int) -> FleetRun:
 def schedule(fleet_id: int) -> None:
     """Hand out what the fleet run's rules allow now; close the run when all are over.
 
-    Called when the run starts and after each target: every decision is a conditional update,
-    so two callers at once never hand the same target out twice.
+    Called when the run starts and after each target, by any worker: each call holds the run's
+    row (a write first: PostgreSQL locks the row, SQLite the database), so two at once never
+    hand out the same target or more than ``concurrency`` between them.
     """
-    fleet = FleetRun.objects.get(pk=fleet_id)
-    children = list(fleet.targets.all())
-    _skip_what_may_not_run(fleet, children)
-    children = list(fleet.targets.all())
-    for child in _next_targets(fleet, children):
-        claimed = FleetTarget.objects.filter(pk=child.pk, dispatched=False, status=Status.QUEUED)
-        if claimed.update(dispatched=True):
-            fleetpool.dispatch(child.pk)
-    if all(child.status in FINISHED for child in children):
-        ok = all(child.status == Status.SUCCEEDED for child in children)
-        FleetRun.objects.filter(pk=fleet_id, status=FleetRun.Status.RUNNING).update(
-            status=FleetRun.Status.SUCCEEDED if ok else FleetRun.Status.FAILED,
-            finished_at=timezone.now(),
-        )
+    with transaction.atomic():
+        FleetRun.objects.filter(pk=fleet_id).update(status=F("status"))
+        fleet = FleetRun.objects.get(pk=fleet_id)
+        _skip_what_may_not_run(fleet, list(fleet.targets.all()))
+        children = list(fleet.targets.all())
+        chosen = _next_targets(fleet, children)
+        FleetTarget.objects.filter(pk__in=[child.pk for child in chosen]).update(dispatched=True)
+        if all(child.status in FINISHED for child in children):
+            ok = all(child.status == Status.SUCCEEDED for child in children)
+            FleetRun.objects.filter(pk=fleet_id, status=FleetRun.Status.RUNNING).update(
+                status=FleetRun.Status.SUCCEEDED if ok else FleetRun.Status.FAILED,
+                finished_at=timezone.now(),
+            )
+        for child in chosen:  # once committed: a worker never reads the run before it
+            transaction.on_commit(partial(fleetpool.dispatch, child.pk))
 
 
 def _skip_what_may_not_run(fleet: FleetRun, children: Sequence[FleetTarget]) -> None:
