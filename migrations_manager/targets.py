@@ -64,6 +64,17 @@ class TargetConfig:
             values["LOCK_TIMEOUT"] = self.lock_timeout
         return values
 
+    @property
+    def shown_url(self) -> str | None:
+        """The URL fit to show: the environment's ``default`` may hold a password, which is
+        left out (as ``password=***``)."""
+        if self.url is None:
+            return None
+        params = conninfo.conninfo_to_dict(self.url)
+        if not params.get("password"):
+            return self.url
+        return conninfo.make_conninfo(**{**params, "password": "***"})
+
     def connection_url(self) -> str | None:
         """The URL with the password of ``password_env`` when that variable is set (else
         libpq looks in .pgpass or the service file itself)."""

@@ -14,7 +14,7 @@ class TargetSerializer(serializers.Serializer):
     """A target as configured (its URL has no password: none is ever stored)."""
 
     name = serializers.CharField()
-    url = serializers.CharField(allow_null=True)
+    url = serializers.CharField(source="shown_url", allow_null=True, help_text="Never a password.")
     password_env = serializers.CharField(help_text="The variable that holds the password.")
     migrations_dir = serializers.CharField()
     framework = serializers.CharField()

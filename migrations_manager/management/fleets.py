@@ -36,7 +36,7 @@ class FleetCommands:
                 self._emit(TargetSerializer(configs, many=True).data)
             for config in [] if self.as_json else configs:
                 tags = f"  [{', '.join(config.tags)}]" if config.tags else ""
-                self.stdout.write(f"{config.name}  {config.url or '(not configured)'}{tags}")
+                self.stdout.write(f"{config.name}  {config.shown_url or '(not configured)'}{tags}")
         elif action == "add":
             if not options["url"]:
                 raise UsageError("`targets add` needs --url.")

@@ -122,6 +122,13 @@ def test_the_command_manages_targets_and_refuses_a_password(target_db, fleet):
     assert unknown.value.returncode == 2
 
 
+def test_the_default_targets_password_is_never_shown(target_db, settings):
+    url = conninfo.make_conninfo(target_db.url, password="env-secret")
+    settings.MIGRATIONS_MANAGER = {**settings.MIGRATIONS_MANAGER, "DATABASE_URL": url}
+    for output in (pgmigrate("targets", "list"), pgmigrate("targets", "show", "default", "--json")):
+        assert "env-secret" not in output and "***" in output
+
+
 def test_the_command_runs_on_the_target_named(target_db, fleet):
     [other] = fleet(1, "cli")
     target_db.write("001_d.sql", "CREATE TABLE d (id int);")
