@@ -26,6 +26,7 @@ from django.dispatch import Signal
 from django.utils import timezone
 
 from .analysis.statements import Statement, texts_hash
+from .conf import target_name
 from .exceptions import (
     ApprovalRequired,
     AuditUnavailable,
@@ -107,6 +108,7 @@ def start(
         source=actor.source,
         command=command,
         target=target[:255],
+        target_name=target_name(),
         framework=framework[:40],
         tracking_table=tracking_table[:255],
         files=[storable(name)[:MAX_STORED_NAME] for name in files],
@@ -382,9 +384,14 @@ def _storable_json(value: Any) -> Any:
     return value
 
 
-def history(*, outcome: str | None = None, actor: str | None = None) -> QuerySet[MigrationRun]:
-    """The audit log, newest first, with each run's events; optionally one outcome / one actor."""
+def history(
+    *, outcome: str | None = None, actor: str | None = None, target: str | None = None
+) -> QuerySet[MigrationRun]:
+    """The audit log, newest first, with each run's events; optionally one outcome / one actor
+    / one target."""
     runs = MigrationRun.objects.select_related("user").prefetch_related("events")
+    if target:
+        runs = runs.filter(target_name=target)
     if outcome:
         runs = runs.filter(outcome=outcome)
     if actor:

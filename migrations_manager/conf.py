@@ -12,10 +12,18 @@
 
 Nothing is read at import time; ``override_settings`` in tests is seen at once because every
 attribute access reads Django's settings again (the dict is small; the cost is nil).
+
+The settings of one database (its URL, directory, framework, lock timeout) are those of the
+target in scope: a request, command or fleet task scoped to a target (``targets.using``) reads
+that target's through the same attributes, so no layer below the front-ends is told which
+target it works on.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
 from typing import Any
 
@@ -83,7 +91,44 @@ DEFAULTS: dict[str, Any] = {
     # The dotted path of the project's Celery app ("truss.celery.app"): deliveries become its
     # tasks. None: one background thread of the app's process sends them.
     "CELERY_APP": None,
+    # Fleets: how many targets a fleet run works on at once (unless the run says), how many
+    # threads run fleet tasks in this process when no Celery app is configured, and how long
+    # the fleet view waits for one target's status.
+    "FLEET_CONCURRENCY": 4,
+    "FLEET_POOL_SIZE": 8,
+    "FLEET_STATUS_TIMEOUT": 10.0,
+    # How long a fleet target waits for the run's lock (LOCK_WAIT for a run): a task given
+    # again after its worker died waits until the dead worker's session is gone.
+    "FLEET_LOCK_WAIT": 60.0,
 }
+
+#: The target the environment's settings describe.
+DEFAULT_TARGET = "default"
+
+_scope: ContextVar[tuple[str, Mapping[str, Any]]] = ContextVar(
+    "migrations_manager_target", default=(DEFAULT_TARGET, {})
+)
+
+
+def target_name() -> str:
+    """The name of the target in scope (``default``: the environment's)."""
+    return _scope.get()[0]
+
+
+@contextmanager
+def target_scope(name: str, values: Mapping[str, Any]) -> Iterator[None]:
+    """Within the block, ``app_settings`` answers ``values`` before the project's settings."""
+    token = _scope.set((name, values))
+    try:
+        yield
+    finally:
+        _scope.reset(token)
+
+
+def enter_target_scope(name: str, values: Mapping[str, Any]) -> None:
+    """``target_scope`` for the rest of the current context (a request dispatched in a context
+    of its own, which ends with it)."""
+    _scope.set((name, values))
 
 
 class AppSettings:
@@ -92,6 +137,9 @@ class AppSettings:
     def __getattr__(self, name: str) -> Any:
         if name not in DEFAULTS:
             raise AttributeError(f"Unknown MIGRATIONS_MANAGER setting: {name!r}")
+        scoped = _scope.get()[1]
+        if name in scoped:
+            return scoped[name]
         configured = getattr(settings, "MIGRATIONS_MANAGER", {}) or {}
         return configured.get(name, DEFAULTS[name])
 

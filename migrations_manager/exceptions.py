@@ -126,6 +126,10 @@ class MigrationNotFound(MigrationsManagerError, LookupError):
     """A well-formed name with no migration file behind it."""
 
 
+class TargetNotFound(MigrationsManagerError, LookupError):
+    """No target of that name (neither ``default`` nor a stored one)."""
+
+
 class LockNotAcquired(MigrationsManagerError):
     """Another migration run holds the advisory lock of the target database."""
 

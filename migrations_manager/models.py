@@ -76,6 +76,9 @@ class MigrationRun(models.Model):
     source = models.CharField(max_length=8, choices=Source.choices)
     command = models.CharField(max_length=20)
     target = models.CharField(max_length=255, help_text="The target database.")
+    target_name = models.CharField(
+        max_length=100, default="default", db_index=True, help_text="The target it ran on."
+    )
     framework = models.CharField(max_length=40)
     tracking_table = models.CharField(max_length=255)
     files = models.JSONField(default=list)
@@ -303,3 +306,109 @@ class WebhookDelivery(models.Model):
 
     def __str__(self) -> str:
         return f"{self.event} to {self.webhook} ({self.status})"
+
+
+class Target(models.Model):
+    """A database this tool manages besides the environment's (the target named ``default``).
+
+    Nothing secret is stored: the URL has no password; it comes from the environment variable
+    ``password_env`` names, a ``.pgpass`` file or a libpq service of the process that connects.
+    """
+
+    name = models.SlugField(max_length=100, unique=True)
+    url = models.CharField(
+        max_length=500, help_text="libpq URL or key=value conninfo, without a password."
+    )
+    password_env = models.CharField(
+        max_length=100,
+        blank=True,
+        help_text="The environment variable that holds the password (else .pgpass or a service).",
+    )
+    migrations_dir = models.CharField(
+        max_length=500, blank=True, help_text="Its migrations directory (default: the project's)."
+    )
+    framework = models.CharField(
+        max_length=40, blank=True, help_text="Pin the framework (default: detected)."
+    )
+    tags = models.JSONField(default=list, blank=True)
+    lock_timeout = models.CharField(
+        max_length=20,
+        blank=True,
+        help_text="lock_timeout of its migrations (default: LOCK_TIMEOUT).",
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class FleetRun(models.Model):
+    """One run of the pending migrations across several targets: one ``FleetTarget`` each."""
+
+    class Status(models.TextChoices):
+        RUNNING = "running", "running"
+        SUCCEEDED = "succeeded", "succeeded"
+        FAILED = "failed", "failed"
+
+    started_at = models.DateTimeField(default=timezone.now, db_index=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="fleet_runs",
+    )
+    actor = models.CharField(max_length=150)
+    source = models.CharField(max_length=8, choices=MigrationRun.Source.choices)
+    tag = models.CharField(max_length=100, blank=True)
+    concurrency = models.PositiveIntegerField()
+    canary = models.PositiveIntegerField(default=0)
+    max_failures = models.PositiveIntegerField(null=True, blank=True)
+    reason = models.TextField(blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.RUNNING)
+
+    class Meta:
+        ordering = ["-started_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"fleet run {self.pk} ({self.status})"
+
+
+class FleetTarget(models.Model):
+    """One target of a fleet run: its state, and the audit row of its run."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "queued"
+        RUNNING = "running", "running"
+        SUCCEEDED = "succeeded", "succeeded"
+        FAILED = "failed", "failed"
+        REFUSED = "refused", "refused"
+        SKIPPED = "skipped", "skipped"
+
+    fleet = models.ForeignKey(FleetRun, on_delete=models.CASCADE, related_name="targets")
+    target = models.CharField(max_length=100)
+    position = models.PositiveIntegerField()
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    dispatched = models.BooleanField(
+        default=False, help_text="Handed to a worker (it may not have started yet)."
+    )
+    attempts = models.PositiveIntegerField(default=0)
+    error = models.TextField(blank=True)
+    sqlstate = models.CharField(max_length=5, blank=True)
+    duration = models.FloatField(null=True, blank=True, help_text="Seconds.")
+    run = models.ForeignKey(
+        MigrationRun, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["position"]
+        constraints = [
+            models.UniqueConstraint(fields=["fleet", "target"], name="one_child_per_target")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.target} ({self.status})"

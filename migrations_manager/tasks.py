@@ -5,6 +5,7 @@ from __future__ import annotations
 from celery import shared_task
 
 from .observability.outbox import TASK
+from .services.fleetpool import TASK as FLEET_TASK
 
 #: The task Celery beat sends every SCHEDULER_INTERVAL seconds (``truss.celery``).
 RUN_DUE = "migrations_manager.run_due_requests"
@@ -27,3 +28,11 @@ def run_due_requests() -> list[tuple[int, str]]:
     from .audit import Actor
 
     return services.run_due(actor=Actor(name="celery-beat"))
+
+
+@shared_task(name=FLEET_TASK, acks_late=True, reject_on_worker_lost=True, ignore_result=True)
+def run_fleet_target(child_id: int) -> str:
+    """Run one target of a fleet run (a target over already is left alone: a redelivery)."""
+    from .services.fleetruns import run_fleet_target as run
+
+    return run(child_id)

@@ -13,10 +13,12 @@ TRUSS_TRUSTED_PROXY_COUNT  reverse proxies in front of the app whose X-Forwarded
 TRUSS_METRICS_TOKEN     GET /metrics asks for "Authorization: Bearer <token>" (unset: open)
 TRUSS_LOG_FORMAT        text (default) or json: the app's event lines (runs, refusals, gate
                         overrides, webhook deliveries); TRUSS_LOG_LEVEL (default INFO)
-TRUSS_CELERY_BROKER_URL a Celery broker (redis://..., amqp://...): webhook deliveries become
-                        tasks of `celery -A truss.celery worker` (unset: sent in-process);
-                        `celery -A truss.celery beat` runs change requests in their window
+TRUSS_CELERY_BROKER_URL a Celery broker (redis://..., amqp://...): webhook deliveries and fleet
+                        targets become tasks of `celery -A truss worker` (unset: in-process);
+                        `celery -A truss beat` runs change requests in their window
 TRUSS_SCHEDULER_INTERVAL  seconds between two looks at the windows (default 60)
+TRUSS_CELERY_VISIBILITY_TIMEOUT  Redis only: seconds before an unacknowledged task goes to
+                        another worker (default 3600)
 DATABASE_URL            Django's own database (default: SQLite in var/truss.sqlite3)
 DJANGO_SECRET_KEY, DJANGO_DEBUG, DJANGO_ALLOWED_HOSTS
 """
@@ -153,6 +155,12 @@ MIGRATIONS_MANAGER = {
 CELERY_BROKER_URL = os.environ.get("TRUSS_CELERY_BROKER_URL") or None
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# Redis gives an unacknowledged task (its worker's machine died) to another worker after this
+# many seconds: longer than any fleet target's run, or a slow run would be started twice (the
+# advisory lock refuses the second). RabbitMQ redelivers when the connection drops instead.
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": int(os.environ.get("TRUSS_CELERY_VISIBILITY_TIMEOUT", "3600"))
+}
 
 # The REST API (/api/migrations/): a token (`python manage.py drf_create_token USER`) or the
 # admin's session with its CSRF token. Token comes first so that an anonymous request gets 401

@@ -14,7 +14,7 @@ from django.urls import URLPattern, path, reverse
 
 from .. import highlight
 from ..models import Migration
-from . import confirm, control, detection, drift, listing, preflight
+from . import confirm, control, detection, drift, fleets, listing, preflight, switch
 
 
 @admin.register(Migration)
@@ -84,6 +84,9 @@ class MigrationAdmin(admin.ModelAdmin):
             ("detect-schema/", partial(detection.detect_view, self), "detect_schema"),
             ("drift/", partial(drift.drift_view, self), "drift"),
             ("run/", partial(confirm.run_view, self), "run"),
+            ("fleet/", partial(fleets.fleet_view, self), "fleet"),
+            ("fleet/run/", partial(fleets.fleet_run_view, self), "fleet_run"),
+            ("fleet/runs/<int:fleet_id>/", partial(fleets.fleet_report_view, self), "fleet_report"),
             ("<str:name>/preview/", partial(preflight.preview_view, self), "preview"),
             ("<str:name>/mark-applied/", partial(confirm.mark_view, self), "mark_applied"),
             ("sessions/<int:pid>/terminate/", partial(control.terminate_view, self), "terminate"),
@@ -94,7 +97,7 @@ class MigrationAdmin(admin.ModelAdmin):
         ]
 
     def _admin_view(self, view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-        wrapped = self.admin_site.admin_view(view)
+        wrapped = self.admin_site.admin_view(partial(switch.scoped, self, view))
         wrapped.model_admin = self  # as ModelAdmin.get_urls marks its own views
         return wrapped
 
@@ -125,6 +128,8 @@ class MigrationAdmin(admin.ModelAdmin):
             "has_run_permission": self.has_run_permission(request),
             "has_terminate_permission": self.has_terminate_permission(request),
             "changelist_url": self.url("changelist"),
+            "fleet_url": self.url("fleet"),
+            "target_choices": switch.choices(request, self.url("changelist")),
             **context,
         }
         return TemplateResponse(request, self.template_names(page), full_context)

@@ -79,8 +79,8 @@ class FrameworkChoiceField(serializers.ChoiceField):
 
 # ---- requests ----------------------------------------------------------------------------------
 
-#: Query parameters DRF itself reads on any endpoint.
-DRF_QUERY_PARAMETERS = frozenset({"format"})
+#: Query parameters read on any endpoint: DRF's own, and the target (``ApiDefaults``).
+DRF_QUERY_PARAMETERS = frozenset({"format", "target"})
 
 
 class StrictSerializer(serializers.Serializer):
@@ -462,6 +462,7 @@ class MigrationRunSerializer(serializers.Serializer):
     source = serializers.ChoiceField(choices=MigrationRun.Source.choices)
     command = serializers.CharField()
     target = serializers.CharField()
+    target_name = serializers.CharField(help_text=ext("The target's name (`?target=`)."))
     framework = serializers.CharField()
     tracking_table = serializers.CharField()
     files = serializers.ListField(child=serializers.CharField())

@@ -14,6 +14,7 @@ from rest_framework.routers import SimpleRouter
 
 from .not_found import UnknownEndpoint
 from .viewsets import (
+    FleetViewSet,
     HistoryViewSet,
     IdempotentViewSet,
     MigrationsViewSet,
@@ -30,6 +31,7 @@ router.register("history", HistoryViewSet, basename="history")
 router.register("runs", RunsViewSet, basename="runs")
 router.register("requests", RequestsViewSet, basename="requests")
 router.register("sessions", SessionsViewSet, basename="sessions")
+router.register("fleet", FleetViewSet, basename="fleet")
 # check and preview/{filename} sit at the root of api/migrations/.
 router.register("", MigrationsViewSet, basename="migrations")
 

@@ -7,6 +7,7 @@ that changes the target names its own permission class.
 
 from __future__ import annotations
 
+import contextvars
 from typing import Any
 
 from django.db.models import QuerySet
@@ -24,12 +25,19 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from .. import audit, services
+from .. import audit, services, targets
+from ..conf import target_name
 from ..exceptions import MigrationNotFound, RequestNotFound, UsageError
 from ..models import MigrationRun
 from ..sources import ascii_digits
 from ..web import actor_of
 from .exceptions import exception_handler
+from .fleet_serializers import (
+    FleetQuerySerializer,
+    FleetReportSerializer,
+    FleetRowSerializer,
+    FleetRunRequestSerializer,
+)
 from .parsers import LimitedJSONParser, check_declared_length
 from .permissions import (
     CanApproveMigrations,
@@ -74,11 +82,13 @@ from .serializers import (
 )
 
 # What any endpoint may answer besides its own bodies (401/403 from authentication and
-# permissions, 413/415 from the body, 503 when the target does not answer).
+# permissions, 404 for an unknown target, 413/415 from the body, 503 when the target does not
+# answer).
 COMMON_ERRORS: dict[int, Any] = {
     400: OpenApiResponse(ErrorSerializer, "Invalid body, query or migration name."),
     401: OpenApiResponse(ErrorSerializer, "No valid token or session."),
     403: OpenApiResponse(ErrorSerializer, "The user lacks the permission (or the CSRF token)."),
+    404: OpenApiResponse(ErrorSerializer, "No target of the `?target=` name."),
     413: OpenApiResponse(ErrorSerializer, "The body is over MAX_BODY_BYTES."),
     415: OpenApiResponse(ErrorSerializer, "The body is not JSON."),
     503: OpenApiResponse(ErrorSerializer, "The target database is unreachable or not set up."),
@@ -99,6 +109,13 @@ REQUEST_ID = OpenApiParameter(
     "id", int, OpenApiParameter.PATH, description="The change request's id."
 )
 PID = OpenApiParameter("pid", int, OpenApiParameter.PATH, description="The session's pid.")
+TARGET = OpenApiParameter(
+    "target",
+    str,
+    OpenApiParameter.QUERY,
+    description="(ext) The target database (default: `default`, the environment's); an "
+    "unknown name is a 404.",
+)
 
 
 def _run_id(text: str) -> int:
@@ -142,9 +159,16 @@ class ApiDefaults:
     renderer_classes = [JSONRenderer]
     request: Request
 
+    def dispatch(self, request: Any, *args: Any, **kwargs: Any) -> Any:
+        # A context of the request's own: the target it selects ends with it.
+        dispatch = super().dispatch  # type: ignore[misc]
+        return contextvars.copy_context().run(dispatch, request, *args, **kwargs)
+
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
         check_declared_length(request)
         super().initial(request, *args, **kwargs)  # type: ignore[misc]
+        # After authentication: an anonymous caller learns nothing of the targets' names.
+        targets.select(request.query_params.get("target"))
 
     def get_exception_handler(self) -> Any:
         # The app's own handler even in a project whose REST_FRAMEWORK names another.
@@ -167,7 +191,7 @@ class MigrationsViewSet(ApiDefaults, viewsets.ViewSet):
 
     @extend_schema(
         summary="Safety check: pending migrations, waiting locks, busy transactions, blockers",
-        parameters=[FrameworkQuerySerializer],
+        parameters=[FrameworkQuerySerializer, TARGET],
         request=None,
         responses=responses({200: CheckReportSerializer}),
     )
@@ -179,7 +203,7 @@ class MigrationsViewSet(ApiDefaults, viewsets.ViewSet):
 
     @extend_schema(
         summary="A migration file's content, line count, sections and lint findings",
-        parameters=[PreviewQuerySerializer],
+        parameters=[PreviewQuerySerializer, TARGET],
         responses=responses(
             {
                 200: PreviewSerializer,
@@ -226,7 +250,7 @@ class IdempotentViewSet(ApiDefaults, viewsets.ViewSet):
 
     @extend_schema(
         summary="Every migration's state against the tracking table in use",
-        parameters=[FrameworkQuerySerializer],
+        parameters=[FrameworkQuerySerializer, TARGET],
         responses=responses({200: StatusReportSerializer}),
     )
     @action(detail=False, methods=["get"])
@@ -238,7 +262,7 @@ class IdempotentViewSet(ApiDefaults, viewsets.ViewSet):
 
     @extend_schema(
         summary="Run pending migrations, segment after segment, writing the framework's own rows",
-        parameters=[FrameworkQuerySerializer],
+        parameters=[FrameworkQuerySerializer, TARGET],
         request=RunRequestSerializer,
         responses=responses(
             {
@@ -276,7 +300,7 @@ class IdempotentViewSet(ApiDefaults, viewsets.ViewSet):
 
     @extend_schema(
         summary="Record a migration as applied without running it",
-        parameters=[FrameworkQuerySerializer],
+        parameters=[FrameworkQuerySerializer, TARGET],
         request=MarkRequestSerializer,
         responses=responses(
             {
@@ -304,7 +328,7 @@ class IdempotentViewSet(ApiDefaults, viewsets.ViewSet):
 
     @extend_schema(
         summary="Which objects the SQL (or a migration) creates already exist on the target",
-        parameters=[FrameworkQuerySerializer],
+        parameters=[FrameworkQuerySerializer, TARGET],
         request=DetectSchemaRequestSerializer,
         responses=responses(
             {
@@ -333,7 +357,7 @@ class HistoryPagination(PageNumberPagination):
 @extend_schema_view(
     list=extend_schema(
         summary="Runs and marks recorded in the audit log, newest first",
-        parameters=[HistoryQuerySerializer],
+        parameters=[HistoryQuerySerializer, TARGET],
         responses=responses(
             {
                 200: MigrationRunSerializer(many=True),
@@ -352,7 +376,8 @@ class HistoryViewSet(ApiDefaults, mixins.ListModelMixin, viewsets.GenericViewSet
 
     def get_queryset(self) -> QuerySet[MigrationRun]:
         query = self.parsed(HistoryQuerySerializer, self.request.query_params)
-        return audit.history(outcome=query.get("outcome"), actor=query.get("user"))
+        target = target_name() if "target" in self.request.query_params else None
+        return audit.history(outcome=query.get("outcome"), actor=query.get("user"), target=target)
 
 
 @extend_schema(tags=["live control"])
@@ -527,3 +552,53 @@ class RequestsViewSet(ApiDefaults, viewsets.ViewSet):
         context = {"change_request": services.get_request(request_id)}
         body = RequestRunSerializer(report, context=context).data
         return Response(body, status=200 if report.ok else 422)
+
+
+FLEET_RUN_ID = OpenApiParameter(
+    "run_id", int, OpenApiParameter.PATH, description="The fleet run's id."
+)
+
+
+@extend_schema(tags=["fleets"])
+class FleetViewSet(ApiDefaults, viewsets.ViewSet):
+    """``fleet/status``: every target side by side; ``fleet/runs``: runs across targets."""
+
+    @extend_schema(
+        summary="(ext) Every target's status side by side, read in parallel",
+        parameters=[FleetQuerySerializer],
+        responses=responses({200: FleetRowSerializer(many=True)}),
+    )
+    @action(detail=False, methods=["get"])
+    def status(self, request: Request) -> Response:
+        """An unreachable target is a row with its error, never the whole answer's failure."""
+        query = self.parsed(FleetQuerySerializer, request.query_params)
+        rows = services.fleet_status(query.get("tag"), query.get("filter"))
+        return Response(FleetRowSerializer(rows, many=True).data)
+
+    @extend_schema(
+        summary="(ext) Run the pending migrations of the targets (with a tag), target by target",
+        request=FleetRunRequestSerializer,
+        responses=responses(
+            {202: FleetReportSerializer, 404: OpenApiResponse(ErrorSerializer, "No target.")}
+        ),
+    )
+    @action(detail=False, methods=["post"], permission_classes=[CanRunMigrations])
+    def runs(self, request: Request) -> Response:
+        """Starts the run and answers at once (202): ``fleet/runs/{id}`` follows it."""
+        body = self.parsed(FleetRunRequestSerializer, request.data)
+        fleet_id = services.start_fleet_run(actor=self.actor(), **body)
+        return Response(FleetReportSerializer(services.fleet_run(fleet_id)).data, status=202)
+
+    @extend_schema(
+        summary="(ext) A fleet run: each target's state, error, SQLSTATE and audit run",
+        parameters=[FLEET_RUN_ID],
+        responses=responses({200: FleetReportSerializer, 404: NO_SUCH_RUN}),
+    )
+    @action(
+        detail=False,
+        methods=["get"],
+        url_path=rf"runs/(?P<run_id>{ANY_SEGMENT})",
+        permission_classes=[CanViewHistory],
+    )
+    def fleet_run(self, request: Request, run_id: str) -> Response:
+        return Response(FleetReportSerializer(services.fleet_run(_run_id(run_id))).data)

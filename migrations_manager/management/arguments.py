@@ -43,6 +43,15 @@ LOCK_RETRIES: Argument = (
         "help": "try a segment stopped by a lock timeout again N times (default: LOCK_RETRIES)",
     },
 )
+TARGET: Argument = (
+    ("--target",),
+    {
+        "dest": "target_name",
+        "metavar": "NAME",
+        "help": "the target database (default: 'default', the environment's)",
+    },
+)
+TAG: Argument = (("--tag",), {"metavar": "TAG", "help": "only the targets with this tag"})
 COUNT: Argument = (
     ("count",),
     {"nargs": "?", "type": int, "default": 1, "help": "how many (default 1)"},
@@ -182,7 +191,43 @@ SUBCOMMANDS: dict[str, tuple[str, list[Argument]]] = {
             FRAMEWORK,
         ],
     ),
+    "targets": (
+        "list, add, remove or show the target databases",
+        [
+            (("action",), {"choices": ["list", "add", "remove", "show"]}),
+            (("name",), {"nargs": "?", "help": "the target (add, remove, show)"}),
+            (("--url",), {"help": "libpq URL or conninfo, without a password"}),
+            (
+                ("--password-env",),
+                {"default": "", "metavar": "VAR", "help": "the variable holding the password"},
+            ),
+            (("--migrations-dir",), {"default": "", "metavar": "DIR"}),
+            (("--framework",), {"default": "", "help": "pin the framework (default: detected)"}),
+            (
+                ("--tag",),
+                {"action": "append", "default": [], "dest": "tags", "help": "repeatable"},
+            ),
+            (("--lock-timeout",), {"default": "", "metavar": "DURATION"}),
+        ],
+    ),
+    "fleet": (
+        "the targets side by side (status), run their pending migrations (run, up), or run "
+        "again the targets of a fleet run that did not succeed (retry RUN_ID)",
+        [
+            (("action",), {"choices": ["status", "run", "up", "retry"]}),
+            (("run_id",), {"nargs": "?", "type": int, "metavar": "RUN_ID", "help": "for retry"}),
+            TAG,
+            (("--filter",), {"choices": ["behind", "failing", "unreachable"], "dest": "which"}),
+            (("--concurrency",), {"type": int, "metavar": "N"}),
+            (("--canary",), {"type": int, "default": 0, "metavar": "K"}),
+            (("--max-failures",), {"type": int, "metavar": "F"}),
+            REASON,
+        ],
+    ),
 }
+
+#: Subcommands about several targets: they take no --target.
+FLEET_SUBCOMMANDS = ("targets", "fleet")
 
 
 class SubcommandParser(CommandParser):
@@ -207,5 +252,6 @@ def add_subcommands(parser: CommandParser) -> None:
     )
     for name, (help_text, arguments) in SUBCOMMANDS.items():
         subparser = subparsers.add_parser(name, help=help_text, description=help_text)
-        for flags, options in [*arguments, JSON]:
+        extra = [JSON] if name in FLEET_SUBCOMMANDS else [TARGET, JSON]
+        for flags, options in [*arguments, *extra]:
             subparser.add_argument(*flags, **options)

@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('migrations_manager', '0007_webhooks'),
+        ('migrations_manager', '0008_targets'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

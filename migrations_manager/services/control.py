@@ -17,7 +17,7 @@ from datetime import datetime
 
 from django.db import transaction
 
-from .. import audit, db
+from .. import audit, db, targets
 from ..conf import app_settings
 from ..exceptions import MigrationNotFound, UsageError
 from ..introspection.activity import (
@@ -70,7 +70,8 @@ def run_progress(run_id: int) -> RunProgress:
     run = _run(run_id)
     live = None
     if run.outcome == MigrationRun.Outcome.RUNNING and run.backend_pid:
-        live = live_session(run.backend_pid, run.backend_start)
+        with targets.using(run.target_name):  # the session is on the run's own target
+            live = live_session(run.backend_pid, run.backend_start)
     return RunProgress(
         run.pk,
         run.command,
@@ -108,11 +109,12 @@ def cancel_run(run_id: int, *, actor: audit.Actor) -> RunProgress:
         # Looked at before the request is set, the row still locked: once set, a run waiting
         # to try again ends on its own, and its session goes with it (the run cannot close
         # its log row before this transaction ends).
-        if live_session(run.backend_pid, run.backend_start) is None:
-            raise UsageError(f"Run {run_id} has no session on the target any more.")
+        with targets.using(run.target_name):
+            if live_session(run.backend_pid, run.backend_start) is None:
+                raise UsageError(f"Run {run_id} has no session on the target any more.")
         run.cancel_requested = True
         run.save(update_fields=["cancel_requested"])
-    with db.connection(application_suffix=":cancel") as conn:
+    with targets.using(run.target_name), db.connection(application_suffix=":cancel") as conn:
         # Only that very session: its pid may be another's once it is gone.
         cancel_backend(conn, run.backend_pid, run.backend_start)
     audit.note_cancel(run, actor)

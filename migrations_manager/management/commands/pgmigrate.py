@@ -28,27 +28,34 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from ... import services
+from ... import services, targets
 from ...audit import Actor
 from ...conf import app_settings
-from ...exceptions import GateRefused, MigrationNotFound, MigrationsManagerError, UsageError
+from ...exceptions import (
+    GateRefused,
+    MigrationNotFound,
+    MigrationsManagerError,
+    TargetNotFound,
+    UsageError,
+)
 from ...models import ChangeRequest
 from ...observability import outbox
 from ...sources import ascii_digits
 from ...types import RunReport, Step, StepAction
 from ..arguments import USAGE_EXIT, add_subcommands
+from ..fleets import FleetCommands
 from ..text import check_lines, drift_lines, lint_lines, request_line, request_lines, schema_lines
 from ..watch import StatementWatch
 
 NOT_SAFE_EXIT = 3
 DRIFT_EXIT = 4
 #: What the user asked for cannot be: a wrong argument or a name that designates nothing.
-BAD_USAGE = (UsageError, MigrationNotFound)
+BAD_USAGE = (UsageError, MigrationNotFound, TargetNotFound)
 
 Handler = Callable[[dict[str, Any]], Any]
 
 
-class Command(BaseCommand):
+class Command(FleetCommands, BaseCommand):
     help = "Create, run, roll back and inspect PostgreSQL migrations."
     requires_system_checks: list[str] = []
 
@@ -60,7 +67,8 @@ class Command(BaseCommand):
         self.as_json = options.get("json", False)
         self._watch: StatementWatch | None = None
         try:
-            handler(options)
+            with targets.using(options.get("target_name")):
+                handler(options)
         except GateRefused as refused:
             if not self.as_json:
                 self._write_gate_errors(refused)
