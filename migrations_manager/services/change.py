@@ -21,8 +21,8 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from .. import audit
-from ..conf import app_settings
+from .. import audit, targets
+from ..conf import app_settings, target_name
 from ..exceptions import (
     GateRefused,
     LockNotAcquired,
@@ -44,7 +44,6 @@ from .session import session
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_TARGET = "default"
 State = ChangeRequest.State
 #: Refusals of the moment: the scheduler tries the request again on its next tick.
 TRANSIENT = (GateRefused, LockNotAcquired)
@@ -83,7 +82,7 @@ def create_request(
         requester_name=actor.name[:150],
         source=actor.source,
         reason=audit.storable(reason),
-        target=DEFAULT_TARGET,
+        target=target_name(),
         target_key=bound.target_key[:255],
         framework=framework or "",
         tracking_table=str(plan.tracking_table)[:255],
@@ -176,6 +175,18 @@ def execute_request(
         GateRefused / LockNotAcquired...: as any run (the request stays approved).
     """
     request = get_request(request_id)
+    # On the target it was asked for, whatever target the caller has in scope.
+    with targets.using(request.target):
+        return _execute(request, actor=actor, progress=progress, lock_retries=lock_retries)
+
+
+def _execute(
+    request: ChangeRequest,
+    *,
+    actor: audit.Actor,
+    progress: Progress | None,
+    lock_retries: int | None,
+) -> RunReport:
     with audited(
         actor,
         "run",
