@@ -192,3 +192,11 @@ def files_opened() -> Iterator[list[Path]]:
 def is_python_code(path: Path) -> bool:
     """Python's own installation, or a module imported on first use."""
     return path.suffix in _MODULES or any(path.is_relative_to(root) for root in _INSTALLATION)
+
+
+def use_broker(app: Any, url: str) -> None:
+    """Point Celery ``app`` at ``url`` for what it sends next: its connection and producer
+    pools are made once, on the broker it first used, so they are dropped."""
+    app.conf.broker_url = url
+    app._pool = None
+    app.amqp._producer_pool = None

@@ -22,7 +22,7 @@ from migrations_manager import services
 from migrations_manager.audit import Actor
 from migrations_manager.models import FleetTarget
 from tests.observability.test_celery import require_redis
-from tests.utils import wait_until
+from tests.utils import use_broker, wait_until
 
 from .conftest import conflicting, fix, ledger_rows
 
@@ -60,7 +60,7 @@ def start_worker(settings, tmp_path):
     settings.MIGRATIONS_MANAGER = {**settings.MIGRATIONS_MANAGER, "CELERY_APP": "truss.celery.app"}
     from truss.celery import app
 
-    app.conf.broker_url = BROKER
+    use_broker(app, BROKER)
     processes: list[subprocess.Popen] = []
     log = (tmp_path / "worker.log").open("w")
 

@@ -160,7 +160,7 @@ def test_a_password_in_the_environment_reaches_the_server(target_db, pg_admin_ur
     try:
         params = conninfo.conninfo_to_dict(target_db.url)
         params.pop("password", None)
-        url = conninfo.make_conninfo(**{**params, "user": "truss_fleet_pw", "host": "127.0.0.1"})
+        url = conninfo.make_conninfo(**{**params, "user": "truss_fleet_pw"})
         services.add_target("pw", url=url, password_env="TRUSS_FLEET_PW")
         monkeypatch.setenv("TRUSS_FLEET_PW", "pw-in-env")
         assert services.test_connection("pw").ok

@@ -22,7 +22,7 @@ from migrations_manager import services
 from migrations_manager.audit import Actor
 from migrations_manager.models import WebhookDelivery
 from migrations_manager.observability import outbox, signing
-from tests.utils import wait_until
+from tests.utils import use_broker, wait_until
 
 from .receiver import closed_port, receiver, subscribe
 
@@ -86,7 +86,7 @@ def celery_worker(target_db, settings, tmp_path, *options: str, **environment: s
     }
     from truss.celery import app
 
-    app.conf.broker_url = BROKER
+    use_broker(app, BROKER)
     try:
         yield process
     finally:
