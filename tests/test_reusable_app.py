@@ -26,7 +26,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.utils import Target, fresh_database
+from tests.utils import Target, fresh_database, unavailable
 
 pytestmark = pytest.mark.fresh_project
 
@@ -120,10 +120,7 @@ def install(wheel: Path, environment: Path, env: dict[str, str]) -> Path:
         )
     except AssertionError as error:
         if "No matching distribution" in str(error) or "Could not find" in str(error):
-            reason = f"the package index does not answer: {error}"
-            if os.environ.get("CI"):
-                pytest.fail(reason)
-            pytest.skip(reason)
+            unavailable(f"the package index does not answer: {error}")
         raise
     return python
 

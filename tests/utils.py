@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib.machinery
 import itertools
 import os
+import socket
 import sys
 import time
 import uuid
@@ -15,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import psycopg
+import pytest
 from psycopg import conninfo, sql
 
 from migrations_manager import db
@@ -200,3 +202,19 @@ def use_broker(app: Any, url: str) -> None:
     app.conf.broker_url = url
     app._pool = None
     app.amqp._producer_pool = None
+
+
+def unavailable(reason: str) -> None:
+    """A service or tool a test needs is missing: the test fails under CI (which has them all)
+    and skips with ``reason`` elsewhere."""
+    if os.environ.get("CI"):
+        pytest.fail(reason)
+    pytest.skip(reason)
+
+
+def require_listener(port: int, what: str) -> None:
+    """Something answers on 127.0.0.1:``port`` (a broker), or the test is ``unavailable``."""
+    try:
+        socket.create_connection(("127.0.0.1", port), timeout=2).close()
+    except OSError as error:
+        unavailable(f"no {what} on 127.0.0.1:{port} ({error}): the test needs it")

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -22,7 +21,7 @@ from migrations_manager import services
 from migrations_manager.audit import Actor
 from migrations_manager.models import FleetTarget
 from tests.observability.test_celery import require_redis
-from tests.utils import use_broker, wait_until
+from tests.utils import require_listener, use_broker, wait_until
 
 from .conftest import conflicting, fix, ledger_rows
 
@@ -40,13 +39,7 @@ rabbit.conf.task_default_queue = RABBIT_QUEUE
 
 
 def require_rabbitmq() -> None:
-    try:
-        socket.create_connection(("127.0.0.1", 5672), timeout=2).close()
-    except OSError as error:
-        reason = f"no RabbitMQ on 127.0.0.1:5672 ({error}): the test needs that broker"
-        if os.environ.get("CI"):
-            pytest.fail(reason)
-        pytest.skip(reason)
+    require_listener(5672, "RabbitMQ")
 
 
 @pytest.fixture

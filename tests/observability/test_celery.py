@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
 from contextlib import contextmanager
@@ -22,7 +21,7 @@ from migrations_manager import services
 from migrations_manager.audit import Actor
 from migrations_manager.models import WebhookDelivery
 from migrations_manager.observability import outbox, signing
-from tests.utils import use_broker, wait_until
+from tests.utils import require_listener, use_broker, wait_until
 
 from .receiver import closed_port, receiver, subscribe
 
@@ -35,13 +34,7 @@ BROKER = "redis://127.0.0.1:6379/13"  # a database of its own: nothing else's ta
 
 
 def require_redis() -> None:
-    try:
-        socket.create_connection(("127.0.0.1", 6379), timeout=2).close()
-    except OSError as error:
-        reason = f"no Redis on 127.0.0.1:6379 ({error}): the Celery worker test needs a broker"
-        if os.environ.get("CI"):
-            pytest.fail(reason)
-        pytest.skip(reason)
+    require_listener(6379, "Redis")
 
 
 @pytest.fixture

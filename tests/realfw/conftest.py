@@ -16,7 +16,7 @@ import pytest
 from psycopg import conninfo
 
 from migrations_manager.services.node import node_pg_migrate as app_node_pg_migrate
-from tests.utils import Target, fresh_database
+from tests.utils import Target, fresh_database, unavailable
 
 NODE_BIN = Path(__file__).parent / "node_modules" / ".bin"
 
@@ -38,10 +38,7 @@ def require_package(name: str) -> Path:
 
 
 def _missing(what: str):
-    reason = f"{what} is not installed: run `make test` (it installs the real frameworks)"
-    if os.environ.get("CI"):
-        pytest.fail(reason)
-    pytest.skip(reason)
+    unavailable(f"{what} is not installed: run `make test` (it installs the real frameworks)")
 
 
 Tool = Callable[..., subprocess.CompletedProcess]
